@@ -1,0 +1,183 @@
+/* box: hop -> diagram box mapping tables (see box.h). */
+#include "box.h"
+
+#include "hop.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int cls, hook, rank;
+} boxes[] = {
+#define NFP_BOX_ROW(sym, name, cls, hook, rank) { name, cls, NFP_HOOK_##hook, rank },
+	NFP_BOXES(NFP_BOX_ROW)
+#undef NFP_BOX_ROW
+};
+
+static const char *const hook_names[] = {
+	"", "PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING", "INGRESS", "EGRESS", "BROUTING",
+};
+
+const char *nfp_box_name(int box)
+{
+	return box > 0 && box < NFP_BOX__COUNT ? boxes[box].name : "";
+}
+
+int nfp_box_class(int box)
+{
+	return box > 0 && box < NFP_BOX__COUNT ? boxes[box].cls : 0;
+}
+
+int nfp_box_hook(int box)
+{
+	return box > 0 && box < NFP_BOX__COUNT ? boxes[box].hook : 0;
+}
+
+int nfp_box_rank(int box)
+{
+	return box > 0 && box < NFP_BOX__COUNT ? boxes[box].rank : 0;
+}
+
+int nfp_box_parse(const char *s, int len)
+{
+	for (int b = 1; b < NFP_BOX__COUNT; b++)
+		if ((int)strlen(boxes[b].name) == len && memcmp(boxes[b].name, s, (size_t)len) == 0)
+			return b;
+	return NFP_BOX_NONE;
+}
+
+const char *nfp_hook_name(int hook)
+{
+	return hook > 0 && hook < (int)(sizeof(hook_names) / sizeof(hook_names[0])) ? hook_names[hook] : "";
+}
+
+static int eq(const char *s, int len, const char *lit)
+{
+	return (int)strlen(lit) == len && memcmp(s, lit, (size_t)len) == 0;
+}
+
+static int ieq(const char *s, int len, const char *lit)
+{
+	if ((int)strlen(lit) != len)
+		return 0;
+	for (int i = 0; i < len; i++) {
+		char a = s[i], b = lit[i];
+		if (a >= 'a' && a <= 'z')
+			a = (char)(a - 32);
+		if (b >= 'a' && b <= 'z')
+			b = (char)(b - 32);
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
+int nfp_hook_parse(const char *s, int len)
+{
+	for (int h = 1; h < (int)(sizeof(hook_names) / sizeof(hook_names[0])); h++)
+		if (ieq(s, len, hook_names[h]))
+			return h;
+	return NFP_HOOK_NONE;
+}
+
+int nfp_box_for_builtin(int family, const char *t, int tl, const char *c, int cl)
+{
+	if (family == NFP_FAM_BRIDGE) {
+		if (eq(t, tl, "broute") && eq(c, cl, "BROUTING"))
+			return NFP_BOX_EB_BROUTE_BROUTING;
+		if (eq(t, tl, "nat")) {
+			if (eq(c, cl, "PREROUTING"))
+				return NFP_BOX_EB_NAT_PREROUTING;
+			if (eq(c, cl, "OUTPUT"))
+				return NFP_BOX_EB_NAT_OUTPUT;
+			if (eq(c, cl, "POSTROUTING"))
+				return NFP_BOX_EB_NAT_POSTROUTING;
+		}
+		if (eq(t, tl, "filter")) {
+			if (eq(c, cl, "INPUT"))
+				return NFP_BOX_EB_FILTER_INPUT;
+			if (eq(c, cl, "FORWARD"))
+				return NFP_BOX_EB_FILTER_FORWARD;
+			if (eq(c, cl, "OUTPUT"))
+				return NFP_BOX_EB_FILTER_OUTPUT;
+		}
+		return NFP_BOX_NONE;
+	}
+	/* x_tables: "<table>:<CHAIN>" is the box name itself */
+	char buf[64];
+	if (tl + cl + 1 >= (int)sizeof(buf))
+		return NFP_BOX_NONE;
+	memcpy(buf, t, (size_t)tl);
+	buf[tl] = ':';
+	memcpy(buf + tl + 1, c, (size_t)cl);
+	int b = nfp_box_parse(buf, tl + cl + 1);
+	return nfp_box_class(b) == 0 ? b : NFP_BOX_NONE;
+}
+
+/* Chain priorities of the classic tables at each hook, to map an nft base
+ * chain to the nearest classic box. */
+static const struct {
+	int hook, prio, box;
+} ip_slots[] = {
+	{ NFP_HOOK_PREROUTING, -300, NFP_BOX_RAW_PREROUTING },
+	{ NFP_HOOK_PREROUTING, -150, NFP_BOX_MANGLE_PREROUTING },
+	{ NFP_HOOK_PREROUTING, -100, NFP_BOX_NAT_PREROUTING },
+	{ NFP_HOOK_INPUT, -150, NFP_BOX_MANGLE_INPUT },
+	{ NFP_HOOK_INPUT, 0, NFP_BOX_FILTER_INPUT },
+	{ NFP_HOOK_INPUT, 50, NFP_BOX_SECURITY_INPUT },
+	{ NFP_HOOK_INPUT, 100, NFP_BOX_NAT_INPUT },
+	{ NFP_HOOK_FORWARD, -150, NFP_BOX_MANGLE_FORWARD },
+	{ NFP_HOOK_FORWARD, 0, NFP_BOX_FILTER_FORWARD },
+	{ NFP_HOOK_FORWARD, 50, NFP_BOX_SECURITY_FORWARD },
+	{ NFP_HOOK_OUTPUT, -300, NFP_BOX_RAW_OUTPUT },
+	{ NFP_HOOK_OUTPUT, -150, NFP_BOX_MANGLE_OUTPUT },
+	{ NFP_HOOK_OUTPUT, -100, NFP_BOX_NAT_OUTPUT },
+	{ NFP_HOOK_OUTPUT, 0, NFP_BOX_FILTER_OUTPUT },
+	{ NFP_HOOK_OUTPUT, 50, NFP_BOX_SECURITY_OUTPUT },
+	{ NFP_HOOK_POSTROUTING, -150, NFP_BOX_MANGLE_POSTROUTING },
+	{ NFP_HOOK_POSTROUTING, 100, NFP_BOX_NAT_POSTROUTING },
+};
+
+int nfp_box_for_hook(int family, int hook, int prio, int is_nat)
+{
+	if (hook == NFP_HOOK_INGRESS)
+		return NFP_BOX_INGRESS;
+	if (hook == NFP_HOOK_EGRESS)
+		return NFP_BOX_EGRESS;
+	if (family == NFP_FAM_NETDEV)
+		return NFP_BOX_NONE;
+	if (family == NFP_FAM_BRIDGE) {
+		switch (hook) {
+		case NFP_HOOK_BROUTING:
+			return NFP_BOX_EB_BROUTE_BROUTING;
+		case NFP_HOOK_PREROUTING:
+			return NFP_BOX_EB_NAT_PREROUTING;
+		case NFP_HOOK_INPUT:
+			return NFP_BOX_EB_FILTER_INPUT;
+		case NFP_HOOK_FORWARD:
+			return NFP_BOX_EB_FILTER_FORWARD;
+		case NFP_HOOK_OUTPUT:
+			/* ebtables nat OUTPUT runs at 100, filter OUTPUT at 200 */
+			return prio <= 100 ? NFP_BOX_EB_NAT_OUTPUT : NFP_BOX_EB_FILTER_OUTPUT;
+		case NFP_HOOK_POSTROUTING:
+			return NFP_BOX_EB_NAT_POSTROUTING;
+		default:
+			return NFP_BOX_NONE;
+		}
+	}
+	int best = NFP_BOX_NONE, bestd = 0;
+	for (size_t i = 0; i < sizeof(ip_slots) / sizeof(ip_slots[0]); i++) {
+		if (ip_slots[i].hook != hook)
+			continue;
+		int isnat = strncmp(nfp_box_name(ip_slots[i].box), "nat:", 4) == 0;
+		if (is_nat && isnat)
+			return ip_slots[i].box;
+		int d = abs(ip_slots[i].prio - prio);
+		if (best == NFP_BOX_NONE || d < bestd) {
+			best = ip_slots[i].box;
+			bestd = d;
+		}
+	}
+	return best;
+}

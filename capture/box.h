@@ -1,0 +1,77 @@
+/* box: where a hop sits on the netfilter diagram.
+ *
+ * A box is a table's chain at a hook ("nat:PREROUTING"); together with the
+ * layer (link when called from the bridge, network otherwise) it names one
+ * box of the drawn diagram. Mapping rules follow shared reference §1-§2. */
+#ifndef NFP_BOX_H
+#define NFP_BOX_H
+
+#include <stdint.h>
+
+enum nfp_hook {
+	NFP_HOOK_NONE,
+	NFP_HOOK_PREROUTING,
+	NFP_HOOK_INPUT,
+	NFP_HOOK_FORWARD,
+	NFP_HOOK_OUTPUT,
+	NFP_HOOK_POSTROUTING,
+	NFP_HOOK_INGRESS,
+	NFP_HOOK_EGRESS,
+	NFP_HOOK_BROUTING,
+};
+
+#define NFP_BOXES(_)                                                  \
+	_(NONE, "", 0, NONE, 0)                                        \
+	_(EB_BROUTE_BROUTING, "eb:broute:BROUTING", 1, BROUTING, 1)   \
+	_(EB_NAT_PREROUTING, "eb:nat:PREROUTING", 1, PREROUTING, 2)   \
+	_(RAW_PREROUTING, "raw:PREROUTING", 0, PREROUTING, 3)         \
+	_(MANGLE_PREROUTING, "mangle:PREROUTING", 0, PREROUTING, 4)   \
+	_(NAT_PREROUTING, "nat:PREROUTING", 0, PREROUTING, 5)         \
+	_(EB_FILTER_INPUT, "eb:filter:INPUT", 1, INPUT, 6)            \
+	_(EB_FILTER_FORWARD, "eb:filter:FORWARD", 1, FORWARD, 6)      \
+	_(MANGLE_INPUT, "mangle:INPUT", 0, INPUT, 7)                  \
+	_(FILTER_INPUT, "filter:INPUT", 0, INPUT, 8)                  \
+	_(SECURITY_INPUT, "security:INPUT", 0, INPUT, 9)              \
+	_(NAT_INPUT, "nat:INPUT", 0, INPUT, 10)                       \
+	_(MANGLE_FORWARD, "mangle:FORWARD", 0, FORWARD, 7)            \
+	_(FILTER_FORWARD, "filter:FORWARD", 0, FORWARD, 8)            \
+	_(SECURITY_FORWARD, "security:FORWARD", 0, FORWARD, 9)        \
+	_(RAW_OUTPUT, "raw:OUTPUT", 0, OUTPUT, 3)                     \
+	_(MANGLE_OUTPUT, "mangle:OUTPUT", 0, OUTPUT, 4)               \
+	_(NAT_OUTPUT, "nat:OUTPUT", 0, OUTPUT, 5)                     \
+	_(FILTER_OUTPUT, "filter:OUTPUT", 0, OUTPUT, 8)               \
+	_(SECURITY_OUTPUT, "security:OUTPUT", 0, OUTPUT, 9)           \
+	_(MANGLE_POSTROUTING, "mangle:POSTROUTING", 0, POSTROUTING, 11) \
+	_(NAT_POSTROUTING, "nat:POSTROUTING", 0, POSTROUTING, 12)     \
+	_(EB_NAT_OUTPUT, "eb:nat:OUTPUT", 1, OUTPUT, 13)              \
+	_(EB_FILTER_OUTPUT, "eb:filter:OUTPUT", 1, OUTPUT, 14)        \
+	_(EB_NAT_POSTROUTING, "eb:nat:POSTROUTING", 1, POSTROUTING, 15) \
+	_(INGRESS, "ingress", 2, INGRESS, 0)                          \
+	_(EGRESS, "egress", 2, EGRESS, 16)
+
+enum nfp_box {
+#define NFP_BOX_ENUM(sym, name, cls, hook, rank) NFP_BOX_##sym,
+	NFP_BOXES(NFP_BOX_ENUM)
+#undef NFP_BOX_ENUM
+	NFP_BOX__COUNT
+};
+
+/* Box class: 0 iptables (ip/ip6 tables), 1 ebtables, 2 netdev. */
+const char *nfp_box_name(int box);
+int nfp_box_class(int box);
+int nfp_box_hook(int box);
+/* Position along a packet's walk: a hop whose rank is lower than the
+ * packet's furthest rank so far starts a new traversal. */
+int nfp_box_rank(int box);
+int nfp_box_parse(const char *s, int len); /* NFP_BOX_NONE when unknown */
+const char *nfp_hook_name(int hook);	   /* "PREROUTING" ... */
+int nfp_hook_parse(const char *s, int len);
+
+/* Box for a built-in chain name in an x_tables/ebtables table
+ * ("nat", "PREROUTING"); NFP_BOX_NONE when it is not a built-in chain. */
+int nfp_box_for_builtin(int family, const char *table, int tlen, const char *chain, int clen);
+/* Box for an nftables base chain from its family, hook and priority
+ * (nat-type chains always land on the nat box of their hook). */
+int nfp_box_for_hook(int family, int hook, int prio, int is_nat);
+
+#endif

@@ -1,0 +1,137 @@
+/* hop: one traversal event of one packet through one netfilter chain.
+ *
+ * Every source (kernel log text, nft/xtables monitor text, recordings, live
+ * nftables trace and NFLOG) fills this same struct; nothing downstream knows
+ * which source it was. Strings are interned ids into the trace's strpool
+ * (0 = absent), which keeps a hop around 140 bytes. */
+#ifndef NFP_HOP_H
+#define NFP_HOP_H
+
+#include <stdint.h>
+
+/* Netfilter protocol families, numbered as the kernel's NFPROTO_*. */
+enum nfp_family {
+	NFP_FAM_UNSPEC = 0,
+	NFP_FAM_INET = 1,
+	NFP_FAM_IPV4 = 2,
+	NFP_FAM_ARP = 3,
+	NFP_FAM_NETDEV = 5,
+	NFP_FAM_BRIDGE = 7,
+	NFP_FAM_IPV6 = 10,
+};
+
+enum nfp_kind {
+	NFP_KIND_RULE,
+	NFP_KIND_RETURN,
+	NFP_KIND_POLICY,
+	NFP_KIND_LOG,	/* a LOG/log-prefix line: no rule number, the chain is in the prefix */
+	NFP_KIND_PACKET, /* nft trace "packet:" event: entry into a base chain */
+};
+
+enum nfp_verdict {
+	NFP_V_NONE,
+	NFP_V_ACCEPT,
+	NFP_V_DROP,
+	NFP_V_CONTINUE,
+	NFP_V_RETURN,
+	NFP_V_JUMP,
+	NFP_V_GOTO,
+	NFP_V_QUEUE,
+	NFP_V_STOLEN,
+	NFP_V_BREAK,
+	NFP_V_REJECT,
+	NFP_V_OTHER,
+};
+
+enum nfp_ct_state {
+	NFP_CT_UNKNOWN,
+	NFP_CT_NEW,
+	NFP_CT_ESTABLISHED,
+	NFP_CT_RELATED,
+	NFP_CT_INVALID,
+	NFP_CT_UNTRACKED,
+};
+
+enum nfp_dir { NFP_DIR_UNKNOWN, NFP_DIR_ORIGINAL, NFP_DIR_REPLY };
+
+enum nfp_layer { NFP_LAYER_NONE, NFP_LAYER_LINK, NFP_LAYER_NETWORK };
+
+enum nfp_source {
+	NFP_SRC_KLOG,	/* kernel log line (iptables TRACE, LOG, nft log) */
+	NFP_SRC_EBLOG,	/* ebtables --log line */
+	NFP_SRC_NFTMON, /* nft monitor trace text */
+	NFP_SRC_XTMON,	/* xtables-monitor --trace text */
+	NFP_SRC_NFTRACE, /* live nftables trace netlink */
+	NFP_SRC_NFLOG,	/* live nfnetlink_log */
+	NFP_SRC_REC,	/* nfpath recording (keeps the original source in the record) */
+	NFP_SRC__COUNT,
+};
+
+/* pk.flags */
+#define NFP_PK_IPID 0x0001u
+#define NFP_PK_PORTS 0x0002u
+#define NFP_PK_ICMP 0x0004u  /* type/code valid */
+#define NFP_PK_ICMPID 0x0008u /* echo id/seq in sport/dport */
+#define NFP_PK_TTL 0x0010u
+#define NFP_PK_LEN 0x0020u
+#define NFP_PK_MACS 0x0040u
+#define NFP_PK_MARK 0x0080u
+#define NFP_PK_DF 0x0100u
+#define NFP_PK_ADDRS 0x0200u
+#define NFP_PK_PROTO 0x0400u
+
+/* The packet as seen at one hop. l3 is 4, 6, or 0 (unknown/ARP); addresses
+ * are 16 bytes with IPv4 in the first 4. For ICMP echo, sport/dport hold the
+ * echo id and sequence. */
+struct nfp_pkt {
+	uint8_t src[16], dst[16];
+	uint8_t mac_src[6], mac_dst[6];
+	uint32_t mark;
+	uint32_t ipid; /* IPv4 ID; IPv6 flow label */
+	uint16_t flags;
+	uint16_t sport, dport;
+	uint16_t len;
+	uint8_t l3, proto, ttl;
+	uint8_t icmp_type, icmp_code;
+	uint8_t tcp_flags;
+};
+
+/* hop.flags */
+#define NFP_HOP_TRACE_ID 0x01u
+#define NFP_HOP_HANDLE 0x02u
+#define NFP_HOP_TS 0x04u
+#define NFP_HOP_CT 0x08u      /* ct_state/ct_dir from the kernel */
+#define NFP_HOP_PROBE 0x10u   /* nfpath's own waypoint chain, not a host rule */
+#define NFP_HOP_HAVE_PKT 0x20u /* pk holds fields from this event */
+
+struct nfp_hop {
+	struct nfp_pkt pk;
+	double ts;	 /* seconds (wall or monotonic, whatever the source gave) */
+	uint64_t handle; /* nftables rule handle */
+	uint32_t trace_id;
+	uint32_t table, chain, in, out, physin, physout; /* strpool ids */
+	uint32_t rule_text; /* text carried by the source itself (nft monitor) */
+	uint32_t prefix;    /* log prefix as printed */
+	uint32_t jump;	    /* jump/goto target chain */
+	uint32_t ct_id;
+	uint32_t line;	    /* 1-based input line, 0 when live */
+	int32_t rule;	    /* rule number in chain, -1 when none */
+	uint16_t box;	    /* enum nfp_box, set by the stitcher */
+	uint16_t file;	    /* index of the input file */
+	uint8_t family, kind, verdict, source;
+	uint8_t ct_state, ct_dir, layer, flags;
+	uint8_t hook;	    /* enum nfp_hook, 0 unknown */
+	int16_t prio;	    /* base chain priority when known (nft) */
+	uint8_t have_prio;
+};
+
+const char *nfp_family_name(int fam);  /* "ip", "ip6", "bridge", ... */
+const char *nfp_kind_name(int kind);
+const char *nfp_verdict_name(int v);
+const char *nfp_ct_name(int ct);
+const char *nfp_dir_name(int d);
+const char *nfp_layer_name(int l);
+const char *nfp_source_name(int s);
+int nfp_verdict_parse(const char *s, int len);
+
+#endif

@@ -1,0 +1,620 @@
+/* klog: kernel log lines -> hops.
+ *
+ * Reads the nf_log_syslog field layout (iptables TRACE and LOG, nft "log"),
+ * and ebt_log's layout (ebtables --log), after stripping whatever the log
+ * collector put in front (dmesg, syslog, journalctl, /dev/kmsg). */
+#include "parse.h"
+
+#include "box.h"
+
+#include <string.h>
+
+static const char *find(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	if (l > n)
+		return NULL;
+	const char *end = s + n - l;
+	for (const char *p = s; p <= end; p++) {
+		p = memchr(p, lit[0], (size_t)(end - p) + 1);
+		if (!p)
+			return NULL;
+		if (memcmp(p, lit, l) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static int isdig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "1234.567890" (spaces around allowed) -> seconds */
+static int parse_secs(const char *s, size_t n, double *out)
+{
+	size_t i = 0;
+	while (i < n && s[i] == ' ')
+		i++;
+	double v = 0, scale = 1;
+	int digits = 0, frac = 0;
+	for (; i < n && s[i] != ' '; i++) {
+		if (isdig(s[i])) {
+			if (++digits > 18)
+				return -1;
+			if (frac) {
+				scale /= 10;
+				v += (s[i] - '0') * scale;
+			} else {
+				v = v * 10 + (s[i] - '0');
+			}
+		} else if (s[i] == '.' && !frac) {
+			frac = 1;
+		} else {
+			return -1;
+		}
+	}
+	while (i < n && s[i] == ' ')
+		i++;
+	if (i != n || !digits)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* seconds of day from the first HH:MM:SS[.frac] in s[0..n) */
+static int time_of_day(const char *s, size_t n, double *out)
+{
+	for (size_t i = 0; i + 8 <= n; i++) {
+		const char *t = s + i;
+		if (isdig(t[0]) && isdig(t[1]) && t[2] == ':' && isdig(t[3]) && isdig(t[4]) && t[5] == ':' &&
+		    isdig(t[6]) && isdig(t[7])) {
+			double v = ((t[0] - '0') * 10 + (t[1] - '0')) * 3600.0 +
+				   ((t[3] - '0') * 10 + (t[4] - '0')) * 60.0 + (t[6] - '0') * 10 + (t[7] - '0');
+			size_t j = i + 8;
+			if (j < n && (s[j] == '.' || s[j] == ',')) {
+				double scale = 1;
+				for (j++; j < n && isdig(s[j]) && scale > 1e-9; j++) {
+					scale /= 10;
+					v += (s[j] - '0') * scale;
+				}
+			}
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "[ 1234.567890] " at s; returns bytes consumed or 0 */
+static size_t bracket_ts(const char *s, size_t n, double *ts, int *has_ts)
+{
+	if (n < 3 || s[0] != '[')
+		return 0;
+	const char *close = memchr(s, ']', n < 48 ? n : 48);
+	if (!close)
+		return 0;
+	double v;
+	if (parse_secs(s + 1, (size_t)(close - s - 1), &v) == 0) {
+		*ts = v;
+		*has_ts = 1;
+	} else if (!time_of_day(s + 1, (size_t)(close - s - 1), &v)) {
+		/* dmesg -T: "[Thu Nov 26 16:00:00 2026]" */
+		*ts = v;
+		*has_ts = 1;
+	} else {
+		return 0;
+	}
+	size_t p = (size_t)(close - s) + 1;
+	while (p < n && s[p] == ' ')
+		p++;
+	return p;
+}
+
+size_t capture_klog_strip(const char *s, size_t n, double *ts, int *has_ts)
+{
+	size_t p = 0;
+	*has_ts = 0;
+	/* /dev/kmsg: "pri,seq,usec,flags;msg" */
+	if (n && isdig(s[0])) {
+		const char *semi = memchr(s, ';', n < 64 ? n : 64);
+		if (semi) {
+			const char *c1 = memchr(s, ',', (size_t)(semi - s));
+			const char *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(semi - c1 - 1)) : NULL;
+			const char *c3 = c2 ? memchr(c2 + 1, ',', (size_t)(semi - c2 - 1)) : NULL;
+			uint64_t us;
+			if (c3 && capture_parse_uint(c2 + 1, (size_t)(c3 - c2 - 1), 10, UINT64_MAX, &us) == 0) {
+				*ts = (double)us / 1e6;
+				*has_ts = 1;
+				return (size_t)(semi - s) + 1;
+			}
+		}
+	}
+	p += bracket_ts(s, n, ts, has_ts);
+	/* syslog and journalctl put "host kernel: " before the message; only
+	 * look before any netfilter text so a hostile prefix cannot move us */
+	size_t lim = n - p < 200 ? n - p : 200;
+	const char *k = find(s + p, lim, "kernel: ");
+	if (k) {
+		const char *tr = find(s + p, lim, "IN=");
+		if (!tr || tr > k) {
+			if (!*has_ts) {
+				double v;
+				if (time_of_day(s + p, (size_t)(k - s - p), &v) == 0) {
+					*ts = v;
+					*has_ts = 1;
+				}
+			}
+			p = (size_t)(k - s) + 8;
+			int had = *has_ts;
+			double old = *ts;
+			size_t b = bracket_ts(s + p, n - p, ts, has_ts);
+			if (b)
+				p += b;
+			else if (had) {
+				*ts = old;
+				*has_ts = 1;
+			}
+		}
+	}
+	return p;
+}
+
+static uint32_t intern(struct capture_strpool *sp, const char *s, size_t n)
+{
+	uint32_t id = capture_strpool_intern(sp, s, n);
+	return id == UINT32_MAX ? 0 : id;
+}
+
+static int proto_num(const char *v, size_t n)
+{
+	static const struct {
+		const char *name;
+		int num;
+	} names[] = { { "TCP", 6 },  { "UDP", 17 },	 { "ICMP", 1 },	   { "ICMPv6", 58 }, { "UDPLITE", 136 },
+		      { "SCTP", 132 }, { "DCCP", 33 }, { "ESP", 50 }, { "AH", 51 }, { "GRE", 47 } };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].name) == n && memcmp(names[i].name, v, n) == 0)
+			return names[i].num;
+	uint64_t x;
+	if (capture_parse_uint(v, n, 10, 255, &x) == 0)
+		return (int)x;
+	return -1;
+}
+
+#define KEY(k) (kl == sizeof(k) - 1 && memcmp(key, k, sizeof(k) - 1) == 0)
+
+/* nf_log_syslog fields from s[0..n). */
+static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,
+			      const char **err)
+{
+	struct nfp_pkt *pk = &h->pk;
+	int seen_proto = 0, seen_len = 0, seen_id = 0, icmp_id_next = 0;
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && s[i] == ' ')
+			i++;
+		if (i >= n)
+			break;
+		if (s[i] == '[' || s[i] == '(') {
+			/* ICMP error inner packet or IP/TCP options: skip, nested */
+			char open = s[i], close = open == '[' ? ']' : ')';
+			int depth = 0;
+			for (; i < n; i++) {
+				if (s[i] == open)
+					depth++;
+				else if (s[i] == close && --depth == 0) {
+					i++;
+					break;
+				}
+			}
+			continue;
+		}
+		size_t st = i;
+		while (i < n && s[i] != ' ')
+			i++;
+		const char *key = s + st;
+		const char *eqp = memchr(key, '=', i - st);
+		if (!eqp) {
+			size_t kl = i - st;
+			if (KEY("DF"))
+				pk->flags |= NFP_PK_DF;
+			else if (seen_proto && pk->proto == 6) {
+				static const char *const fl[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
+				for (int b = 0; b < 8; b++)
+					if (strlen(fl[b]) == kl && memcmp(key, fl[b], kl) == 0)
+						pk->tcp_flags |= (uint8_t)(1u << b);
+			}
+			continue;
+		}
+		size_t kl = (size_t)(eqp - key);
+		const char *v = eqp + 1;
+		size_t vl = (size_t)(s + i - v);
+		uint64_t x;
+		if (KEY("IN"))
+			h->in = intern(sp, v, vl);
+		else if (KEY("OUT"))
+			h->out = intern(sp, v, vl);
+		else if (KEY("PHYSIN"))
+			h->physin = intern(sp, v, vl);
+		else if (KEY("PHYSOUT"))
+			h->physout = intern(sp, v, vl);
+		else if (KEY("MAC")) {
+			/* dst(6):src(6):type(2) as 14 hex pairs; other link types vary */
+			if (vl >= 35 && capture_parse_mac(v, 17, pk->mac_dst) == 0 &&
+			    capture_parse_mac(v + 18, 17, pk->mac_src) == 0)
+				pk->flags |= NFP_PK_MACS;
+		} else if (KEY("MACSRC")) {
+			if (capture_parse_mac(v, vl, pk->mac_src) == 0)
+				pk->flags |= NFP_PK_MACS;
+		} else if (KEY("MACDST")) {
+			if (capture_parse_mac(v, vl, pk->mac_dst) == 0)
+				pk->flags |= NFP_PK_MACS;
+		} else if (KEY("SRC")) {
+			if (capture_parse_ip(v, vl, pk->src, &pk->l3) < 0) {
+				*err = "bad SRC address";
+				return -1;
+			}
+			pk->flags |= NFP_PK_ADDRS;
+		} else if (KEY("DST")) {
+			uint8_t l3;
+			if (capture_parse_ip(v, vl, pk->dst, &l3) < 0) {
+				*err = "bad DST address";
+				return -1;
+			}
+		} else if (KEY("LEN")) {
+			if (!seen_len && capture_parse_uint(v, vl, 10, 65535, &x) == 0) {
+				pk->len = (uint16_t)x;
+				pk->flags |= NFP_PK_LEN;
+			}
+			seen_len = 1;
+		} else if (KEY("TTL") || KEY("HOPLIMIT")) {
+			if (capture_parse_uint(v, vl, 10, 255, &x) == 0) {
+				pk->ttl = (uint8_t)x;
+				pk->flags |= NFP_PK_TTL;
+			}
+		} else if (KEY("FLOWLBL")) {
+			if (capture_parse_uint(v, vl, 10, 0xfffff, &x) == 0) {
+				pk->ipid = (uint32_t)x;
+				pk->flags |= NFP_PK_IPID;
+			}
+		} else if (KEY("ID")) {
+			if (!seen_id && !seen_proto) {
+				if (capture_parse_uint(v, vl, 10, 65535, &x) < 0) {
+					*err = "bad IP ID";
+					return -1;
+				}
+				pk->ipid = (uint32_t)x;
+				pk->flags |= NFP_PK_IPID;
+				seen_id = 1;
+			} else if (icmp_id_next && capture_parse_uint(v, vl, 10, 65535, &x) == 0) {
+				pk->sport = (uint16_t)x;
+				pk->flags |= NFP_PK_ICMPID;
+			}
+		} else if (KEY("PROTO")) {
+			int p = proto_num(v, vl);
+			if (p < 0) {
+				*err = "bad PROTO";
+				return -1;
+			}
+			pk->proto = (uint8_t)p;
+			pk->flags |= NFP_PK_PROTO;
+			seen_proto = 1;
+		} else if (seen_proto && (KEY("SPT") || KEY("DPT"))) {
+			if (capture_parse_uint(v, vl, 10, 65535, &x) < 0) {
+				*err = "bad port";
+				return -1;
+			}
+			if (key[0] == 'S')
+				pk->sport = (uint16_t)x;
+			else
+				pk->dport = (uint16_t)x;
+			pk->flags |= NFP_PK_PORTS;
+		} else if (seen_proto && (pk->proto == 1 || pk->proto == 58) && KEY("TYPE")) {
+			if (capture_parse_uint(v, vl, 10, 255, &x) < 0) {
+				*err = "bad ICMP TYPE";
+				return -1;
+			}
+			pk->icmp_type = (uint8_t)x;
+			pk->flags |= NFP_PK_ICMP;
+			icmp_id_next = 1;
+		} else if (seen_proto && (pk->proto == 1 || pk->proto == 58) && KEY("CODE")) {
+			if (capture_parse_uint(v, vl, 10, 255, &x) == 0)
+				pk->icmp_code = (uint8_t)x;
+		} else if (icmp_id_next && KEY("SEQ")) {
+			if (capture_parse_uint(v, vl, 10, 65535, &x) == 0)
+				pk->dport = (uint16_t)x;
+		} else if (KEY("MARK")) {
+			if (capture_parse_uint(v, vl, 16, UINT32_MAX, &x) == 0) {
+				pk->mark = (uint32_t)x;
+				pk->flags |= NFP_PK_MARK;
+			}
+		}
+	}
+	if (pk->flags & NFP_PK_ADDRS)
+		h->family = pk->l3 == 6 ? NFP_FAM_IPV6 : NFP_FAM_IPV4;
+	return 0;
+}
+
+/* value of "<key>" up to one of the stop bytes */
+static const char *field_after(const char *s, size_t n, const char *key, const char *stops, size_t *vl)
+{
+	const char *k = find(s, n, key);
+	if (!k)
+		return NULL;
+	const char *v = k + strlen(key);
+	const char *e = v;
+	while (e < s + n && !strchr(stops, *e))
+		e++;
+	*vl = (size_t)(e - v);
+	return v;
+}
+
+/* ebt_log fields from s[0..n) ("IN=.. OUT=.. MAC source = .. ...") */
+static int parse_eblog_fields(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,
+			      const char **err)
+{
+	struct nfp_pkt *pk = &h->pk;
+	size_t vl;
+	const char *v;
+	if ((v = field_after(s, n, "IN=", " ", &vl)))
+		h->in = intern(sp, v, vl);
+	if ((v = field_after(s, n, "OUT=", " ", &vl)))
+		h->out = intern(sp, v, vl);
+	if ((v = field_after(s, n, "MAC source = ", " ", &vl)) && capture_parse_mac(v, vl, pk->mac_src) == 0 &&
+	    (v = field_after(s, n, "MAC dest = ", " ", &vl)) && capture_parse_mac(v, vl, pk->mac_dst) == 0)
+		pk->flags |= NFP_PK_MACS;
+	else {
+		*err = "bad MAC in ebtables log line";
+		return -1;
+	}
+	uint64_t x;
+	if ((v = field_after(s, n, "IP SRC=", " ,", &vl))) {
+		if (capture_parse_ipv4(v, vl, pk->src) < 0) {
+			*err = "bad IP SRC address";
+			return -1;
+		}
+		if (!(v = field_after(s, n, "IP DST=", " ,", &vl)) || capture_parse_ipv4(v, vl, pk->dst) < 0) {
+			*err = "bad IP DST address";
+			return -1;
+		}
+		pk->l3 = 4;
+		pk->flags |= NFP_PK_ADDRS;
+		if ((v = field_after(s, n, "IP proto=", " ,", &vl)) && capture_parse_uint(v, vl, 10, 255, &x) == 0) {
+			pk->proto = (uint8_t)x;
+			pk->flags |= NFP_PK_PROTO;
+		}
+	} else if ((v = field_after(s, n, "IPv6 SRC=", " ,", &vl))) {
+		uint8_t l3;
+		if (capture_parse_ip(v, vl, pk->src, &l3) < 0 || !(v = field_after(s, n, "IPv6 DST=", " ,", &vl)) ||
+		    capture_parse_ip(v, vl, pk->dst, &l3) < 0) {
+			*err = "bad IPv6 address";
+			return -1;
+		}
+		pk->l3 = 6;
+		pk->flags |= NFP_PK_ADDRS;
+		if ((v = field_after(s, n, "Next Header=", " ,", &vl)) &&
+		    capture_parse_uint(v, vl, 10, 255, &x) == 0) {
+			pk->proto = (uint8_t)x;
+			pk->flags |= NFP_PK_PROTO;
+		}
+	} else if ((v = field_after(s, n, "ARP IP SRC=", " ,", &vl))) {
+		if (capture_parse_ipv4(v, vl, pk->src) == 0 && (v = field_after(s, n, "ARP IP DST=", " ,", &vl)) &&
+		    capture_parse_ipv4(v, vl, pk->dst) == 0)
+			pk->flags |= NFP_PK_ADDRS;
+	}
+	uint64_t a, b;
+	const char *sv, *dv;
+	size_t sl, dl;
+	if ((sv = field_after(s, n, " SPT=", " ,", &sl)) && (dv = field_after(s, n, " DPT=", " ,", &dl)) &&
+	    capture_parse_uint(sv, sl, 10, 65535, &a) == 0 && capture_parse_uint(dv, dl, 10, 65535, &b) == 0) {
+		pk->sport = (uint16_t)a;
+		pk->dport = (uint16_t)b;
+		pk->flags |= NFP_PK_PORTS;
+	}
+	h->family = NFP_FAM_BRIDGE;
+	return 0;
+}
+
+static int is_word(const char *s, size_t n)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isdig(c) || c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int fam_word(const char *s, size_t n)
+{
+	static const struct {
+		const char *w;
+		int f;
+	} fams[] = { { "eb", NFP_FAM_BRIDGE },	{ "bridge", NFP_FAM_BRIDGE }, { "ip", NFP_FAM_IPV4 },
+		     { "ip6", NFP_FAM_IPV6 },	{ "inet", NFP_FAM_INET },     { "netdev", NFP_FAM_NETDEV },
+		     { "arp", NFP_FAM_ARP } };
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+		if (strlen(fams[i].w) == n && memcmp(fams[i].w, s, n) == 0)
+			return fams[i].f;
+	return -1;
+}
+
+int capture_prefix_chain(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h)
+{
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && s[i] == ' ')
+			i++;
+		size_t st = i;
+		while (i < n && s[i] != ' ')
+			i++;
+		size_t tl = i - st;
+		const char *t = s + st;
+		/* split into up to 4 colon parts, dropping a trailing ':' */
+		if (tl && t[tl - 1] == ':')
+			tl--;
+		const char *part[4];
+		size_t plen[4];
+		int np = 0;
+		size_t ps = 0;
+		for (size_t j = 0; j <= tl && np <= 4; j++) {
+			if (j == tl || t[j] == ':') {
+				if (np < 4) {
+					part[np] = t + ps;
+					plen[np] = j - ps;
+				}
+				np++;
+				ps = j + 1;
+			}
+		}
+		if (np < 2 || np > 4)
+			continue;
+		int fam = -1, k = 0;
+		if (np >= 3) {
+			fam = fam_word(part[0], plen[0]);
+			if (fam < 0 && np == 4 && plen[0] == 3 && memcmp(part[0], "nft", 3) == 0 &&
+			    (fam = fam_word(part[1], plen[1])) >= 0)
+				k = 2;
+			else if (fam >= 0)
+				k = 1;
+			else
+				continue;
+			if (np - k != 2)
+				continue;
+		} else {
+			/* bare "table:CHAIN": only for the classic table names */
+			static const char *const tabs[] = { "raw", "mangle", "nat", "filter", "security" };
+			int ok = 0;
+			for (size_t q = 0; q < 5; q++)
+				ok |= strlen(tabs[q]) == plen[0] && memcmp(tabs[q], part[0], plen[0]) == 0;
+			if (!ok)
+				continue;
+		}
+		if (!is_word(part[k], plen[k]) || !is_word(part[k + 1], plen[k + 1]))
+			continue;
+		if (fam >= 0)
+			h->family = (uint8_t)fam;
+		h->table = intern(sp, part[k], plen[k]);
+		h->chain = intern(sp, part[k + 1], plen[k + 1]);
+		return 1;
+	}
+	return 0;
+}
+
+static int kind_word(const char *s, size_t n)
+{
+	if (n == 4 && memcmp(s, "rule", 4) == 0)
+		return NFP_KIND_RULE;
+	if (n == 6 && memcmp(s, "return", 6) == 0)
+		return NFP_KIND_RETURN;
+	if (n == 6 && memcmp(s, "policy", 6) == 0)
+		return NFP_KIND_POLICY;
+	return -1;
+}
+
+int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, const char **err)
+{
+	double ts = 0;
+	int has_ts = 0;
+	size_t off = capture_klog_strip(s, n, &ts, &has_ts);
+	const char *m = s + off;
+	size_t mn = n - off;
+	/* strip a trailing CR from files written on other systems */
+	while (mn && (m[mn - 1] == '\r' || m[mn - 1] == ' '))
+		mn--;
+
+	const char *in = NULL;
+	for (const char *p = m; (p = find(p, mn - (size_t)(p - m), "IN=")) != NULL; p += 3)
+		if (p == m || p[-1] == ' ') {
+			in = p;
+			break;
+		}
+	int is_trace = mn >= 7 && memcmp(m, "TRACE: ", 7) == 0;
+	if (!in) {
+		if (is_trace) {
+			*err = "TRACE line without IN= field (truncated?)";
+			return NFP_PARSE_BAD;
+		}
+		return NFP_PARSE_SKIP;
+	}
+	if (!find(in, mn - (size_t)(in - m), " OUT=") && !(in > m && find(m, (size_t)(in - m), "OUT=")))
+		return is_trace ? (*err = "TRACE line without OUT= field", NFP_PARSE_BAD) : NFP_PARSE_SKIP;
+
+	memset(h, 0, sizeof(*h));
+	h->rule = -1;
+	if (has_ts) {
+		h->ts = ts;
+		h->flags |= NFP_HOP_TS;
+	}
+	const char *pre = m;
+	size_t prel = (size_t)(in - m);
+	while (prel && pre[prel - 1] == ' ')
+		prel--;
+	const char *fields = in;
+	size_t fl = mn - (size_t)(in - m);
+
+	if (find(fields, fl, "MAC source = ")) {
+		h->source = NFP_SRC_EBLOG;
+		h->kind = NFP_KIND_LOG;
+		if (prel)
+			h->prefix = intern(sp, pre, prel);
+		if (parse_eblog_fields(fields, fl, sp, h, err) < 0)
+			return NFP_PARSE_BAD;
+		capture_prefix_chain(pre, prel, sp, h);
+		h->family = NFP_FAM_BRIDGE;
+		return NFP_PARSE_HOP;
+	}
+
+	h->source = NFP_SRC_KLOG;
+	if (is_trace) {
+		/* "TRACE: table:chain:kind:num" is iptables' own; any other
+		 * prefix after "TRACE: " is a user's log prefix */
+		const char *t = m + 7;
+		size_t tl = prel > 7 ? prel - 7 : 0;
+		int colons = 0;
+		for (size_t j = 0; j < tl; j++)
+			colons += t[j] == ':';
+		if (colons == 3 && !memchr(t, ' ', tl)) {
+			const char *c1 = memchr(t, ':', tl);
+			const char *c2 = memchr(c1 + 1, ':', tl - (size_t)(c1 + 1 - t));
+			const char *c3 = memchr(c2 + 1, ':', tl - (size_t)(c2 + 1 - t));
+			int kind = kind_word(c2 + 1, (size_t)(c3 - c2 - 1));
+			uint64_t num;
+			if (kind < 0) {
+				*err = "unknown TRACE kind (want rule, return or policy)";
+				return NFP_PARSE_BAD;
+			}
+			if (capture_parse_uint(c3 + 1, tl - (size_t)(c3 + 1 - t), 10, 1000000000, &num) < 0) {
+				*err = "bad TRACE rule number";
+				return NFP_PARSE_BAD;
+			}
+			if (c1 == t || c2 == c1 + 1) {
+				*err = "empty table or chain in TRACE line";
+				return NFP_PARSE_BAD;
+			}
+			h->table = intern(sp, t, (size_t)(c1 - t));
+			h->chain = intern(sp, c1 + 1, (size_t)(c2 - c1 - 1));
+			h->kind = (uint8_t)kind;
+			h->rule = (int32_t)num;
+			if (parse_nflog_fields(fields, fl, sp, h, err) < 0)
+				return NFP_PARSE_BAD;
+			if (!(h->pk.flags & NFP_PK_ADDRS))
+				h->family = NFP_FAM_IPV4;
+			return NFP_PARSE_HOP;
+		}
+	}
+	h->kind = NFP_KIND_LOG;
+	if (prel)
+		h->prefix = intern(sp, pre, prel);
+	if (parse_nflog_fields(fields, fl, sp, h, err) < 0)
+		return NFP_PARSE_BAD;
+	uint8_t fam = h->family;
+	if (capture_prefix_chain(pre, prel, sp, h) && (h->family == NFP_FAM_INET || h->family == NFP_FAM_UNSPEC))
+		h->family = fam; /* inet tables log as the packet's own family */
+	if (h->family == NFP_FAM_UNSPEC)
+		h->family = NFP_FAM_IPV4;
+	return NFP_PARSE_HOP;
+}

@@ -1,0 +1,69 @@
+/* parse: pure text decoders, one line in, at most one hop out.
+ *
+ * Each decoder works on a byte buffer that need not be NUL-terminated and
+ * may hold any bytes. Results: NFP_PARSE_HOP (hop filled), NFP_PARSE_SKIP
+ * (not trace output, or a line that only updates decoder state) or
+ * NFP_PARSE_BAD (looks like trace output but cannot be read; *err names
+ * why, a static string). Device, table and chain names are interned in sp. */
+#ifndef NFP_PARSE_H
+#define NFP_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hop.h"
+#include "strpool.h"
+
+enum { NFP_PARSE_BAD = -1, NFP_PARSE_SKIP = 0, NFP_PARSE_HOP = 1 };
+
+/* Strips a dmesg / syslog / journalctl / kmsg prefix. Returns the offset
+ * of the message; sets *ts (and returns has_ts in *has_ts) when the prefix
+ * holds a time. */
+size_t capture_klog_strip(const char *s, size_t n, double *ts, int *has_ts);
+
+/* iptables TRACE, nf_log (LOG target, nft "log prefix") and ebtables --log
+ * lines, with or without a kernel log prefix. */
+int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,
+		       const char **err);
+
+/* Field decoders shared by the text formats (pure, bounded by n). */
+int capture_parse_ipv4(const char *s, size_t n, uint8_t out[16]);
+int capture_parse_ip(const char *s, size_t n, uint8_t out[16], uint8_t *l3);
+int capture_parse_mac(const char *s, size_t n, uint8_t out[6]);
+/* Parses an unsigned decimal (base 10) or 0x-hex (base 16 or auto when
+ * base is 0); returns -1 unless the whole span is a number <= max. */
+int capture_parse_uint(const char *s, size_t n, int base, uint64_t max, uint64_t *out);
+
+/* Interprets a log prefix that names a chain ("eb:nat:PREROUTING",
+ * "nft:ip:filter:FORWARD", "filter:INPUT", "TRACE: eb:filter:FORWARD ")
+ * and fills family/table/chain. Returns 1 when it named one. */
+int capture_prefix_chain(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h);
+
+/* State kept across lines by the monitor-text decoders: the packet fields
+ * of the last "packet:"/"PACKET:" line per trace id. */
+struct capture_mon_pkt {
+	uint32_t id;
+	uint8_t family, used;
+	uint8_t ct_state, ct_dir; /* from "ct state/direction" words, 0 if none */
+	uint32_t in, out, ct_id;
+	struct nfp_pkt pk;
+};
+struct capture_mon_state {
+	struct capture_mon_pkt slot[64];
+	unsigned next;
+};
+
+/* `nft monitor trace` output ("trace id 6cb16a53 ip filter FORWARD ..."). */
+int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, struct capture_strpool *sp,
+			 struct nfp_hop *h, const char **err);
+/* `xtables-monitor --trace` output ("PACKET: 2 6cb16a53 IN=.." and
+ * " TRACE: 2 6cb16a53 filter:FORWARD:rule:0x2:ACCEPT  -4 -t filter ..."). */
+int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, struct capture_strpool *sp,
+			struct nfp_hop *h, const char **err);
+
+/* Decodes an IPv4/IPv6 header plus transport header from raw bytes (as in
+ * NFLOG payloads, nft trace NETWORK_HEADER, xtables-monitor NH=). Returns 0,
+ * or -1 when the bytes are not a readable IP header. th may be NULL. */
+int capture_pkt_decode(const uint8_t *nh, size_t nlen, const uint8_t *th, size_t tlen, struct nfp_pkt *pk);
+
+#endif

@@ -1,0 +1,102 @@
+/* pktdecode: raw IPv4/IPv6 + transport header bytes -> nfp_pkt.
+ * Used for NFLOG payloads, nft trace headers and xtables-monitor NH= hex. */
+#include "parse.h"
+
+#include <string.h>
+
+static void transport(const uint8_t *t, size_t tl, struct nfp_pkt *pk)
+{
+	if (!t)
+		return;
+	switch (pk->proto) {
+	case 6:
+	case 17:
+	case 132:
+	case 136:
+	case 33:
+		if (tl >= 4) {
+			pk->sport = (uint16_t)(t[0] << 8 | t[1]);
+			pk->dport = (uint16_t)(t[2] << 8 | t[3]);
+			pk->flags |= NFP_PK_PORTS;
+		}
+		if (pk->proto == 6 && tl >= 14)
+			pk->tcp_flags = t[13];
+		break;
+	case 1:
+	case 58:
+		if (tl >= 2) {
+			pk->icmp_type = t[0];
+			pk->icmp_code = t[1];
+			pk->flags |= NFP_PK_ICMP;
+		}
+		/* echo request/reply carry id and sequence */
+		if (tl >= 8 && ((pk->proto == 1 && (t[0] == 0 || t[0] == 8)) ||
+				(pk->proto == 58 && (t[0] == 128 || t[0] == 129)))) {
+			pk->sport = (uint16_t)(t[4] << 8 | t[5]);
+			pk->dport = (uint16_t)(t[6] << 8 | t[7]);
+			pk->flags |= NFP_PK_ICMPID;
+		}
+		break;
+	}
+}
+
+int capture_pkt_decode(const uint8_t *nh, size_t nl, const uint8_t *th, size_t tl, struct nfp_pkt *pk)
+{
+	if (!nh || nl < 1)
+		return -1;
+	unsigned ver = nh[0] >> 4;
+	if (ver == 4) {
+		if (nl < 20)
+			return -1;
+		size_t ihl = (size_t)(nh[0] & 15) * 4;
+		if (ihl < 20)
+			return -1;
+		pk->l3 = 4;
+		memset(pk->src, 0, 16);
+		memset(pk->dst, 0, 16);
+		memcpy(pk->src, nh + 12, 4);
+		memcpy(pk->dst, nh + 16, 4);
+		pk->len = (uint16_t)(nh[2] << 8 | nh[3]);
+		pk->ipid = (uint32_t)(nh[4] << 8 | nh[5]);
+		if (nh[6] & 0x40)
+			pk->flags |= NFP_PK_DF;
+		pk->ttl = nh[8];
+		pk->proto = nh[9];
+		pk->flags |= NFP_PK_ADDRS | NFP_PK_LEN | NFP_PK_IPID | NFP_PK_TTL | NFP_PK_PROTO;
+		/* fragments after the first carry no transport header */
+		int frag_off = ((nh[6] & 0x1f) << 8) | nh[7];
+		if (frag_off)
+			return 0;
+		if (!th && nl > ihl) {
+			th = nh + ihl;
+			tl = nl - ihl;
+		} else if (!th) {
+			return 0;
+		}
+		transport(th, tl, pk);
+		return 0;
+	}
+	if (ver == 6) {
+		if (nl < 40)
+			return -1;
+		pk->l3 = 6;
+		memcpy(pk->src, nh + 8, 16);
+		memcpy(pk->dst, nh + 24, 16);
+		pk->ipid = (uint32_t)((nh[1] & 15) << 16 | nh[2] << 8 | nh[3]);
+		pk->len = (uint16_t)((nh[4] << 8 | nh[5]) + 40);
+		pk->proto = nh[6];
+		pk->ttl = nh[7];
+		pk->flags |= NFP_PK_ADDRS | NFP_PK_LEN | NFP_PK_TTL | NFP_PK_PROTO;
+		if (pk->ipid)
+			pk->flags |= NFP_PK_IPID;
+		/* extension headers are not walked: the trace's transport
+		 * header, when given, already points past them */
+		if (!th && nl > 40) {
+			th = nh + 40;
+			tl = nl - 40;
+		}
+		transport(th, tl, pk);
+		return 0;
+	}
+	return -1;
+}

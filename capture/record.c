@@ -1,0 +1,463 @@
+/* record: reader and writer of nfpath's recording format (record.h). */
+#include "record.h"
+
+#include "box.h"
+#include "parse.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int capture_buf_put(struct capture_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t nc = b->cap ? b->cap : 256;
+		while (b->len + n + 1 > nc)
+			nc *= 2;
+		char *np = realloc(b->p, nc);
+		if (!np)
+			return -1;
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int capture_buf_putc(struct capture_buf *b, char c)
+{
+	return capture_buf_put(b, &c, 1);
+}
+
+void capture_buf_free(struct capture_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+static int put_escaped(struct capture_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == '=') {
+			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			if (capture_buf_put(b, e, 4) < 0)
+				return -1;
+		} else if (capture_buf_putc(b, (char)c) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int kv(struct capture_buf *b, const char *k, const char *v, size_t vl)
+{
+	if (capture_buf_putc(b, '\t') < 0 || capture_buf_put(b, k, strlen(k)) < 0 || capture_buf_putc(b, '=') < 0)
+		return -1;
+	return put_escaped(b, v, vl);
+}
+
+static int kvs(struct capture_buf *b, const char *k, const struct capture_strpool *sp, uint32_t id)
+{
+	if (!id)
+		return 0;
+	return kv(b, k, capture_strpool_get(sp, id), capture_strpool_len(sp, id));
+}
+
+static int kvu(struct capture_buf *b, const char *k, unsigned long long v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%llu", v);
+	return kv(b, k, num, (size_t)n);
+}
+
+static int kvaddr(struct capture_buf *b, const char *k, const uint8_t *a, int l3)
+{
+	char txt[INET6_ADDRSTRLEN];
+	if (!inet_ntop(l3 == 6 ? AF_INET6 : AF_INET, a, txt, sizeof(txt)))
+		return -1;
+	return kv(b, k, txt, strlen(txt));
+}
+
+static int kvmac(struct capture_buf *b, const char *k, const uint8_t *m)
+{
+	char txt[18];
+	snprintf(txt, sizeof(txt), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return kv(b, k, txt, 17);
+}
+
+int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
+{
+	const struct nfp_pkt *pk = &h->pk;
+	int r = capture_buf_putc(b, 'H');
+	const char *src = nfp_source_name(h->source);
+	r |= kv(b, "src", src, strlen(src));
+	const char *fam = nfp_family_name(h->family);
+	r |= kv(b, "fam", fam, strlen(fam));
+	if (h->flags & NFP_HOP_TRACE_ID) {
+		char id[12];
+		snprintf(id, sizeof(id), "%08x", h->trace_id);
+		r |= kv(b, "tid", id, 8);
+	}
+	r |= kvs(b, "table", sp, h->table);
+	r |= kvs(b, "chain", sp, h->chain);
+	const char *kind = nfp_kind_name(h->kind);
+	r |= kv(b, "kind", kind, strlen(kind));
+	if (h->rule >= 0)
+		r |= kvu(b, "rule", (unsigned long long)h->rule);
+	if (h->flags & NFP_HOP_HANDLE)
+		r |= kvu(b, "handle", h->handle);
+	if (h->verdict) {
+		const char *v = nfp_verdict_name(h->verdict);
+		r |= kv(b, "verdict", v, strlen(v));
+	}
+	r |= kvs(b, "jump", sp, h->jump);
+	r |= kvs(b, "in", sp, h->in);
+	r |= kvs(b, "out", sp, h->out);
+	r |= kvs(b, "physin", sp, h->physin);
+	r |= kvs(b, "physout", sp, h->physout);
+	if (h->flags & NFP_HOP_TS) {
+		char ts[40];
+		int n = snprintf(ts, sizeof(ts), "%.6f", h->ts);
+		r |= kv(b, "ts", ts, (size_t)n);
+	}
+	if (h->flags & NFP_HOP_CT) {
+		const char *c = nfp_ct_name(h->ct_state);
+		r |= kv(b, "ct", c, strlen(c));
+		if (h->ct_dir) {
+			const char *d = nfp_dir_name(h->ct_dir);
+			r |= kv(b, "ctdir", d, strlen(d));
+		}
+	}
+	if (h->ct_id)
+		r |= kvu(b, "ctid", h->ct_id);
+	if (h->flags & NFP_HOP_PROBE)
+		r |= kv(b, "probe", "1", 1);
+	if (h->hook) {
+		const char *hk = nfp_hook_name(h->hook);
+		r |= kv(b, "hook", hk, strlen(hk));
+	}
+	if (h->have_prio) {
+		char pr[12];
+		int n = snprintf(pr, sizeof(pr), "%d", h->prio);
+		r |= kv(b, "prio", pr, (size_t)n);
+	}
+	r |= kvs(b, "text", sp, h->rule_text);
+	r |= kvs(b, "prefix", sp, h->prefix);
+	if (h->line)
+		r |= kvu(b, "line", h->line);
+	if (pk->flags & NFP_PK_ADDRS) {
+		r |= kvaddr(b, "saddr", pk->src, pk->l3);
+		r |= kvaddr(b, "daddr", pk->dst, pk->l3);
+	}
+	if (pk->flags & NFP_PK_PROTO)
+		r |= kvu(b, "proto", pk->proto);
+	if (pk->flags & NFP_PK_PORTS) {
+		r |= kvu(b, "sport", pk->sport);
+		r |= kvu(b, "dport", pk->dport);
+	}
+	if (pk->flags & NFP_PK_ICMP) {
+		r |= kvu(b, "itype", pk->icmp_type);
+		r |= kvu(b, "icode", pk->icmp_code);
+	}
+	if (pk->flags & NFP_PK_ICMPID) {
+		r |= kvu(b, "iid", pk->sport);
+		r |= kvu(b, "iseq", pk->dport);
+	}
+	if (pk->flags & NFP_PK_IPID)
+		r |= kvu(b, "ipid", pk->ipid);
+	if (pk->flags & NFP_PK_TTL)
+		r |= kvu(b, "ttl", pk->ttl);
+	if (pk->flags & NFP_PK_LEN)
+		r |= kvu(b, "len", pk->len);
+	if (pk->flags & NFP_PK_MACS) {
+		r |= kvmac(b, "macsrc", pk->mac_src);
+		r |= kvmac(b, "macdst", pk->mac_dst);
+	}
+	if (pk->flags & NFP_PK_MARK)
+		r |= kvu(b, "mark", pk->mark);
+	if (pk->flags & NFP_PK_DF)
+		r |= kv(b, "df", "1", 1);
+	if (pk->tcp_flags)
+		r |= kvu(b, "tcpflags", pk->tcp_flags);
+	r |= capture_buf_putc(b, '\n');
+	return r ? -1 : 0;
+}
+
+static int hexv(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* unescapes v into out (cap bytes); returns length or -1 */
+static long unescape(const char *v, size_t vl, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < vl; i++) {
+		char c = v[i];
+		if (c == '\\') {
+			if (i + 3 >= vl)
+				return -1;
+			int a = hexv(v[i + 2]), b = hexv(v[i + 3]);
+			if (v[i + 1] != 'x' || a < 0 || b < 0)
+				return -1;
+			c = (char)(a << 4 | b);
+			i += 3;
+		}
+		if (o >= cap)
+			return -1;
+		out[o++] = c;
+	}
+	return (long)o;
+}
+
+static int lookup_name(const char *v, size_t vl, const char *(*namef)(int), int max)
+{
+	for (int i = 0; i <= max; i++) {
+		const char *n = namef(i);
+		if (strlen(n) == vl && memcmp(n, v, vl) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* a value holding NUL cannot be a name: keep it absent */
+static uint32_t intern0(struct capture_strpool *sp, const char *v, size_t n)
+{
+	uint32_t id = capture_strpool_intern(sp, v, n);
+	return id == UINT32_MAX ? 0 : id;
+}
+
+#define K(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
+
+int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, unsigned long *lost,
+		      int *name_kind, uint32_t *name_key, uint32_t *name_val, const char **err)
+{
+	while (n && (s[n - 1] == '\r'))
+		n--;
+	if (n == 0 || s[0] == '#')
+		return 0;
+	if (n < 2 || s[1] != '\t' || (s[0] != 'H' && s[0] != 'L' && s[0] != 'N')) {
+		*err = "not a recording event line";
+		return -1;
+	}
+	char type = s[0];
+	if (type == 'H') {
+		memset(h, 0, sizeof(*h));
+		h->rule = -1;
+		h->source = NFP_SRC_REC;
+	}
+	int have_kind = 0, have_fam = 0;
+	*name_kind = 0;
+	*name_key = *name_val = 0;
+	size_t i = 2;
+	char buf[4096];
+	while (i <= n) {
+		size_t st = i;
+		while (i < n && s[i] != '\t')
+			i++;
+		const char *k = s + st;
+		const char *eq = memchr(k, '=', i - st);
+		if (!eq) {
+			*err = "field without '='";
+			return -1;
+		}
+		size_t kl = (size_t)(eq - k);
+		long vl = unescape(eq + 1, (size_t)(s + i - eq - 1), buf, sizeof(buf));
+		if (vl < 0) {
+			*err = "bad escape or overlong value";
+			return -1;
+		}
+		const char *v = buf;
+		size_t ul = (size_t)vl;
+		i++;
+		uint64_t x;
+		if (type == 'L') {
+			if (K("lost")) {
+				if (capture_parse_uint(v, ul, 10, UINT64_MAX, &x) < 0) {
+					*err = "bad lost count";
+					return -1;
+				}
+				*lost = (unsigned long)x;
+			}
+			continue;
+		}
+		if (type == 'N') {
+			uint32_t id = intern0(sp, v, ul);
+			if (K("kind"))
+				*name_kind = ul == 3 && memcmp(v, "dev", 3) == 0 ? 1 : ul == 4 && memcmp(v, "addr", 4) == 0 ? 2 : 0;
+			else if (K("key"))
+				*name_key = id;
+			else if (K("name"))
+				*name_val = id;
+			continue;
+		}
+		struct nfp_pkt *pk = &h->pk;
+		int bad = 0;
+		if (K("src")) {
+			int sv = lookup_name(v, ul, nfp_source_name, NFP_SRC__COUNT - 1);
+			if (sv >= 0)
+				h->source = (uint8_t)sv;
+		} else if (K("fam")) {
+			int f = lookup_name(v, ul, nfp_family_name, 10);
+			bad = f < 0;
+			if (!bad)
+				h->family = (uint8_t)f;
+			have_fam = 1;
+		} else if (K("tid")) {
+			bad = capture_parse_uint(v, ul, 16, UINT32_MAX, &x) < 0;
+			h->trace_id = (uint32_t)x;
+			h->flags |= NFP_HOP_TRACE_ID;
+		} else if (K("table")) {
+			h->table = intern0(sp, v, ul);
+		} else if (K("chain")) {
+			h->chain = intern0(sp, v, ul);
+		} else if (K("kind")) {
+			int kd = lookup_name(v, ul, nfp_kind_name, NFP_KIND_PACKET);
+			bad = kd < 0;
+			h->kind = (uint8_t)(kd < 0 ? 0 : kd);
+			have_kind = 1;
+		} else if (K("rule")) {
+			bad = capture_parse_uint(v, ul, 10, INT32_MAX, &x) < 0;
+			h->rule = (int32_t)x;
+		} else if (K("handle")) {
+			bad = capture_parse_uint(v, ul, 10, UINT64_MAX, &x) < 0;
+			h->handle = x;
+			h->flags |= NFP_HOP_HANDLE;
+		} else if (K("verdict")) {
+			h->verdict = (uint8_t)nfp_verdict_parse(v, (int)ul);
+		} else if (K("jump")) {
+			h->jump = intern0(sp, v, ul);
+		} else if (K("in")) {
+			h->in = intern0(sp, v, ul);
+		} else if (K("out")) {
+			h->out = intern0(sp, v, ul);
+		} else if (K("physin")) {
+			h->physin = intern0(sp, v, ul);
+		} else if (K("physout")) {
+			h->physout = intern0(sp, v, ul);
+		} else if (K("ts")) {
+			char tmp[40];
+			if (ul >= sizeof(tmp)) {
+				bad = 1;
+			} else {
+				memcpy(tmp, v, ul);
+				tmp[ul] = '\0';
+				char *end;
+				h->ts = strtod(tmp, &end);
+				bad = *end != '\0' || ul == 0;
+				h->flags |= NFP_HOP_TS;
+			}
+		} else if (K("ct")) {
+			int c = lookup_name(v, ul, nfp_ct_name, NFP_CT_UNTRACKED);
+			bad = c < 0;
+			h->ct_state = (uint8_t)(c < 0 ? 0 : c);
+			h->flags |= NFP_HOP_CT;
+		} else if (K("ctdir")) {
+			int d = lookup_name(v, ul, nfp_dir_name, NFP_DIR_REPLY);
+			h->ct_dir = (uint8_t)(d < 0 ? 0 : d);
+		} else if (K("ctid")) {
+			bad = capture_parse_uint(v, ul, 10, UINT32_MAX, &x) < 0;
+			h->ct_id = (uint32_t)x;
+		} else if (K("probe")) {
+			h->flags |= NFP_HOP_PROBE;
+		} else if (K("hook")) {
+			h->hook = (uint8_t)nfp_hook_parse(v, (int)ul);
+		} else if (K("prio")) {
+			char tmp[16];
+			if (ul == 0 || ul >= sizeof(tmp)) {
+				bad = 1;
+			} else {
+				memcpy(tmp, v, ul);
+				tmp[ul] = '\0';
+				char *end;
+				long p = strtol(tmp, &end, 10);
+				bad = *end != '\0' || p < -32768 || p > 32767;
+				h->prio = (int16_t)p;
+				h->have_prio = 1;
+			}
+		} else if (K("text")) {
+			h->rule_text = intern0(sp, v, ul);
+		} else if (K("prefix")) {
+			h->prefix = intern0(sp, v, ul);
+		} else if (K("line")) {
+			bad = capture_parse_uint(v, ul, 10, UINT32_MAX, &x) < 0;
+			h->line = (uint32_t)x;
+		} else if (K("saddr") || K("daddr")) {
+			uint8_t l3;
+			bad = capture_parse_ip(v, ul, k[0] == 's' ? pk->src : pk->dst, &l3) < 0;
+			pk->l3 = l3;
+			pk->flags |= NFP_PK_ADDRS;
+		} else if (K("proto")) {
+			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
+			pk->proto = (uint8_t)x;
+			pk->flags |= NFP_PK_PROTO;
+		} else if (K("sport") || K("dport")) {
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			*(k[0] == 's' ? &pk->sport : &pk->dport) = (uint16_t)x;
+			pk->flags |= NFP_PK_PORTS;
+		} else if (K("itype") || K("icode")) {
+			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
+			*(k[1] == 't' ? &pk->icmp_type : &pk->icmp_code) = (uint8_t)x;
+			pk->flags |= NFP_PK_ICMP;
+		} else if (K("iid") || K("iseq")) {
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			*(k[1] == 'i' ? &pk->sport : &pk->dport) = (uint16_t)x;
+			pk->flags |= NFP_PK_ICMPID;
+		} else if (K("ipid")) {
+			bad = capture_parse_uint(v, ul, 10, UINT32_MAX, &x) < 0;
+			pk->ipid = (uint32_t)x;
+			pk->flags |= NFP_PK_IPID;
+		} else if (K("ttl")) {
+			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
+			pk->ttl = (uint8_t)x;
+			pk->flags |= NFP_PK_TTL;
+		} else if (K("len")) {
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			pk->len = (uint16_t)x;
+			pk->flags |= NFP_PK_LEN;
+		} else if (K("macsrc") || K("macdst")) {
+			bad = capture_parse_mac(v, ul, k[3] == 's' ? pk->mac_src : pk->mac_dst) < 0;
+			pk->flags |= NFP_PK_MACS;
+		} else if (K("mark")) {
+			bad = capture_parse_uint(v, ul, 10, UINT32_MAX, &x) < 0;
+			pk->mark = (uint32_t)x;
+			pk->flags |= NFP_PK_MARK;
+		} else if (K("df")) {
+			pk->flags |= NFP_PK_DF;
+		} else if (K("tcpflags")) {
+			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
+			pk->tcp_flags = (uint8_t)x;
+		}
+		if (bad) {
+			*err = "bad value in recording field";
+			return -1;
+		}
+	}
+	if (type == 'L')
+		return NFP_REC_LOST;
+	if (type == 'N') {
+		if (!*name_kind || !*name_key) {
+			*err = "name record without kind or key";
+			return -1;
+		}
+		return NFP_REC_NAME;
+	}
+	if (!have_kind || !have_fam) {
+		*err = "hop record without kind or fam";
+		return -1;
+	}
+	h->flags |= NFP_HOP_HAVE_PKT;
+	return NFP_REC_HOP;
+}

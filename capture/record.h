@@ -1,0 +1,39 @@
+/* record: nfpath's recording format, one event per line.
+ *
+ *   # nfpath recording v1            header, first line, required
+ *   # <comment>                      free text (capture metadata)
+ *   H<TAB>key=value<TAB>...          one hop event
+ *   L<TAB>lost=N                     N events the kernel dropped here
+ *   N<TAB>kind=dev|addr<TAB>key=K<TAB>name=V   a name learnt for a device or address
+ *
+ * Values escape TAB, LF, CR, '\', '=', bytes < 0x20 and 0x7f as \xHH, so
+ * any byte string round-trips. Unknown keys are ignored (newer writers). */
+#ifndef NFP_RECORD_H
+#define NFP_RECORD_H
+
+#include <stddef.h>
+
+#include "hop.h"
+#include "strpool.h"
+
+#define NFP_REC_MAGIC "# nfpath recording v1"
+
+struct capture_buf {
+	char *p;
+	size_t len, cap;
+};
+int capture_buf_put(struct capture_buf *b, const char *s, size_t n);
+int capture_buf_putc(struct capture_buf *b, char c);
+void capture_buf_free(struct capture_buf *b);
+
+/* Appends hop h as one "H" line (with '\n') to b. -1 on ENOMEM. */
+int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp);
+
+enum { NFP_REC_HOP = 1, NFP_REC_LOST = 2, NFP_REC_NAME = 3 };
+/* Decodes one recording line. Returns NFP_REC_HOP (h filled),
+ * NFP_REC_LOST (*lost set), NFP_REC_NAME (*name_kind/key/val interned),
+ * 0 for header/comment lines, -1 when malformed (*err set). */
+int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, unsigned long *lost,
+		      int *name_kind, uint32_t *name_key, uint32_t *name_val, const char **err);
+
+#endif

@@ -1,0 +1,103 @@
+/* resolve: rule text and implied verdicts (see resolve.h). */
+#include "resolve.h"
+
+#include <string.h>
+
+static int word_is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+int capture_rule_verdict(const char *text, const char **jump, size_t *jl)
+{
+	*jump = NULL;
+	*jl = 0;
+	if (!text || !*text)
+		return NFP_V_NONE;
+	if (text[0] == ':') {
+		/* ":FORWARD DROP" policy line */
+		const char *sp = strchr(text, ' ');
+		if (sp) {
+			const char *e = sp + 1;
+			size_t n = strcspn(e, " ");
+			return nfp_verdict_parse(e, (int)n);
+		}
+		return NFP_V_NONE;
+	}
+	if (strncmp(text, "policy ", 7) == 0) {
+		size_t n = strcspn(text + 7, " ;");
+		return nfp_verdict_parse(text + 7, (int)n);
+	}
+	const char *j = NULL;
+	int is_goto = 0;
+	for (const char *p = text; (p = strstr(p, " -")) != NULL; p++) {
+		if (strncmp(p, " -j ", 4) == 0 || strncmp(p, " --jump ", 8) == 0)
+			j = p + (p[2] == 'j' ? 4 : 8), is_goto = 0;
+		else if (strncmp(p, " -g ", 4) == 0 || strncmp(p, " --goto ", 8) == 0)
+			j = p + (p[2] == 'g' ? 4 : 8), is_goto = 1;
+	}
+	if (!j)
+		return NFP_V_NONE;
+	size_t n = strcspn(j, " ");
+	if (is_goto) {
+		*jump = j;
+		*jl = n;
+		return NFP_V_GOTO;
+	}
+	static const struct {
+		const char *t;
+		int v;
+	} targets[] = {
+		{ "ACCEPT", NFP_V_ACCEPT },	{ "DROP", NFP_V_DROP },	       { "REJECT", NFP_V_REJECT },
+		{ "RETURN", NFP_V_RETURN },	{ "CONTINUE", NFP_V_CONTINUE }, { "QUEUE", NFP_V_QUEUE },
+		{ "NFQUEUE", NFP_V_QUEUE },	{ "DNAT", NFP_V_ACCEPT },	{ "SNAT", NFP_V_ACCEPT },
+		{ "MASQUERADE", NFP_V_ACCEPT }, { "REDIRECT", NFP_V_ACCEPT },	{ "TPROXY", NFP_V_ACCEPT },
+		{ "TRACE", NFP_V_CONTINUE },	{ "LOG", NFP_V_CONTINUE },	{ "NFLOG", NFP_V_CONTINUE },
+		{ "ULOG", NFP_V_CONTINUE },	{ "MARK", NFP_V_CONTINUE },	{ "CONNMARK", NFP_V_CONTINUE },
+		{ "CT", NFP_V_CONTINUE },	{ "NOTRACK", NFP_V_CONTINUE },	{ "TCPMSS", NFP_V_CONTINUE },
+		{ "CHECKSUM", NFP_V_CONTINUE }, { "DSCP", NFP_V_CONTINUE },	{ "TOS", NFP_V_CONTINUE },
+		{ "TTL", NFP_V_CONTINUE },	{ "HL", NFP_V_CONTINUE },	{ "SET", NFP_V_CONTINUE },
+		{ "mark", NFP_V_CONTINUE },	{ "snat", NFP_V_ACCEPT },	{ "dnat", NFP_V_ACCEPT },
+		{ "redirect", NFP_V_ACCEPT },	{ "log", NFP_V_CONTINUE },	{ "nflog", NFP_V_CONTINUE },
+	};
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		if (word_is(j, n, targets[i].t))
+			return targets[i].v;
+	*jump = j;
+	*jl = n;
+	return NFP_V_JUMP;
+}
+
+void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from)
+{
+	for (size_t i = from; i < t->nhops; i++) {
+		struct nfp_hop *h = &t->hops[i];
+		if (!h->rule_text && rules) {
+			const char *txt = capture_rules_lookup(rules, h->family, capture_str(t, h->table),
+							       capture_str(t, h->chain), h->kind, h->rule,
+							       !!(h->flags & NFP_HOP_HANDLE), h->handle, capture_str(t, h->prefix));
+			if (txt) {
+				uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
+				if (id != UINT32_MAX)
+					h->rule_text = id;
+			}
+		}
+		if (h->verdict)
+			continue;
+		if (h->kind == NFP_KIND_RETURN) {
+			h->verdict = NFP_V_RETURN;
+			continue;
+		}
+		const char *jump;
+		size_t jl;
+		int v = capture_rule_verdict(capture_str(t, h->rule_text), &jump, &jl);
+		if (v) {
+			h->verdict = (uint8_t)v;
+			if (jump && !h->jump) {
+				uint32_t id = capture_strpool_intern(t->sp, jump, jl);
+				if (id != UINT32_MAX)
+					h->jump = id;
+			}
+		}
+	}
+}

@@ -1,0 +1,19 @@
+/* resolve: fill in what a source did not say, once, after loading.
+ *
+ * Rule text from --rules files for hops that came without it, and the
+ * verdict implied by the rule's target ("-j DOCKER" is a jump, "-j TRACE"
+ * continues, a policy line gives the policy verdict). Idempotent. */
+#ifndef NFP_RESOLVE_H
+#define NFP_RESOLVE_H
+
+#include "rules.h"
+#include "trace.h"
+
+/* Resolves hops [from, t->nhops). rules may be NULL. */
+void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from);
+
+/* Verdict implied by a rule text, NFP_V_NONE when unknown. *jump gets the
+ * target chain for jumps (points into text, *jl its length). */
+int capture_rule_verdict(const char *text, const char **jump, size_t *jl);
+
+#endif

@@ -1,0 +1,554 @@
+/* trace: hop store, packet stitcher and flow grouping (see trace.h).
+ *
+ * Stitching. A hop joins an open packet when
+ *  - it carries the packet's trace id and the packet fields agree, or
+ *  - its packet identity agrees: same IP ID (IPv4) or flow label, protocol,
+ *    ICMP echo id/sequence and length; addresses are not compared because
+ *    NAT rewrites them and de-NAT happens between hops, or
+ *  - it has no IP ID (ebtables lines) and its addresses and protocol equal
+ *    those at the packet's latest hop,
+ * and it does not go back to an entry box the packet already passed (that
+ * is the next packet of the same conversation). Trace ids are only a hint:
+ * the kernel recomputes them at each base chain and reuses them.
+ *
+ * Flows. Each packet contributes the connection tuples it showed at any
+ * hop (pre- and post-NAT); a packet whose tuple is already known joins that
+ * flow, in the direction the tuple was first seen. */
+#include "trace.h"
+
+#include "box.h"
+#include "rules.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct flow_key {
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+	uint8_t l3, proto;
+};
+
+struct flow_slot {
+	struct flow_key k;
+	uint32_t flow; /* NFP_NONE: empty */
+	uint8_t a_is_orig_src;
+};
+
+struct capture_trace *capture_trace_new(void)
+{
+	struct capture_trace *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->sp = capture_strpool_new();
+	if (!t->sp) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void capture_trace_free(struct capture_trace *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->npkts; i++)
+		free(t->pkts[i].hops);
+	free(t->pkts);
+	free(t->hops);
+	free(t->flows);
+	free(t->fh);
+	free(t->names);
+	capture_strpool_free(t->sp);
+	free(t);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap : 16;
+	while (nc < need)
+		nc *= 2;
+	void *np = realloc(*p, nc * elem);
+	if (!np)
+		return -1;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+/* ---- boxes and layers ------------------------------------------------ */
+
+/* Hook of a base chain from its name ("prerouting", "fw", "post") when
+ * nothing better is known. */
+static int hook_from_name(const char *c)
+{
+	char l[32];
+	size_t n = strlen(c);
+	if (n >= sizeof(l))
+		return NFP_HOOK_NONE;
+	for (size_t i = 0; i <= n; i++)
+		l[i] = (char)(c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i]);
+	if (strstr(l, "post"))
+		return NFP_HOOK_POSTROUTING;
+	if (strstr(l, "pre"))
+		return NFP_HOOK_PREROUTING;
+	if (strstr(l, "forw") || strcmp(l, "fw") == 0 || strcmp(l, "fwd") == 0)
+		return NFP_HOOK_FORWARD;
+	if (strstr(l, "out"))
+		return NFP_HOOK_OUTPUT;
+	if (strncmp(l, "in", 2) == 0)
+		return NFP_HOOK_INPUT;
+	if (strstr(l, "ingress"))
+		return NFP_HOOK_INGRESS;
+	if (strstr(l, "egress"))
+		return NFP_HOOK_EGRESS;
+	return NFP_HOOK_NONE;
+}
+
+/* The box a hop names by itself (built-in chain, known base chain), or
+ * NONE for user chains and unknown chains. */
+static int own_box(const struct capture_trace *t, const struct nfp_hop *h)
+{
+	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
+	int fam = h->family;
+	int b = nfp_box_for_builtin(fam == NFP_FAM_BRIDGE ? fam : NFP_FAM_IPV4, tab, (int)strlen(tab), ch,
+				    (int)strlen(ch));
+	if (b)
+		return b;
+	int hook = h->hook, prio = h->prio, nat = 0;
+	if (!hook && t->rules && capture_rules_chain_hook(t->rules, fam, tab, ch, &hook, &prio, &nat) == 0)
+		return nfp_box_for_hook(fam, hook, prio, nat);
+	if (hook)
+		return nfp_box_for_hook(fam, hook, h->have_prio ? h->prio : 0, 0);
+	if (h->source == NFP_SRC_NFTMON || h->source == NFP_SRC_XTMON || h->source == NFP_SRC_NFTRACE) {
+		/* nft chains carry no hook in the text: only base chains
+		 * printed a packet line, so guess from the name */
+		if (!(h->flags & NFP_HOP_HAVE_PKT))
+			return NFP_BOX_NONE;
+		hook = hook_from_name(ch);
+		if (hook)
+			return nfp_box_for_hook(fam, hook, hook == NFP_HOOK_PREROUTING ? -150 : 0, 0);
+	}
+	return NFP_BOX_NONE;
+}
+
+static void place_hop(const struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
+{
+	int box = own_box(t, h);
+	if (!box) {
+		/* a user chain takes the box of the base chain that jumped to it */
+		for (uint32_t i = p->nhops; i-- > 0;) {
+			const struct nfp_hop *o = &t->hops[p->hops[i]];
+			if (o->box && o->table == h->table && (o->family == NFP_FAM_BRIDGE) == (h->family == NFP_FAM_BRIDGE)) {
+				box = o->box;
+				break;
+			}
+		}
+	}
+	h->box = (uint16_t)box;
+	int cls = nfp_box_class(box), hook = nfp_box_hook(box);
+	if (!box) {
+		h->layer = NFP_LAYER_NONE;
+		return;
+	}
+	if (cls != 0) {
+		h->layer = NFP_LAYER_LINK;
+		return;
+	}
+	/* an iptables chain called from the bridge (br_netfilter) is drawn on
+	 * the link row: PHYSIN/PHYSOUT in logs, or bridge hops around it */
+	int bridged_pre = 0, bridged_fwd = 0, went_up = 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		int ob = t->hops[p->hops[i]].box;
+		if (ob == NFP_BOX_EB_BROUTE_BROUTING || ob == NFP_BOX_EB_NAT_PREROUTING)
+			bridged_pre = 1;
+		if (ob == NFP_BOX_EB_FILTER_FORWARD)
+			bridged_fwd = 1;
+		if (ob == NFP_BOX_EB_FILTER_INPUT)
+			went_up = 1;
+	}
+	int link = 0;
+	switch (hook) {
+	case NFP_HOOK_PREROUTING:
+		link = h->physin || (bridged_pre && !went_up);
+		break;
+	case NFP_HOOK_FORWARD:
+		link = (h->physin && h->physout) || bridged_fwd;
+		break;
+	case NFP_HOOK_POSTROUTING:
+		link = h->physout || bridged_fwd;
+		break;
+	default:
+		link = 0;
+	}
+	h->layer = link ? NFP_LAYER_LINK : NFP_LAYER_NETWORK;
+}
+
+/* ---- stitching ------------------------------------------------------- */
+
+static int pk_has(const struct nfp_pkt *p, unsigned f)
+{
+	return (p->flags & f) == f;
+}
+
+static int ident_match(const struct nfp_packet *p, const struct nfp_hop *h, int *strong)
+{
+	const struct nfp_pkt *a = &p->ident, *b = &h->pk;
+	*strong = 0;
+	if (pk_has(a, NFP_PK_PROTO) && pk_has(b, NFP_PK_PROTO) && a->proto != b->proto)
+		return 0;
+	if (pk_has(a, NFP_PK_ICMPID) && pk_has(b, NFP_PK_ICMPID) && (a->sport != b->sport || a->dport != b->dport))
+		return 0;
+	if (pk_has(a, NFP_PK_ICMP) && pk_has(b, NFP_PK_ICMP) && a->icmp_type != b->icmp_type)
+		return 0;
+	if (pk_has(a, NFP_PK_IPID) && pk_has(b, NFP_PK_IPID)) {
+		if (a->ipid != b->ipid || a->l3 != b->l3)
+			return 0;
+		if (a->l3 == 4 && pk_has(a, NFP_PK_LEN) && pk_has(b, NFP_PK_LEN) && a->len != b->len)
+			return 0;
+		*strong = 1;
+		return 1;
+	}
+	/* no IP ID on one side: addresses at the latest hop must agree */
+	const struct nfp_pkt *c = &p->cur;
+	if (pk_has(c, NFP_PK_ADDRS) && pk_has(b, NFP_PK_ADDRS)) {
+		if (c->l3 != b->l3 || memcmp(c->src, b->src, 16) != 0 || memcmp(c->dst, b->dst, 16) != 0)
+			return 0;
+		if (pk_has(c, NFP_PK_PROTO) && pk_has(b, NFP_PK_PROTO) && c->proto != b->proto)
+			return 0;
+		if (pk_has(c, NFP_PK_PORTS) && pk_has(b, NFP_PK_PORTS) && (c->sport != b->sport || c->dport != b->dport))
+			return 0;
+		return 1;
+	}
+	/* nothing to compare (no packet fields): only a trace id can tie it */
+	return -1;
+}
+
+static void close_packet(struct capture_trace *t, uint32_t pi)
+{
+	t->pkts[pi].open = 0;
+}
+
+static void open_remove(struct capture_trace *t, int idx)
+{
+	memmove(&t->open[idx], &t->open[idx + 1], (size_t)(t->nopen - idx - 1) * sizeof(t->open[0]));
+	t->nopen--;
+}
+
+static long new_packet(struct capture_trace *t)
+{
+	if (grow((void **)&t->pkts, &t->cappkts, t->npkts + 1, sizeof(*t->pkts)) < 0)
+		return -1;
+	struct nfp_packet *p = &t->pkts[t->npkts];
+	memset(p, 0, sizeof(*p));
+	p->flow = NFP_NONE;
+	p->open = 1;
+	if (t->nopen == (int)(sizeof(t->open) / sizeof(t->open[0]))) {
+		close_packet(t, t->open[0]);
+		open_remove(t, 0);
+	}
+	t->open[t->nopen++] = (uint32_t)t->npkts;
+	return (long)t->npkts++;
+}
+
+static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
+{
+	int rank = nfp_box_rank(own_box(t, h));
+	int best = -1, best_strong = -1;
+	for (int i = t->nopen - 1; i >= 0; i--) {
+		const struct nfp_packet *p = &t->pkts[t->open[i]];
+		int strong;
+		int m = ident_match(p, h, &strong);
+		int same_tid = (h->flags & NFP_HOP_TRACE_ID) && p->trace_id == h->trace_id;
+		if (m == 0)
+			continue;
+		if (m < 0 && !same_tid)
+			continue;
+		/* back at an entry box it already passed: the next packet */
+		if (rank && rank <= 5 && rank < p->maxrank)
+			continue;
+		int score = (same_tid ? 2 : 0) + (strong ? 1 : 0);
+		if (score > best_strong) {
+			best_strong = score;
+			best = i;
+		}
+	}
+	return best;
+}
+
+long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
+{
+	if (grow((void **)&t->hops, &t->caphops, t->nhops + 1, sizeof(*t->hops)) < 0)
+		return -1;
+	struct nfp_hop *h = &t->hops[t->nhops];
+	*h = *src;
+	t->st.hops++;
+	if (h->source < NFP_SRC__COUNT)
+		t->st.by_source[h->source]++;
+	t->seq++;
+
+	int oi = find_packet(t, h);
+	long pi;
+	if (oi >= 0) {
+		pi = t->open[oi];
+		/* most recently used last, so eviction takes the stalest */
+		uint32_t v = t->open[oi];
+		open_remove(t, oi);
+		t->open[t->nopen++] = v;
+	} else {
+		pi = new_packet(t);
+		if (pi < 0)
+			return -1;
+	}
+	struct nfp_packet *p = &t->pkts[pi];
+	if (p->nhops == p->cap) {
+		uint32_t nc = p->cap ? p->cap * 2 : 8;
+		uint32_t *nh = realloc(p->hops, nc * sizeof(*nh));
+		if (!nh)
+			return -1;
+		p->hops = nh;
+		p->cap = nc;
+	}
+	place_hop(t, p, h);
+	p->hops[p->nhops++] = (uint32_t)t->nhops;
+	t->nhops++;
+
+	int rank = nfp_box_rank(h->box);
+	if (rank > p->maxrank)
+		p->maxrank = (uint8_t)rank;
+	if (h->flags & NFP_HOP_TRACE_ID)
+		p->trace_id = h->trace_id;
+	if (h->ct_id && !p->ct_id)
+		p->ct_id = h->ct_id;
+	p->last_seq = t->seq;
+	const struct nfp_pkt *pk = &h->pk;
+	if (pk->flags & NFP_PK_ADDRS) {
+		p->cur = *pk;
+		if (!(p->ident.flags & NFP_PK_ADDRS)) {
+			/* identity from the first hop with an address; an IP ID
+			 * from a later hop (ebtables first) fills it in below */
+			p->ident = *pk;
+		}
+	}
+	if ((pk->flags & NFP_PK_IPID) && !(p->ident.flags & NFP_PK_IPID)) {
+		p->ident.ipid = pk->ipid;
+		p->ident.flags |= NFP_PK_IPID;
+		if (pk->flags & NFP_PK_LEN) {
+			p->ident.len = pk->len;
+			p->ident.flags |= NFP_PK_LEN;
+		}
+		if (pk->flags & NFP_PK_ICMPID) {
+			p->ident.sport = pk->sport;
+			p->ident.dport = pk->dport;
+			p->ident.flags |= NFP_PK_ICMPID;
+		}
+	}
+	return pi;
+}
+
+/* ---- flows ----------------------------------------------------------- */
+
+static uint32_t key_hash(const struct flow_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < sizeof(*k); i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static struct flow_slot *slot_find(struct capture_trace *t, const struct flow_key *k)
+{
+	if (!t->fhcap)
+		return NULL;
+	size_t mask = t->fhcap - 1, i = key_hash(k) & mask;
+	while (t->fh[i].flow != NFP_NONE) {
+		if (memcmp(&t->fh[i].k, k, sizeof(*k)) == 0)
+			return &t->fh[i];
+		i = (i + 1) & mask;
+	}
+	return &t->fh[i];
+}
+
+static int slot_grow(struct capture_trace *t)
+{
+	size_t nc = t->fhcap ? t->fhcap * 2 : 256;
+	struct flow_slot *n = malloc(nc * sizeof(*n));
+	if (!n)
+		return -1;
+	for (size_t i = 0; i < nc; i++)
+		n[i].flow = NFP_NONE;
+	struct flow_slot *old = t->fh;
+	size_t oc = t->fhcap;
+	t->fh = n;
+	t->fhcap = nc;
+	for (size_t i = 0; i < oc; i++)
+		if (old[i].flow != NFP_NONE)
+			*slot_find(t, &old[i].k) = old[i];
+	free(old);
+	return 0;
+}
+
+/* canonical key of a packet's tuple at one hop; *a_is_src tells whether
+ * the key's first endpoint is the hop's source */
+static int tuple_key(const struct nfp_pkt *pk, struct flow_key *k, int *a_is_src)
+{
+	if (!(pk->flags & NFP_PK_ADDRS))
+		return -1;
+	memset(k, 0, sizeof(*k));
+	k->l3 = pk->l3;
+	k->proto = pk->proto;
+	uint16_t ps = 0, pd = 0;
+	if (pk->flags & NFP_PK_ICMPID)
+		ps = pd = pk->sport; /* echo id names the "connection" both ways */
+	else if (pk->flags & NFP_PK_PORTS) {
+		ps = pk->sport;
+		pd = pk->dport;
+	}
+	int c = memcmp(pk->src, pk->dst, 16);
+	if (c < 0 || (c == 0 && ps <= pd)) {
+		memcpy(k->a, pk->src, 16);
+		memcpy(k->b, pk->dst, 16);
+		k->pa = ps;
+		k->pb = pd;
+		*a_is_src = 1;
+	} else {
+		memcpy(k->a, pk->dst, 16);
+		memcpy(k->b, pk->src, 16);
+		k->pa = pd;
+		k->pb = ps;
+		*a_is_src = 0;
+	}
+	return 0;
+}
+
+static int assign_flow(struct capture_trace *t, uint32_t pi)
+{
+	struct nfp_packet *p = &t->pkts[pi];
+	uint32_t flow = NFP_NONE;
+	int dir = NFP_DIR_ORIGINAL;
+	struct flow_key ck = { 0 };
+	if (p->ct_id) {
+		/* the kernel's conntrack id names the flow outright */
+		ck.l3 = 255;
+		memcpy(ck.a, &p->ct_id, sizeof(p->ct_id));
+		struct flow_slot *s = slot_find(t, &ck);
+		if (s && s->flow != NFP_NONE)
+			flow = s->flow;
+	}
+	for (uint32_t i = 0; i < p->nhops && flow == NFP_NONE; i++) {
+		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
+		struct flow_key k;
+		int a_is_src;
+		if (tuple_key(pk, &k, &a_is_src) < 0)
+			continue;
+		struct flow_slot *s = slot_find(t, &k);
+		if (s && s->flow != NFP_NONE) {
+			flow = s->flow;
+			dir = (a_is_src == s->a_is_orig_src) ? NFP_DIR_ORIGINAL : NFP_DIR_REPLY;
+		}
+	}
+	if (flow == NFP_NONE) {
+		if (grow((void **)&t->flows, &t->capflows, t->nflows + 1, sizeof(*t->flows)) < 0)
+			return -1;
+		flow = (uint32_t)t->nflows++;
+		t->flows[flow] = (struct nfp_flow){ pi, 0, p->ct_id };
+	}
+	/* kernel direction wins over the inferred one */
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = &t->hops[p->hops[i]];
+		if ((h->flags & NFP_HOP_CT) && h->ct_dir) {
+			dir = h->ct_dir;
+			break;
+		}
+	}
+	struct nfp_flow *f = &t->flows[flow];
+	p->flow = flow;
+	p->dir = (uint8_t)dir;
+	p->ct_kernel = 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = &t->hops[p->hops[i]];
+		if ((h->flags & NFP_HOP_CT) && h->ct_state) {
+			p->ct = h->ct_state;
+			p->ct_kernel = 1;
+			break;
+		}
+	}
+	if (!p->ct_kernel)
+		p->ct = f->npackets == 0 ? NFP_CT_NEW : NFP_CT_ESTABLISHED;
+	f->npackets++;
+	/* remember every tuple this packet showed, oriented to the flow */
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
+		struct flow_key k;
+		int a_is_src;
+		if (tuple_key(pk, &k, &a_is_src) < 0)
+			continue;
+		if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
+			return -1;
+		struct flow_slot *s = slot_find(t, &k);
+		if (s->flow == NFP_NONE) {
+			s->k = k;
+			s->flow = flow;
+			s->a_is_orig_src = (uint8_t)(dir == NFP_DIR_ORIGINAL ? a_is_src : !a_is_src);
+			t->fhcount++;
+		}
+	}
+	if (p->ct_id) {
+		if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
+			return -1;
+		struct flow_slot *s = slot_find(t, &ck);
+		if (s->flow == NFP_NONE) {
+			s->k = ck;
+			s->flow = flow;
+			t->fhcount++;
+		}
+	}
+	return 0;
+}
+
+void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq)
+{
+	for (int i = t->nopen - 1; i >= 0; i--) {
+		uint32_t pi = t->open[i];
+		if (idle_seq == 0 || t->seq - t->pkts[pi].last_seq > idle_seq) {
+			close_packet(t, pi);
+			open_remove(t, i);
+		}
+	}
+	while (t->flows_done < t->npkts && !t->pkts[t->flows_done].open) {
+		if (assign_flow(t, (uint32_t)t->flows_done) < 0)
+			return;
+		t->flows_done++;
+	}
+}
+
+/* ---- names ----------------------------------------------------------- */
+
+int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val)
+{
+	for (size_t i = 0; i < t->nnames; i++)
+		if (t->names[i].kind == kind && t->names[i].key == key) {
+			t->names[i].val = val;
+			return 0;
+		}
+	if (grow((void **)&t->names, &t->capnames, t->nnames + 1, sizeof(*t->names)) < 0)
+		return -1;
+	t->names[t->nnames++] = (struct nfp_name){ key, val, (uint8_t)kind };
+	return 0;
+}
+
+uint32_t capture_trace_name(const struct capture_trace *t, int kind, const char *key)
+{
+	uint32_t id = capture_strpool_find(t->sp, key, strlen(key));
+	if (id == UINT32_MAX || id == 0)
+		return 0;
+	for (size_t i = 0; i < t->nnames; i++)
+		if (t->names[i].kind == kind && t->names[i].key == id)
+			return t->names[i].val;
+	return 0;
+}

@@ -1,0 +1,99 @@
+/* trace: the hop store and the stitcher.
+ *
+ * Hops arrive in input order from any source (capture_trace_add); the
+ * stitcher groups them into packets (by trace id and packet identity, see
+ * trace.c) and packets into flows (by connection tuple across NAT, or the
+ * kernel's conntrack id). Everything downstream reads packets and flows
+ * through this struct; the fields are read-only outside capture/.
+ *
+ * Ownership: the trace owns its hops, packets, flows and strpool. Pointers
+ * into the arrays are invalidated by the next capture_trace_add(). */
+#ifndef NFP_TRACE_H
+#define NFP_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hop.h"
+#include "strpool.h"
+
+struct capture_rules;
+
+#define NFP_NONE UINT32_MAX
+
+struct nfp_packet {
+	uint32_t *hops; /* indices into trace->hops, in traversal order */
+	uint32_t nhops, cap;
+	uint32_t flow;	/* index into trace->flows, NFP_NONE until assigned */
+	uint32_t trace_id;
+	uint32_t last_seq; /* trace->seq when last touched */
+	uint32_t ct_id;
+	uint8_t dir, ct, ct_kernel, maxrank, open;
+	struct nfp_pkt ident; /* fields of the first hop that had them */
+	struct nfp_pkt cur;   /* fields at the latest hop that had them */
+};
+
+struct nfp_flow {
+	uint32_t first_packet;
+	uint32_t npackets;
+	uint32_t ct_id;
+};
+
+struct capture_trace_stats {
+	unsigned long lines, skipped, bad, hops, lost_events, dropped_packets;
+	unsigned long by_source[NFP_SRC__COUNT];
+};
+
+struct capture_trace {
+	struct capture_strpool *sp;
+	const struct capture_rules *rules; /* optional, not owned */
+	struct nfp_hop *hops;
+	size_t nhops, caphops;
+	struct nfp_packet *pkts;
+	size_t npkts, cappkts;
+	struct nfp_flow *flows;
+	size_t nflows, capflows;
+	struct capture_trace_stats st;
+	/* stitcher state */
+	uint32_t open[64];
+	int nopen;
+	uint32_t seq;
+	size_t flows_done; /* packets [0, flows_done) have flows */
+	struct flow_slot *fh;
+	size_t fhcap, fhcount;
+	/* names learnt for devices and addresses (strpool ids, key -> name) */
+	struct nfp_name {
+		uint32_t key, val;
+		uint8_t kind;
+	} *names;
+	size_t nnames, capnames;
+};
+
+struct capture_trace *capture_trace_new(void);
+void capture_trace_free(struct capture_trace *t);
+
+/* Copies hop h into the trace and stitches it. Returns the packet index it
+ * joined, or -1 with errno on allocation failure. */
+long capture_trace_add(struct capture_trace *t, const struct nfp_hop *h);
+
+/* Closes packets idle for more than idle_seq hops (0: all) and assigns
+ * flows to every closed packet in packet order. */
+void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq);
+
+/* Records a name for a device (kind 1) or address text (kind 2). */
+int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val);
+/* The name for a device or address string id, 0 when none. */
+uint32_t capture_trace_name(const struct capture_trace *t, int kind, const char *key);
+
+static inline const struct nfp_hop *capture_packet_hop(const struct capture_trace *t, const struct nfp_packet *p,
+							uint32_t i)
+{
+	return &t->hops[p->hops[i]];
+}
+
+static inline const char *capture_str(const struct capture_trace *t, uint32_t id)
+{
+	return capture_strpool_get(t->sp, id);
+}
+
+#endif

@@ -1,0 +1,259 @@
+/* print: --print, --json and --stats writers (see print.h). */
+#include "print.h"
+
+#include "../capture/box.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PUTS(b, s) capture_buf_put((b), (s), strlen(s))
+
+static int putf(struct capture_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static int putf(struct capture_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	return capture_buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+const char *render_name(const struct capture_trace *t, int kind, const char *key)
+{
+	if (!key || !*key)
+		return "";
+	return capture_str(t, capture_trace_name(t, kind, key));
+}
+
+static int esc(struct capture_buf *b, const struct capture_trace *t, uint32_t id, int ascii)
+{
+	return render_esc(b, capture_str(t, id), capture_strpool_len(t->sp, id), ascii);
+}
+
+static int dev(struct capture_buf *b, const struct capture_trace *t, const char *label, uint32_t id, int ascii)
+{
+	if (!id)
+		return 0;
+	int r = PUTS(b, " ") | PUTS(b, label) | esc(b, t, id, ascii);
+	const char *nm = render_name(t, 1, capture_str(t, id));
+	if (*nm) {
+		r |= PUTS(b, " [");
+		r |= render_esc(b, nm, strlen(nm), ascii);
+		r |= PUTS(b, "]");
+	}
+	return r;
+}
+
+static const char *ct_source(const struct nfp_packet *p)
+{
+	return p->ct_kernel ? "kernel" : "inferred";
+}
+
+static int addr_changed(const struct nfp_pkt *a, const struct nfp_pkt *b)
+{
+	return (a->flags & NFP_PK_ADDRS) && (b->flags & NFP_PK_ADDRS) &&
+	       (memcmp(a->src, b->src, 16) != 0 || memcmp(a->dst, b->dst, 16) != 0 ||
+		((a->flags & b->flags & NFP_PK_PORTS) && (a->sport != b->sport || a->dport != b->dport)));
+}
+
+int render_print_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi,
+			const struct render_print_opts *o)
+{
+	const struct nfp_packet *p = &t->pkts[pi];
+	char sum[256];
+	render_packet_summary(t, p, sum, sizeof(sum));
+	int r = putf(b, "packet %zu  flow %u  %s  ct %s (%s)  %u hops\n  %s\n", pi + 1,
+		     p->flow == NFP_NONE ? 0 : p->flow + 1, nfp_dir_name(p->dir), nfp_ct_name(p->ct), ct_source(p),
+		     p->nhops, sum);
+	const struct nfp_pkt *prev = NULL;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		const char *box = nfp_box_name(h->box);
+		char kind[40];
+		render_hop_kind(t, h, kind, sizeof(kind));
+		r |= putf(b, "  %2u %-7s %-20s ", i + 1, h->layer ? nfp_layer_name(h->layer) : "?", *box ? box : "?");
+		/* the chain when it is not the box's own (user chains, nft names) */
+		const char *ch = capture_str(t, h->chain);
+		const char *bc = strrchr(box, ':');
+		if (h->chain && (!bc || strcmp(bc + 1, ch) != 0)) {
+			r |= PUTS(b, "[");
+			r |= esc(b, t, h->chain, o->ascii);
+			r |= PUTS(b, "] ");
+		}
+		r |= putf(b, "%-10s %-8s", kind, h->verdict ? nfp_verdict_name(h->verdict) : "-");
+		if (h->jump && (h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO)) {
+			r |= PUTS(b, " -> ");
+			r |= esc(b, t, h->jump, o->ascii);
+		}
+		r |= dev(b, t, "IN=", h->in, o->ascii);
+		r |= dev(b, t, "OUT=", h->out, o->ascii);
+		r |= dev(b, t, "PHYSIN=", h->physin, o->ascii);
+		r |= dev(b, t, "PHYSOUT=", h->physout, o->ascii);
+		if (h->flags & NFP_HOP_PROBE)
+			r |= PUTS(b, " (nfpath probe)");
+		if (prev && addr_changed(prev, &h->pk)) {
+			char s[48], d[48];
+			render_addr(&h->pk, 0, s, sizeof(s));
+			render_addr(&h->pk, 1, d, sizeof(d));
+			if ((h->pk.flags & NFP_PK_PORTS) && !(h->pk.flags & NFP_PK_ICMPID))
+				r |= putf(b, " NAT now %s:%u > %s:%u", s, h->pk.sport, d, h->pk.dport);
+			else
+				r |= putf(b, " NAT now %s > %s", s, d);
+		}
+		if (h->pk.flags & NFP_PK_ADDRS)
+			prev = &h->pk;
+		const char *rt = render_hop_rule(t, h);
+		if (*rt) {
+			r |= PUTS(b, "  | ");
+			r |= render_esc(b, rt, strlen(rt), o->ascii);
+		} else if (h->prefix && h->kind == NFP_KIND_LOG) {
+			r |= PUTS(b, "  | prefix \"");
+			r |= esc(b, t, h->prefix, o->ascii);
+			r |= PUTS(b, "\"");
+		}
+		r |= PUTS(b, "\n");
+	}
+	r |= PUTS(b, "\n");
+	return r ? -1 : 0;
+}
+
+static int json_strid(struct capture_buf *b, const struct capture_trace *t, uint32_t id)
+{
+	if (!id)
+		return PUTS(b, "null");
+	return render_json_str(b, capture_str(t, id), capture_strpool_len(t->sp, id));
+}
+
+static int json_name(struct capture_buf *b, const struct capture_trace *t, int kind, const char *key)
+{
+	const char *nm = render_name(t, kind, key);
+	if (!*nm)
+		return PUTS(b, "null");
+	return render_json_str(b, nm, strlen(nm));
+}
+
+static int json_addr(struct capture_buf *b, const struct nfp_pkt *pk, int dst)
+{
+	char a[48];
+	render_addr(pk, dst, a, sizeof(a));
+	if (!a[0])
+		return PUTS(b, "null");
+	return putf(b, "\"%s\"", a);
+}
+
+int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi)
+{
+	const struct nfp_packet *p = &t->pkts[pi];
+	char sum[256], proto[16], sa[48], da[48];
+	render_packet_summary(t, p, sum, sizeof(sum));
+	const struct nfp_hop *best = render_best_hop(t, p);
+	struct nfp_pkt none = { 0 };
+	const struct nfp_pkt *bp = best ? &best->pk : &none;
+	render_proto(bp, proto, sizeof(proto));
+	render_addr(bp, 0, sa, sizeof(sa));
+	render_addr(bp, 1, da, sizeof(da));
+	int r = putf(b, "{\"packet\":%zu,\"flow\":%u,\"direction\":\"%s\",\"ct\":\"%s\",\"ct_source\":\"%s\",\"summary\":",
+		     pi + 1, p->flow == NFP_NONE ? 0 : p->flow + 1,
+		     p->dir == NFP_DIR_REPLY ? "reply" : "original", nfp_ct_name(p->ct), ct_source(p));
+	r |= render_json_str(b, sum, strlen(sum));
+	r |= putf(b, ",\"proto\":\"%s\",\"src\":", proto);
+	r |= json_addr(b, bp, 0);
+	r |= PUTS(b, ",\"dst\":");
+	r |= json_addr(b, bp, 1);
+	r |= PUTS(b, ",\"src_name\":");
+	r |= json_name(b, t, 2, sa);
+	r |= PUTS(b, ",\"dst_name\":");
+	r |= json_name(b, t, 2, da);
+	r |= PUTS(b, ",\"hops\":[");
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		r |= putf(b, "%s{\"n\":%u,\"layer\":", i ? "," : "", i + 1);
+		r |= h->layer ? putf(b, "\"%s\"", nfp_layer_name(h->layer)) : PUTS(b, "null");
+		r |= PUTS(b, ",\"box\":");
+		r |= h->box ? putf(b, "\"%s\"", nfp_box_name(h->box)) : PUTS(b, "null");
+		r |= putf(b, ",\"family\":\"%s\",\"table\":", nfp_family_name(h->family));
+		r |= json_strid(b, t, h->table);
+		r |= PUTS(b, ",\"chain\":");
+		r |= json_strid(b, t, h->chain);
+		r |= putf(b, ",\"kind\":\"%s\",\"rule\":", nfp_kind_name(h->kind));
+		r |= h->rule >= 0 ? putf(b, "%d", h->rule) : PUTS(b, "null");
+		r |= PUTS(b, ",\"handle\":");
+		r |= (h->flags & NFP_HOP_HANDLE) ? putf(b, "%llu", (unsigned long long)h->handle) : PUTS(b, "null");
+		r |= PUTS(b, ",\"verdict\":");
+		r |= h->verdict ? putf(b, "\"%s\"", nfp_verdict_name(h->verdict)) : PUTS(b, "null");
+		r |= PUTS(b, ",\"jump\":");
+		r |= json_strid(b, t, h->jump);
+		r |= PUTS(b, ",\"rule_text\":");
+		r |= json_strid(b, t, h->rule_text);
+		r |= PUTS(b, ",\"prefix\":");
+		r |= json_strid(b, t, h->prefix);
+		static const char *const dn[] = { "in", "out", "physin", "physout" };
+		const uint32_t dv[] = { h->in, h->out, h->physin, h->physout };
+		for (int d = 0; d < 4; d++) {
+			r |= putf(b, ",\"%s\":", dn[d]);
+			r |= json_strid(b, t, dv[d]);
+			r |= putf(b, ",\"%s_name\":", dn[d]);
+			r |= json_name(b, t, 1, dv[d] ? capture_str(t, dv[d]) : "");
+		}
+		r |= PUTS(b, ",\"src\":");
+		r |= json_addr(b, &h->pk, 0);
+		r |= PUTS(b, ",\"dst\":");
+		r |= json_addr(b, &h->pk, 1);
+		if (h->pk.flags & NFP_PK_PORTS && !(h->pk.flags & NFP_PK_ICMPID))
+			r |= putf(b, ",\"sport\":%u,\"dport\":%u", h->pk.sport, h->pk.dport);
+		if (h->pk.flags & NFP_PK_IPID)
+			r |= putf(b, ",\"ipid\":%u", h->pk.ipid);
+		if (h->pk.flags & NFP_PK_TTL)
+			r |= putf(b, ",\"ttl\":%u", h->pk.ttl);
+		r |= PUTS(b, ",\"trace_id\":");
+		r |= (h->flags & NFP_HOP_TRACE_ID) ? putf(b, "\"%08x\"", h->trace_id) : PUTS(b, "null");
+		r |= PUTS(b, ",\"ct\":");
+		r |= (h->flags & NFP_HOP_CT) ? putf(b, "\"%s\"", nfp_ct_name(h->ct_state)) : PUTS(b, "null");
+		r |= putf(b, ",\"probe\":%s,\"ts\":", (h->flags & NFP_HOP_PROBE) ? "true" : "false");
+		r |= (h->flags & NFP_HOP_TS) ? putf(b, "%.6f", h->ts) : PUTS(b, "null");
+		r |= PUTS(b, "}");
+	}
+	r |= PUTS(b, "]}\n");
+	return r ? -1 : 0;
+}
+
+int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
+{
+	const struct capture_trace_stats *s = &t->st;
+	int r = putf(b,
+		     "lines read      %lu\nlines skipped   %lu (not trace output)\nlines malformed %lu\n"
+		     "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n",
+		     s->lines, s->skipped, s->bad, s->hops, t->npkts, t->nflows, s->lost_events);
+	if (s->dropped_packets)
+		r |= putf(b, "packets dropped %lu (over --max-packets)\n", s->dropped_packets);
+	/* hops per (layer, box) and verdict */
+	unsigned long cnt[3][NFP_BOX__COUNT][NFP_V_OTHER + 1];
+	memset(cnt, 0, sizeof(cnt));
+	for (size_t i = 0; i < t->nhops; i++) {
+		const struct nfp_hop *h = &t->hops[i];
+		cnt[h->layer < 3 ? h->layer : 0][h->box < NFP_BOX__COUNT ? h->box : 0]
+		   [h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER]++;
+	}
+	r |= putf(b, "\n%-8s %-20s %8s %8s %8s %8s %8s\n", "layer", "box", "hops", "accept", "drop", "jump/ret",
+		  "other");
+	for (int l = 0; l < 3; l++)
+		for (int bx = 0; bx < NFP_BOX__COUNT; bx++) {
+			unsigned long tot = 0;
+			for (int v = 0; v <= NFP_V_OTHER; v++)
+				tot += cnt[l][bx][v];
+			if (!tot)
+				continue;
+			unsigned long acc = cnt[l][bx][NFP_V_ACCEPT];
+			unsigned long drop = cnt[l][bx][NFP_V_DROP] + cnt[l][bx][NFP_V_REJECT];
+			unsigned long jr = cnt[l][bx][NFP_V_JUMP] + cnt[l][bx][NFP_V_GOTO] + cnt[l][bx][NFP_V_RETURN];
+			r |= putf(b, "%-8s %-20s %8lu %8lu %8lu %8lu %8lu\n", l ? nfp_layer_name(l) : "?",
+				  bx ? nfp_box_name(bx) : "(unknown)", tot, acc, drop, jr, tot - acc - drop - jr);
+		}
+	return r ? -1 : 0;
+}

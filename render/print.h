@@ -1,0 +1,26 @@
+/* print: the non-interactive outputs --print, --json and --stats.
+ *
+ * Each appends to a capture_buf; the caller writes and empties it (so a
+ * million packets stream out without holding the whole text). */
+#ifndef NFP_RENDER_PRINT_H
+#define NFP_RENDER_PRINT_H
+
+#include "../capture/record.h"
+#include "../capture/trace.h"
+
+struct render_print_opts {
+	int ascii; /* escape bytes >= 0x80 too */
+};
+
+/* Human-readable packet: header line, summary, one line per hop. */
+int render_print_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi,
+			const struct render_print_opts *o);
+/* One JSON object (one line, '\n' terminated) for packet pi. */
+int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi);
+/* Whole-trace totals: lines, hops, packets, flows, hops per box/verdict. */
+int render_print_stats(struct capture_buf *b, const struct capture_trace *t);
+
+/* Display name for a device or address, "" when unknown (issue: names). */
+const char *render_name(const struct capture_trace *t, int kind, const char *key);
+
+#endif

@@ -1,0 +1,39 @@
+/* text: safe text for terminals and JSON, and one-line descriptions of
+ * packets and hops shared by the printers and the TUI.
+ *
+ * Every string that came from outside (device names, prefixes, rule text)
+ * goes through render_esc before it is shown: control bytes, DEL and
+ * invalid UTF-8 become "\xHH", a backslash becomes "\\", so no input can
+ * move the cursor or change the terminal. */
+#ifndef NFP_RENDER_TEXT_H
+#define NFP_RENDER_TEXT_H
+
+#include <stddef.h>
+
+#include "../capture/record.h"
+#include "../capture/trace.h"
+
+/* Appends the escaped form of s[0..n) to b. ascii: also escape bytes
+ * >= 0x80 (for non-UTF-8 terminals). -1 on ENOMEM. */
+int render_esc(struct capture_buf *b, const char *s, size_t n, int ascii);
+/* Appends s as a JSON string literal (quotes included), escaped as above
+ * first, so the result is valid JSON whatever s held. */
+int render_json_str(struct capture_buf *b, const char *s, size_t n);
+
+/* "192.168.0.2" or "fe80::1" into out (>= 46 bytes); "" without address */
+void render_addr(const struct nfp_pkt *pk, int dst, char *out, size_t cap);
+/* Protocol word: "ICMP", "TCP", "UDP", "ICMPv6", "proto 47" */
+void render_proto(const struct nfp_pkt *pk, char *out, size_t cap);
+
+/* The hop of packet p with the most packet detail (for summaries). */
+const struct nfp_hop *render_best_hop(const struct capture_trace *t, const struct nfp_packet *p);
+/* "ICMP echo-request 192.168.0.2 > 192.168.0.3 id 90 seq 1" (unescaped
+ * device-free text: only numbers and fixed words) */
+void render_packet_summary(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap);
+
+/* Rule text of a hop (its own or from --rules), or "" when unknown. */
+const char *render_hop_rule(const struct capture_trace *t, const struct nfp_hop *h);
+/* "rule 4", "policy", "return 1", "log", "handle 12" */
+void render_hop_kind(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap);
+
+#endif

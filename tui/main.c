@@ -1,0 +1,314 @@
+/* main: nfpath's command line. Parses options, loads the input through
+ * capture_load, and hands the trace to a printer or the explorer. The only
+ * place that prints errors and chooses the exit status. */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../capture/load.h"
+#include "../capture/record.h"
+#include "../render/print.h"
+#include "../render/text.h"
+#include "assets.h"
+#include "cli.h"
+
+#define EXIT_USAGE 2
+
+struct diag_ctx {
+	unsigned long shown, total;
+	int quiet;
+};
+
+static void diag(void *vctx, const char *file, unsigned long line, const char *msg)
+{
+	struct diag_ctx *c = vctx;
+	c->total++;
+	if (c->quiet || c->shown >= 10)
+		return;
+	c->shown++;
+	struct capture_buf b = { 0 };
+	render_esc(&b, file, strlen(file), 0);
+	if (line)
+		fprintf(stderr, "nfpath: %s:%lu: %s\n", b.p ? b.p : "", line, msg);
+	else
+		fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", msg);
+	capture_buf_free(&b);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: nfpath [options] -r FILE...      explore recorded or logged traces\n"
+	      "       nfpath --demo                    explore the bundled Docker-host sample\n"
+	      "\n"
+	      "Input:\n"
+	      "  -r, --read FILE      read traces from FILE ('-' = stdin); repeatable. Accepts\n"
+	      "                       iptables TRACE / LOG / nft log kernel lines (raw, dmesg,\n"
+	      "                       syslog, journalctl, /dev/kmsg), ebtables --log lines,\n"
+	      "                       'nft monitor trace' and 'xtables-monitor --trace' output,\n"
+	      "                       and nfpath recordings\n"
+	      "      --rules FILE     iptables-save, ip6tables-save, ebtables-save or\n"
+	      "                       'nft -a list ruleset' output, for rule text; repeatable\n"
+	      "      --demo           use the bundled sample and its rule sets\n"
+	      "\n"
+	      "Output (without one of these, the interactive explorer opens):\n"
+	      "      --print          packets and their hops as text\n"
+	      "      --json           one JSON object per packet per line\n"
+	      "      --stats          totals: lines, hops, packets, flows, hops per box/verdict\n"
+	      "      --diagram        the netfilter diagram with a packet's route\n"
+	      "      --compare A,B    packets A and B side by side, and their differences\n"
+	      "  -p, --packet N       only packet N (--print, --json, --diagram; default 1 for\n"
+	      "                       --diagram)\n"
+	      "      --width W        diagram/compare width (default: terminal or 200)\n"
+	      "      --height H       diagram height (default: terminal or 50)\n"
+	      "      --ascii          ASCII only (also when the locale is not UTF-8)\n"
+	      "      --color          colour even when stdout is not a terminal\n"
+	      "      --no-color       never colour (also NO_COLOR=1)\n"
+	      "\n"
+	      "  -h, --help           this text\n"
+	      "  -V, --version        version\n"
+	      "\n"
+	      "Exit status: 0 ok, 2 usage error or no usable input, 1 other failure.\n"
+	      "See nfpath(1) for the keys of the explorer and the recording format.\n",
+	      f);
+}
+
+enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_DIAGRAM, OPT_COMPARE, OPT_WIDTH, OPT_HEIGHT,
+       OPT_ASCII, OPT_COLOR, OPT_NOCOLOR, OPT_DEMO };
+
+static int parse_num(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int flush(struct capture_buf *b)
+{
+	size_t off = 0;
+	while (off < b->len) {
+		ssize_t n = write(1, b->p + off, b->len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	b->len = 0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	struct cli_opts o;
+	memset(&o, 0, sizeof(o));
+	o.packet = 0;
+	static const struct option lopts[] = {
+		{ "read", required_argument, 0, 'r' },	 { "rules", required_argument, 0, OPT_RULES },
+		{ "print", no_argument, 0, OPT_PRINT },	 { "json", no_argument, 0, OPT_JSON },
+		{ "stats", no_argument, 0, OPT_STATS },	 { "diagram", no_argument, 0, OPT_DIAGRAM },
+		{ "compare", required_argument, 0, OPT_COMPARE }, { "packet", required_argument, 0, 'p' },
+		{ "width", required_argument, 0, OPT_WIDTH }, { "height", required_argument, 0, OPT_HEIGHT },
+		{ "ascii", no_argument, 0, OPT_ASCII },	 { "color", no_argument, 0, OPT_COLOR },
+		{ "colour", no_argument, 0, OPT_COLOR },	 { "no-color", no_argument, 0, OPT_NOCOLOR },
+		{ "demo", no_argument, 0, OPT_DEMO },	 { "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },	 { 0, 0, 0, 0 },
+	};
+	struct capture_source src[64], rsrc[64];
+	size_t nsrc = 0, nrsrc = 0;
+	int c;
+	long v;
+	while ((c = getopt_long(argc, argv, "r:p:hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (nsrc == 64) {
+				fprintf(stderr, "nfpath: too many -r files (64 at most)\n");
+				return EXIT_USAGE;
+			}
+			src[nsrc++] = (struct capture_source){ optarg, NULL, 0 };
+			break;
+		case OPT_RULES:
+			if (nrsrc == 64) {
+				fprintf(stderr, "nfpath: too many --rules files (64 at most)\n");
+				return EXIT_USAGE;
+			}
+			rsrc[nrsrc++] = (struct capture_source){ optarg, NULL, 0 };
+			break;
+		case OPT_PRINT:
+			o.mode = CLI_PRINT;
+			break;
+		case OPT_JSON:
+			o.mode = CLI_JSON;
+			break;
+		case OPT_STATS:
+			o.mode = CLI_STATS;
+			break;
+		case OPT_DIAGRAM:
+			o.mode = CLI_DIAGRAM;
+			break;
+		case OPT_COMPARE: {
+			long a, b2;
+			char *comma = strchr(optarg, ',');
+			if (!comma) {
+				fprintf(stderr, "nfpath: --compare wants A,B (two packet numbers)\n");
+				return EXIT_USAGE;
+			}
+			*comma = '\0';
+			if (parse_num(optarg, 1, 100000000, &a) < 0 || parse_num(comma + 1, 1, 100000000, &b2) < 0) {
+				fprintf(stderr, "nfpath: --compare wants A,B (two packet numbers)\n");
+				return EXIT_USAGE;
+			}
+			o.mode = CLI_COMPARE;
+			o.cmp_a = a;
+			o.cmp_b = b2;
+			break;
+		}
+		case 'p':
+			if (parse_num(optarg, 1, 100000000, &v) < 0) {
+				fprintf(stderr, "nfpath: --packet wants a packet number from 1\n");
+				return EXIT_USAGE;
+			}
+			o.packet = v;
+			break;
+		case OPT_WIDTH:
+		case OPT_HEIGHT:
+			if (parse_num(optarg, 1, 10000, &v) < 0) {
+				fprintf(stderr, "nfpath: --%s wants a number from 1 to 10000\n",
+					c == OPT_WIDTH ? "width" : "height");
+				return EXIT_USAGE;
+			}
+			*(c == OPT_WIDTH ? &o.width : &o.height) = (int)v;
+			break;
+		case OPT_ASCII:
+			o.ascii = 1;
+			break;
+		case OPT_COLOR:
+			o.color = 1;
+			break;
+		case OPT_NOCOLOR:
+			o.color = -1;
+			break;
+		case OPT_DEMO:
+			o.demo = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("nfpath %s\n", NFP_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nfpath: unexpected argument '%s' (input files go after -r)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o.demo) {
+		for (size_t i = 0; i < nfp_asset_demo_count; i++) {
+			const struct nfp_asset *a = &nfp_asset_demo[i];
+			if (a->is_rules)
+				rsrc[nrsrc++] = (struct capture_source){ a->name, a->data, a->len };
+			else
+				src[nsrc++] = (struct capture_source){ a->name, a->data, a->len };
+		}
+	}
+	if (nsrc == 0) {
+		fprintf(stderr, "nfpath: no input: give -r FILE or --demo (see --help)\n");
+		return EXIT_USAGE;
+	}
+	if (!nl_langinfo(CODESET) || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		o.ascii = 1;
+
+	struct capture_trace *t = capture_trace_new();
+	struct capture_rules *rules = capture_rules_new();
+	if (!t || !rules) {
+		fprintf(stderr, "nfpath: out of memory\n");
+		return 1;
+	}
+	struct diag_ctx dc = { 0, 0, 0 };
+	const char *bad, *why;
+	enum capture_load_status st = capture_load(t, rules, src, nsrc, rsrc, nrsrc, diag, &dc, &bad, &why);
+	int rc = 0;
+	if (dc.total > dc.shown)
+		fprintf(stderr, "nfpath: %lu more malformed lines not shown\n", dc.total - dc.shown);
+	switch (st) {
+	case NFP_LOAD_OK:
+		break;
+	case NFP_LOAD_OPEN_FAILED: {
+		struct capture_buf b = { 0 };
+		render_esc(&b, bad, strlen(bad), 0);
+		fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", strerror(errno));
+		capture_buf_free(&b);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	case NFP_LOAD_RULES_BAD: {
+		struct capture_buf b = { 0 };
+		render_esc(&b, bad, strlen(bad), 0);
+		fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", why);
+		capture_buf_free(&b);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	case NFP_LOAD_NO_TRACE:
+		fprintf(stderr, "nfpath: no usable input: %s (%lu lines read)\n", why, t->st.lines);
+		rc = EXIT_USAGE;
+		goto out;
+	case NFP_LOAD_NOMEM:
+		fprintf(stderr, "nfpath: out of memory while reading input\n");
+		rc = 1;
+		goto out;
+	}
+	if (o.packet && (size_t)o.packet > t->npkts) {
+		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o.packet, t->npkts);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (o.mode == CLI_NONE)
+		o.mode = isatty(1) && isatty(0) ? CLI_TUI : CLI_PRINT;
+	rc = cli_output(t, &o, src, nsrc);
+out:
+	capture_trace_free(t);
+	capture_rules_free(rules);
+	return rc;
+}
+
+int cli_print_all(const struct capture_trace *t, const struct cli_opts *o)
+{
+	struct capture_buf b = { 0 };
+	struct render_print_opts po = { o->ascii };
+	size_t from = o->packet ? (size_t)o->packet - 1 : 0;
+	size_t to = o->packet ? (size_t)o->packet : t->npkts;
+	int r = 0;
+	if (o->mode == CLI_STATS) {
+		r = render_print_stats(&b, t);
+	} else {
+		for (size_t i = from; i < to && r == 0; i++) {
+			r = o->mode == CLI_JSON ? render_json_packet(&b, t, i) : render_print_packet(&b, t, i, &po);
+			if (b.len > (1u << 20) && flush(&b) < 0)
+				r = -1;
+		}
+	}
+	if (r == 0 && flush(&b) < 0)
+		r = -1;
+	capture_buf_free(&b);
+	if (r < 0) {
+		if (errno != EPIPE)
+			fprintf(stderr, "nfpath: writing output: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
