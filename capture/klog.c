@@ -344,7 +344,7 @@ static const char *field_after(const char *s, size_t n, const char *key, const c
 		return NULL;
 	const char *v = k + strlen(key);
 	const char *e = v;
-	while (e < s + n && !strchr(stops, *e))
+	while (e < s + n && *e != stops[0] && (!stops[1] || *e != stops[1]))
 		e++;
 	*vl = (size_t)(e - v);
 	return v;

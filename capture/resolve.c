@@ -1,6 +1,7 @@
 /* resolve: rule text and implied verdicts (see resolve.h). */
 #include "resolve.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int word_is(const char *w, size_t n, const char *lit)
@@ -68,11 +69,34 @@ int capture_rule_verdict(const char *text, const char **jump, size_t *jl)
 	return NFP_V_JUMP;
 }
 
+/* consecutive packets hit the same rules: remember recent lookups */
+struct memo {
+	uint32_t table, chain, prefix, text;
+	int32_t rule;
+	uint64_t handle;
+	uint8_t family, kind, flags, valid;
+};
+
+static struct memo *memo_slot(struct memo *m, size_t n, const struct nfp_hop *h)
+{
+	uint32_t k = h->table * 2654435761u ^ h->chain * 40503u ^ (uint32_t)h->rule * 7919u ^ (uint32_t)h->handle ^
+		     h->prefix * 31u ^ h->kind;
+	return &m[k % n];
+}
+
 void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from)
 {
+	static const size_t nmemo = 512;
+	struct memo *memo = calloc(nmemo, sizeof(*memo));
 	for (size_t i = from; i < t->nhops; i++) {
 		struct nfp_hop *h = &t->hops[i];
-		if (!h->rule_text && rules) {
+		uint8_t hf = h->flags & NFP_HOP_HANDLE;
+		struct memo *m = memo && !h->rule_text && rules ? memo_slot(memo, nmemo, h) : NULL;
+		if (m && m->valid && m->table == h->table && m->chain == h->chain && m->prefix == h->prefix &&
+		    m->rule == h->rule && m->handle == h->handle && m->family == h->family && m->kind == h->kind &&
+		    m->flags == hf) {
+			h->rule_text = m->text;
+		} else if (!h->rule_text && rules) {
 			const char *txt = capture_rules_lookup(rules, h->family, capture_str(t, h->table),
 							       capture_str(t, h->chain), h->kind, h->rule,
 							       !!(h->flags & NFP_HOP_HANDLE), h->handle, capture_str(t, h->prefix));
@@ -81,6 +105,9 @@ void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *
 				if (id != UINT32_MAX)
 					h->rule_text = id;
 			}
+			if (m)
+				*m = (struct memo){ h->table, h->chain, h->prefix, h->rule_text, h->rule,
+						    h->handle,  h->family, h->kind,   hf,	  1 };
 		}
 		if (h->verdict)
 			continue;
@@ -100,4 +127,5 @@ void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *
 			}
 		}
 	}
+	free(memo);
 }

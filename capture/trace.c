@@ -109,7 +109,7 @@ static int hook_from_name(const char *c)
 
 /* The box a hop names by itself (built-in chain, known base chain), or
  * NONE for user chains and unknown chains. */
-static int own_box(const struct capture_trace *t, const struct nfp_hop *h)
+static int own_box_uncached(const struct capture_trace *t, const struct nfp_hop *h)
 {
 	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
 	int fam = h->family;
@@ -134,7 +134,25 @@ static int own_box(const struct capture_trace *t, const struct nfp_hop *h)
 	return NFP_BOX_NONE;
 }
 
-static void place_hop(const struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
+/* own_box is pure in these inputs; a small direct-mapped cache keeps
+ * string work off the per-line path */
+static int own_box(struct capture_trace *t, const struct nfp_hop *h)
+{
+	uint8_t pk = (h->flags & NFP_HOP_HAVE_PKT) ? 1 : 0;
+	if (h->hook || h->have_prio)
+		return own_box_uncached(t, h);
+	uint32_t k = (h->table * 2654435761u) ^ (h->chain * 40503u) ^ ((uint32_t)h->family << 24) ^
+		     ((uint32_t)h->source << 16) ^ pk;
+	struct box_memo *m = &t->boxmemo[k % (sizeof(t->boxmemo) / sizeof(t->boxmemo[0]))];
+	if (m->valid && m->table == h->table && m->chain == h->chain && m->family == h->family &&
+	    m->source == h->source && m->pk == pk)
+		return m->box;
+	int b = own_box_uncached(t, h);
+	*m = (struct box_memo){ h->table, h->chain, (uint16_t)b, h->family, h->source, pk, 1 };
+	return b;
+}
+
+static void place_hop(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
 {
 	int box = own_box(t, h);
 	if (!box) {
@@ -266,8 +284,10 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 			continue;
 		if (m < 0 && !same_tid)
 			continue;
-		/* back at an entry box it already passed: the next packet */
-		if (rank && rank <= 5 && rank < p->maxrank)
+		/* back at an entry box it already passed: the next packet. A
+		 * matching trace id and IP ID together outweigh the rank, which
+		 * is only a guess for nft chains of unknown priority. */
+		if (rank && rank <= 5 && rank < p->maxrank && !(same_tid && strong))
 			continue;
 		int score = (same_tid ? 2 : 0) + (strong ? 1 : 0);
 		if (score > best_strong) {
@@ -482,12 +502,18 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		p->ct = f->npackets == 0 ? NFP_CT_NEW : NFP_CT_ESTABLISHED;
 	f->npackets++;
 	/* remember every tuple this packet showed, oriented to the flow */
+	struct flow_key last;
+	int have_last = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
 		struct flow_key k;
 		int a_is_src;
 		if (tuple_key(pk, &k, &a_is_src) < 0)
 			continue;
+		if (have_last && memcmp(&k, &last, sizeof(k)) == 0)
+			continue;
+		last = k;
+		have_last = 1;
 		if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
 			return -1;
 		struct flow_slot *s = slot_find(t, &k);

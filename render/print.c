@@ -77,15 +77,21 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 		const char *box = nfp_box_name(h->box);
 		char kind[40];
 		render_hop_kind(t, h, kind, sizeof(kind));
-		r |= putf(b, "  %2u %-7s %-20s ", i + 1, h->layer ? nfp_layer_name(h->layer) : "?", *box ? box : "?");
-		/* the chain when it is not the box's own (user chains, nft names) */
+		/* "box [chain]" when the chain is not the box's own (user
+		 * chains, nft chain names), padded as one column */
+		struct capture_buf col = { 0 };
+		r |= PUTS(&col, *box ? box : "?");
 		const char *ch = capture_str(t, h->chain);
 		const char *bc = strrchr(box, ':');
 		if (h->chain && (!bc || strcmp(bc + 1, ch) != 0)) {
-			r |= PUTS(b, "[");
-			r |= esc(b, t, h->chain, o->ascii);
-			r |= PUTS(b, "] ");
+			r |= PUTS(&col, " [");
+			r |= esc(&col, t, h->chain, o->ascii);
+			r |= PUTS(&col, "]");
 		}
+		r |= putf(b, "  %2u %-7s ", i + 1, h->layer ? nfp_layer_name(h->layer) : "?");
+		if (col.p)
+			r |= putf(b, "%-38s ", col.p);
+		capture_buf_free(&col);
 		r |= putf(b, "%-10s %-8s", kind, h->verdict ? nfp_verdict_name(h->verdict) : "-");
 		if (h->jump && (h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO)) {
 			r |= PUTS(b, " -> ");
@@ -112,6 +118,8 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 		if (*rt) {
 			r |= PUTS(b, "  | ");
 			r |= render_esc(b, rt, strlen(rt), o->ascii);
+		} else if (h->kind == NFP_KIND_RETURN) {
+			r |= PUTS(b, "  | (end of chain: implicit return)");
 		} else if (h->prefix && h->kind == NFP_KIND_LOG) {
 			r |= PUTS(b, "  | prefix \"");
 			r |= esc(b, t, h->prefix, o->ascii);

@@ -1,0 +1,250 @@
+/* The shared Docker sample and hand-made traces through load -> stitch. */
+#include "helpers.h"
+
+#define SAMPLE "assets/demo/" /* copies of ../shared/samples */
+
+static const char *const first_request_boxes[] = {
+	"eb:broute:BROUTING", "eb:nat:PREROUTING", "raw:PREROUTING", "nat:PREROUTING",
+	"eb:filter:FORWARD",  "filter:FORWARD",	   "filter:FORWARD", "filter:FORWARD",
+	"filter:FORWARD",     "filter:FORWARD",	   "filter:FORWARD", "filter:FORWARD",
+	"eb:nat:POSTROUTING", "nat:POSTROUTING",
+};
+
+START_TEST(sample_three_packets_one_flow)
+{
+	struct loaded L = load_files(SAMPLE "docker-c2c-ping.log", SAMPLE "docker-c2c-iptables-save.txt",
+				     SAMPLE "docker-c2c-ebtables-save.txt");
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	ck_assert_uint_eq(L.t->st.lines, 34);
+	ck_assert_uint_eq(L.t->npkts, 3);
+	ck_assert_uint_eq(L.t->nflows, 1);
+	ck_assert_uint_eq(L.t->pkts[0].nhops, 14);
+	ck_assert_uint_eq(L.t->pkts[1].nhops, 10);
+	ck_assert_uint_eq(L.t->pkts[2].nhops, 10);
+	for (uint32_t i = 0; i < 14; i++) {
+		const struct nfp_hop *h = hop_at(&L, 0, i);
+		ck_assert_str_eq(nfp_box_name(h->box), first_request_boxes[i]);
+		ck_assert_int_eq(h->layer, NFP_LAYER_LINK);
+	}
+	/* the user chains sit in the FORWARD box they were called from */
+	ck_assert_str_eq(S(&L, hop_at(&L, 0, 6)->chain), "DOCKER-USER");
+	ck_assert_str_eq(S(&L, hop_at(&L, 0, 8)->chain), "DOCKER-ISOLATION");
+	ck_assert_str_eq(S(&L, hop_at(&L, 0, 10)->chain), "DOCKER");
+	/* rule 4 of FORWARD resolves to its text */
+	const struct nfp_hop *r4 = hop_at(&L, 0, 9);
+	ck_assert_int_eq(r4->rule, 4);
+	ck_assert_str_eq(S(&L, r4->rule_text), "-A FORWARD -o docker0 -j DOCKER");
+	ck_assert_int_eq(r4->verdict, NFP_V_JUMP);
+	ck_assert_str_eq(S(&L, r4->jump), "DOCKER");
+	/* first request new; reply and second request skip both nat boxes */
+	ck_assert_int_eq(L.t->pkts[0].ct, NFP_CT_NEW);
+	ck_assert_int_eq(L.t->pkts[0].dir, NFP_DIR_ORIGINAL);
+	ck_assert_int_eq(L.t->pkts[1].dir, NFP_DIR_REPLY);
+	ck_assert_int_eq(L.t->pkts[2].dir, NFP_DIR_ORIGINAL);
+	for (size_t p = 1; p < 3; p++) {
+		ck_assert_int_eq(L.t->pkts[p].ct, NFP_CT_ESTABLISHED);
+		ck_assert_int_eq(L.t->pkts[p].ct_kernel, 0);
+		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+			int b = hop_at(&L, p, i)->box;
+			ck_assert_int_ne(b, NFP_BOX_NAT_PREROUTING);
+			ck_assert_int_ne(b, NFP_BOX_NAT_POSTROUTING);
+		}
+	}
+	/* the ebtables lines (no IP ID) attached by address and position */
+	ck_assert_int_eq(hop_at(&L, 2, 0)->source, NFP_SRC_EBLOG);
+	ck_assert_uint_eq(hop_at(&L, 2, 2)->pk.ipid, 47310);
+	unload(&L);
+}
+END_TEST
+
+/* container to outside through MASQUERADE; the reply comes back to the
+ * masqueraded address and is de-NATed between its hops */
+static const char c2out[] =
+	"TRACE: raw:PREROUTING:policy:2 IN=docker0 OUT= PHYSIN=veth-c1 MAC=02:42:ac:11:00:01:02:42:ac:11:00:02:08:00 "
+	"SRC=172.17.0.2 DST=203.0.113.2 LEN=84 TOS=0x00 PREC=0x00 TTL=64 ID=1000 DF PROTO=ICMP TYPE=8 CODE=0 ID=7 SEQ=1\n"
+	"TRACE: nat:PREROUTING:policy:2 IN=docker0 OUT= PHYSIN=veth-c1 MAC=02:42:ac:11:00:01:02:42:ac:11:00:02:08:00 "
+	"SRC=172.17.0.2 DST=203.0.113.2 LEN=84 TOS=0x00 PREC=0x00 TTL=64 ID=1000 DF PROTO=ICMP TYPE=8 CODE=0 ID=7 SEQ=1\n"
+	"TRACE: filter:FORWARD:rule:5 IN=docker0 OUT=eth0 PHYSIN=veth-c1 MAC=02:42:ac:11:00:01:02:42:ac:11:00:02:08:00 "
+	"SRC=172.17.0.2 DST=203.0.113.2 LEN=84 TOS=0x00 PREC=0x00 TTL=63 ID=1000 DF PROTO=ICMP TYPE=8 CODE=0 ID=7 SEQ=1\n"
+	"TRACE: nat:POSTROUTING:rule:1 IN= OUT=eth0 PHYSIN=veth-c1 SRC=172.17.0.2 DST=203.0.113.2 LEN=84 TOS=0x00 "
+	"PREC=0x00 TTL=63 ID=1000 DF PROTO=ICMP TYPE=8 CODE=0 ID=7 SEQ=1\n"
+	"TRACE: raw:PREROUTING:policy:2 IN=eth0 OUT= MAC=aa:aa:aa:aa:aa:01:aa:aa:aa:aa:aa:02:08:00 SRC=203.0.113.2 "
+	"DST=203.0.113.1 LEN=84 TOS=0x00 PREC=0x00 TTL=64 ID=5000 PROTO=ICMP TYPE=0 CODE=0 ID=7 SEQ=1\n"
+	"TRACE: filter:FORWARD:rule:3 IN=eth0 OUT=docker0 MAC=aa:aa:aa:aa:aa:01:aa:aa:aa:aa:aa:02:08:00 SRC=203.0.113.2 "
+	"DST=172.17.0.2 LEN=84 TOS=0x00 PREC=0x00 TTL=63 ID=5000 PROTO=ICMP TYPE=0 CODE=0 ID=7 SEQ=1\n";
+
+static const char c2out_rules[] = "*nat\n:POSTROUTING ACCEPT [0:0]\n"
+				  "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\nCOMMIT\n";
+
+START_TEST(masquerade_reply_joins_flow)
+{
+	struct loaded L = load_text(c2out, c2out_rules);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	ck_assert_uint_eq(L.t->npkts, 2);
+	ck_assert_uint_eq(L.t->nflows, 1);
+	ck_assert_int_eq(L.t->pkts[1].dir, NFP_DIR_REPLY);
+	ck_assert_uint_eq(L.t->pkts[1].nhops, 2);
+	/* routed: FORWARD with PHYSIN only, and POSTROUTING without PHYSOUT */
+	ck_assert_int_eq(hop_at(&L, 0, 2)->layer, NFP_LAYER_NETWORK);
+	const struct nfp_hop *m = hop_at(&L, 0, 3);
+	ck_assert_int_eq(m->box, NFP_BOX_NAT_POSTROUTING);
+	ck_assert_int_eq(m->layer, NFP_LAYER_NETWORK);
+	ck_assert_str_eq(S(&L, m->rule_text), "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE");
+	ck_assert_int_eq(m->verdict, NFP_V_ACCEPT);
+	/* bridged PREROUTING stays on the link row */
+	ck_assert_int_eq(hop_at(&L, 0, 0)->layer, NFP_LAYER_LINK);
+	unload(&L);
+}
+END_TEST
+
+/* an ebtables frame flooded to two ports is one packet with two egresses */
+START_TEST(flooded_frame_is_one_packet)
+{
+	const char *txt =
+		"TRACE: eb:nat:PREROUTING IN=p1 OUT= MAC source = 02:00:00:00:00:01 MAC dest = ff:ff:ff:ff:ff:ff "
+		"proto = 0x0800 IP SRC=10.0.0.1 IP DST=10.0.0.255, IP tos=0x00, IP proto=17 SPT=68 DPT=67\n"
+		"TRACE: eb:filter:FORWARD IN=p1 OUT=p2 MAC source = 02:00:00:00:00:01 MAC dest = ff:ff:ff:ff:ff:ff "
+		"proto = 0x0800 IP SRC=10.0.0.1 IP DST=10.0.0.255, IP tos=0x00, IP proto=17 SPT=68 DPT=67\n"
+		"TRACE: eb:nat:POSTROUTING IN= OUT=p2 MAC source = 02:00:00:00:00:01 MAC dest = ff:ff:ff:ff:ff:ff "
+		"proto = 0x0800 IP SRC=10.0.0.1 IP DST=10.0.0.255, IP tos=0x00, IP proto=17 SPT=68 DPT=67\n"
+		"TRACE: eb:filter:FORWARD IN=p1 OUT=p3 MAC source = 02:00:00:00:00:01 MAC dest = ff:ff:ff:ff:ff:ff "
+		"proto = 0x0800 IP SRC=10.0.0.1 IP DST=10.0.0.255, IP tos=0x00, IP proto=17 SPT=68 DPT=67\n"
+		"TRACE: eb:nat:POSTROUTING IN= OUT=p3 MAC source = 02:00:00:00:00:01 MAC dest = ff:ff:ff:ff:ff:ff "
+		"proto = 0x0800 IP SRC=10.0.0.1 IP DST=10.0.0.255, IP tos=0x00, IP proto=17 SPT=68 DPT=67\n";
+	struct loaded L = load_text(txt, NULL);
+	ck_assert_uint_eq(L.t->npkts, 1);
+	ck_assert_uint_eq(L.t->pkts[0].nhops, 5);
+	ck_assert_str_eq(S(&L, hop_at(&L, 0, 4)->out), "p3");
+	ck_assert_uint_eq(hop_at(&L, 0, 4)->pk.dport, 67);
+	unload(&L);
+}
+END_TEST
+
+/* nft trace ids change when a bridged frame is routed; IP ID ties them */
+START_TEST(trace_id_change_stays_one_packet)
+{
+	const char *txt =
+		"trace id 11111111 bridge t pre packet: iif \"p1\" ether saddr 02:00:00:00:00:01 ether daddr 02:00:00:00:00:02 "
+		"ip saddr 172.17.0.2 ip daddr 8.8.8.8 ip ttl 64 ip id 4242 ip protocol icmp ip length 84 icmp type "
+		"echo-request icmp code net-unreachable icmp id 9 icmp sequence 1\n"
+		"trace id 11111111 bridge t pre policy accept\n"
+		"trace id 22222222 ip filter FORWARD packet: iif \"docker0\" oif \"eth0\" ip saddr 172.17.0.2 ip daddr 8.8.8.8 "
+		"ip ttl 63 ip id 4242 ip length 84 icmp type echo-request icmp code net-unreachable icmp id 9 icmp sequence 1\n"
+		"trace id 22222222 ip filter FORWARD rule oifname \"eth0\" counter packets 3 bytes 252 accept (verdict accept)\n"
+		/* an unrelated packet reusing the first id must not join */
+		"trace id 11111111 bridge t pre packet: iif \"p2\" ip saddr 172.17.0.3 ip daddr 8.8.8.8 ip id 777 "
+		"ip protocol icmp ip length 84 icmp type echo-request icmp id 10 icmp sequence 1\n"
+		"trace id 11111111 bridge t pre policy accept\n";
+	struct loaded L = load_text(txt, NULL);
+	ck_assert_uint_eq(L.t->npkts, 2);
+	ck_assert_uint_eq(L.t->pkts[0].nhops, 2);
+	ck_assert_str_eq(S(&L, hop_at(&L, 0, 1)->rule_text), "oifname \"eth0\" counter accept");
+	ck_assert_int_eq(hop_at(&L, 0, 1)->verdict, NFP_V_ACCEPT);
+	ck_assert_uint_eq(L.t->nflows, 2);
+	unload(&L);
+}
+END_TEST
+
+/* two flows whose lines interleave are kept apart */
+START_TEST(interleaved_flows)
+{
+	const char *a = "TRACE: raw:PREROUTING:policy:2 IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.9 LEN=60 TOS=0x00 PREC=0x00 "
+			"TTL=64 ID=%d DF PROTO=TCP SPT=%d DPT=80 WINDOW=64240 RES=0x00 SYN URGP=0\n";
+	const char *f = "TRACE: filter:INPUT:rule:%d IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.9 LEN=60 TOS=0x00 PREC=0x00 "
+			"TTL=64 ID=%d DF PROTO=TCP SPT=%d DPT=80 WINDOW=64240 RES=0x00 SYN URGP=0\n";
+	char txt[4096];
+	int n = 0;
+	n += snprintf(txt + n, sizeof(txt) - (size_t)n, a, 100, 40000);
+	n += snprintf(txt + n, sizeof(txt) - (size_t)n, a, 200, 40001);
+	n += snprintf(txt + n, sizeof(txt) - (size_t)n, f, 1, 100, 40000);
+	n += snprintf(txt + n, sizeof(txt) - (size_t)n, f, 2, 200, 40001);
+	struct loaded L = load_text(txt, NULL);
+	ck_assert_uint_eq(L.t->npkts, 2);
+	ck_assert_uint_eq(L.t->nflows, 2);
+	ck_assert_int_eq(hop_at(&L, 0, 1)->rule, 1);
+	ck_assert_int_eq(hop_at(&L, 1, 1)->rule, 2);
+	ck_assert_uint_eq(hop_at(&L, 1, 1)->pk.sport, 40001);
+	ck_assert_uint_eq(hop_at(&L, 0, 1)->pk.tcp_flags, 0x02);
+	unload(&L);
+}
+END_TEST
+
+/* hops with missing fields still land somewhere and never crash */
+START_TEST(missing_fields)
+{
+	const char *txt = "TRACE: filter:INPUT:policy:3 IN=lo OUT= \n"
+			  "TRACE: filter:INPUT:policy:3 IN=lo OUT= SRC=127.0.0.1 DST=127.0.0.1\n";
+	struct loaded L = load_text(txt, NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	ck_assert_uint_eq(L.t->st.hops, 2);
+	ck_assert_int_eq(hop_at(&L, 0, 0)->box, NFP_BOX_FILTER_INPUT);
+	ck_assert_int_eq(hop_at(&L, 0, 0)->layer, NFP_LAYER_NETWORK);
+	unload(&L);
+}
+END_TEST
+
+START_TEST(no_trace_lines)
+{
+	struct loaded L = load_text("kernel: eth0: link up\nhello\n", NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_NO_TRACE);
+	ck_assert_uint_eq(L.t->st.skipped, 2);
+	unload(&L);
+}
+END_TEST
+
+START_TEST(malformed_lines_reported_rest_read)
+{
+	const char *txt = "TRACE: filter:INPUT:bogus:1 IN=lo OUT= SRC=1.2.3.4 DST=1.2.3.4\n"
+			  "TRACE: filter:INPUT:rule:1 IN=lo OUT= SRC=999.2.3.4 DST=1.2.3.4\n"
+			  "TRACE: filter:INPUT:rule:x IN=lo OUT= SRC=1.2.3.4 DST=1.2.3.4\n"
+			  "TRACE: filter:INPUT:rule:1\n"
+			  "TRACE: filter:INPUT:rule:1 IN=lo OUT= SRC=1.2.3.4 DST=1.2.3.4 LEN=84 TTL=64 ID=1 PROTO=ICMP TYPE=8 CODE=0 ID=1 SEQ=1\n";
+	struct loaded L = load_text(txt, NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	ck_assert_uint_eq(L.t->st.bad, 4);
+	ck_assert_uint_eq(L.diags, 4);
+	ck_assert_uint_eq(L.t->st.hops, 1);
+	unload(&L);
+}
+END_TEST
+
+/* every input format in one stream, each placed on a box */
+START_TEST(fixture_formats)
+{
+	static const struct {
+		const char *file;
+		size_t pkts, hops;
+	} f[] = {
+		{ FIXTURES "/nft-monitor-trace-bridge.txt", 4, 25 },
+		{ FIXTURES "/xtables-monitor-trace-bridge.txt", 4, 25 },
+		{ FIXTURES "/nft-monitor-trace-iptnft.txt", 4, 13 },
+		{ FIXTURES "/xtables-monitor-trace-iptnft.txt", 4, 13 },
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		struct loaded L = load_files(f[i].file, NULL, NULL);
+		ck_assert_msg(L.st == NFP_LOAD_OK, "%s", f[i].file);
+		ck_assert_msg(L.t->npkts == f[i].pkts, "%s: %zu packets", f[i].file, L.t->npkts);
+		ck_assert_msg(L.t->nhops == f[i].hops, "%s: %zu hops", f[i].file, L.t->nhops);
+		for (size_t h = 0; h < L.t->nhops; h++)
+			ck_assert_msg(L.t->hops[h].box != NFP_BOX_NONE, "%s hop %zu unplaced", f[i].file, h);
+		unload(&L);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pipeline");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, sample_three_packets_one_flow);
+	tcase_add_test(tc, masquerade_reply_joins_flow);
+	tcase_add_test(tc, flooded_frame_is_one_packet);
+	tcase_add_test(tc, trace_id_change_stays_one_packet);
+	tcase_add_test(tc, interleaved_flows);
+	tcase_add_test(tc, missing_fields);
+	tcase_add_test(tc, no_trace_lines);
+	tcase_add_test(tc, malformed_lines_reported_rest_read);
+	tcase_add_test(tc, fixture_formats);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
