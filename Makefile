@@ -63,6 +63,7 @@ e2e: $(B)/nfpath
 check: test-deps all unit e2e
 
 asan:
+	@tests/deps.sh fuzz
 	$(MAKE) B=build-asan CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined" check
 
 bench: all

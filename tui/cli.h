@@ -7,20 +7,14 @@
 
 #define NFP_VERSION "0.1.0"
 
-enum cli_mode { CLI_NONE, CLI_TUI, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE };
+enum cli_mode { CLI_NONE, CLI_PRINT, CLI_JSON, CLI_STATS };
 
 struct cli_opts {
 	enum cli_mode mode;
 	long packet; /* 1-based, 0 = all */
-	long cmp_a, cmp_b;
-	int width, height;
 	int ascii;
-	int color; /* 1 force, -1 never, 0 auto */
 	int demo;
 };
-
-/* Runs the chosen output; returns the exit status. */
-int cli_output(struct capture_trace *t, const struct cli_opts *o, const struct capture_source *src, size_t nsrc);
 /* --print / --json / --stats */
 int cli_print_all(const struct capture_trace *t, const struct cli_opts *o);
 

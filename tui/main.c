@@ -55,30 +55,23 @@ static void usage(FILE *f)
 	      "                       'nft -a list ruleset' output, for rule text; repeatable\n"
 	      "      --demo           use the bundled sample and its rule sets\n"
 	      "\n"
-	      "Output (without one of these, the interactive explorer opens):\n"
-	      "      --print          packets and their hops as text\n"
+	      "Output:\n"
+	      "      --print          packets and their hops as text (the default)\n"
 	      "      --json           one JSON object per packet per line\n"
 	      "      --stats          totals: lines, hops, packets, flows, hops per box/verdict\n"
-	      "      --diagram        the netfilter diagram with a packet's route\n"
-	      "      --compare A,B    packets A and B side by side, and their differences\n"
-	      "  -p, --packet N       only packet N (--print, --json, --diagram; default 1 for\n"
-	      "                       --diagram)\n"
-	      "      --width W        diagram/compare width (default: terminal or 200)\n"
-	      "      --height H       diagram height (default: terminal or 50)\n"
-	      "      --ascii          ASCII only (also when the locale is not UTF-8)\n"
-	      "      --color          colour even when stdout is not a terminal\n"
-	      "      --no-color       never colour (also NO_COLOR=1)\n"
+	      "  -p, --packet N       only packet N\n"
+	      "      --ascii          escape every non-ASCII byte (also when the locale is\n"
+	      "                       not UTF-8)\n"
 	      "\n"
 	      "  -h, --help           this text\n"
 	      "  -V, --version        version\n"
 	      "\n"
 	      "Exit status: 0 ok, 2 usage error or no usable input, 1 other failure.\n"
-	      "See nfpath(1) for the keys of the explorer and the recording format.\n",
+	      "See nfpath(1) for the input formats and the recording format.\n",
 	      f);
 }
 
-enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_DIAGRAM, OPT_COMPARE, OPT_WIDTH, OPT_HEIGHT,
-       OPT_ASCII, OPT_COLOR, OPT_NOCOLOR, OPT_DEMO };
+enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO };
 
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -114,15 +107,12 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.packet = 0;
 	static const struct option lopts[] = {
-		{ "read", required_argument, 0, 'r' },	 { "rules", required_argument, 0, OPT_RULES },
-		{ "print", no_argument, 0, OPT_PRINT },	 { "json", no_argument, 0, OPT_JSON },
-		{ "stats", no_argument, 0, OPT_STATS },	 { "diagram", no_argument, 0, OPT_DIAGRAM },
-		{ "compare", required_argument, 0, OPT_COMPARE }, { "packet", required_argument, 0, 'p' },
-		{ "width", required_argument, 0, OPT_WIDTH }, { "height", required_argument, 0, OPT_HEIGHT },
-		{ "ascii", no_argument, 0, OPT_ASCII },	 { "color", no_argument, 0, OPT_COLOR },
-		{ "colour", no_argument, 0, OPT_COLOR },	 { "no-color", no_argument, 0, OPT_NOCOLOR },
-		{ "demo", no_argument, 0, OPT_DEMO },	 { "help", no_argument, 0, 'h' },
-		{ "version", no_argument, 0, 'V' },	 { 0, 0, 0, 0 },
+		{ "read", required_argument, 0, 'r' },	{ "rules", required_argument, 0, OPT_RULES },
+		{ "print", no_argument, 0, OPT_PRINT }, { "json", no_argument, 0, OPT_JSON },
+		{ "stats", no_argument, 0, OPT_STATS }, { "packet", required_argument, 0, 'p' },
+		{ "ascii", no_argument, 0, OPT_ASCII }, { "demo", no_argument, 0, OPT_DEMO },
+		{ "help", no_argument, 0, 'h' },	{ "version", no_argument, 0, 'V' },
+		{ 0, 0, 0, 0 },
 	};
 	struct capture_source src[64], rsrc[64];
 	size_t nsrc = 0, nrsrc = 0;
@@ -153,26 +143,6 @@ int main(int argc, char **argv)
 		case OPT_STATS:
 			o.mode = CLI_STATS;
 			break;
-		case OPT_DIAGRAM:
-			o.mode = CLI_DIAGRAM;
-			break;
-		case OPT_COMPARE: {
-			long a, b2;
-			char *comma = strchr(optarg, ',');
-			if (!comma) {
-				fprintf(stderr, "nfpath: --compare wants A,B (two packet numbers)\n");
-				return EXIT_USAGE;
-			}
-			*comma = '\0';
-			if (parse_num(optarg, 1, 100000000, &a) < 0 || parse_num(comma + 1, 1, 100000000, &b2) < 0) {
-				fprintf(stderr, "nfpath: --compare wants A,B (two packet numbers)\n");
-				return EXIT_USAGE;
-			}
-			o.mode = CLI_COMPARE;
-			o.cmp_a = a;
-			o.cmp_b = b2;
-			break;
-		}
 		case 'p':
 			if (parse_num(optarg, 1, 100000000, &v) < 0) {
 				fprintf(stderr, "nfpath: --packet wants a packet number from 1\n");
@@ -180,23 +150,8 @@ int main(int argc, char **argv)
 			}
 			o.packet = v;
 			break;
-		case OPT_WIDTH:
-		case OPT_HEIGHT:
-			if (parse_num(optarg, 1, 10000, &v) < 0) {
-				fprintf(stderr, "nfpath: --%s wants a number from 1 to 10000\n",
-					c == OPT_WIDTH ? "width" : "height");
-				return EXIT_USAGE;
-			}
-			*(c == OPT_WIDTH ? &o.width : &o.height) = (int)v;
-			break;
 		case OPT_ASCII:
 			o.ascii = 1;
-			break;
-		case OPT_COLOR:
-			o.color = 1;
-			break;
-		case OPT_NOCOLOR:
-			o.color = -1;
 			break;
 		case OPT_DEMO:
 			o.demo = 1;
@@ -278,8 +233,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.mode == CLI_NONE)
-		o.mode = isatty(1) && isatty(0) ? CLI_TUI : CLI_PRINT;
-	rc = cli_output(t, &o, src, nsrc);
+		o.mode = CLI_PRINT;
+	rc = cli_print_all(t, &o);
 out:
 	capture_trace_free(t);
 	capture_rules_free(rules);

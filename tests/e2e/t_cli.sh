@@ -26,7 +26,7 @@ cat $S | $N -r - --stats | grep -q "^hops *34$"
 $N -r $S -r $S --stats | grep -q "^hops *68$"
 # help lists every option
 $N --help > "$tmp/h"
-for o in --read --rules --demo --print --json --stats --diagram --compare --packet --width --height --ascii --color; do
+for o in --read --rules --demo --print --json --stats --packet --ascii; do
 	grep -q -- "$o" "$tmp/h" || { echo "help lacks $o"; exit 1; }
 done
 $N --version | grep -q '^nfpath [0-9]'
