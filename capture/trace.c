@@ -275,7 +275,10 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 {
 	int rank = nfp_box_rank(own_box(t, h));
 	int best = -1, best_strong = -1;
-	for (int i = t->nopen - 1; i >= 0; i--) {
+	/* newest first, and ties keep the newest: the first candidate with
+	 * the best score this hop can reach is the answer */
+	int reachable = ((h->flags & NFP_HOP_TRACE_ID) ? 2 : 0) + ((h->pk.flags & NFP_PK_IPID) ? 1 : 0);
+	for (int i = t->nopen - 1; i >= 0 && best_strong < reachable; i--) {
 		const struct nfp_packet *p = &t->pkts[t->open[i]];
 		int strong;
 		int m = ident_match(p, h, &strong);
@@ -446,9 +449,20 @@ static int tuple_key(const struct nfp_pkt *pk, struct flow_key *k, int *a_is_src
 	return 0;
 }
 
+/* Hops without ports or echo id (ebtables lines) give a weaker tuple that
+ * would merge every conversation between two hosts; when a packet has a
+ * full tuple anywhere, only full tuples count. */
+static int tuple_usable(const struct nfp_pkt *pk, int need_full)
+{
+	return !need_full || (pk->flags & (NFP_PK_PORTS | NFP_PK_ICMPID));
+}
+
 static int assign_flow(struct capture_trace *t, uint32_t pi)
 {
 	struct nfp_packet *p = &t->pkts[pi];
+	int need_full = 0;
+	for (uint32_t i = 0; i < p->nhops && !need_full; i++)
+		need_full = !!(t->hops[p->hops[i]].pk.flags & (NFP_PK_PORTS | NFP_PK_ICMPID));
 	uint32_t flow = NFP_NONE;
 	int dir = NFP_DIR_ORIGINAL;
 	struct flow_key ck = { 0 };
@@ -464,7 +478,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
 		struct flow_key k;
 		int a_is_src;
-		if (tuple_key(pk, &k, &a_is_src) < 0)
+		if (!tuple_usable(pk, need_full) || tuple_key(pk, &k, &a_is_src) < 0)
 			continue;
 		struct flow_slot *s = slot_find(t, &k);
 		if (s && s->flow != NFP_NONE) {
@@ -508,7 +522,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
 		struct flow_key k;
 		int a_is_src;
-		if (tuple_key(pk, &k, &a_is_src) < 0)
+		if (!tuple_usable(pk, need_full) || tuple_key(pk, &k, &a_is_src) < 0)
 			continue;
 		if (have_last && memcmp(&k, &last, sizeof(k)) == 0)
 			continue;

@@ -169,6 +169,27 @@ START_TEST(interleaved_flows)
 }
 END_TEST
 
+/* two pings between the same hosts (echo ids differ) are two flows even
+ * though their ebtables lines look alike */
+START_TEST(same_hosts_two_pings_two_flows)
+{
+	const char *eb = "TRACE: eb:nat:PREROUTING IN=p1 OUT= MAC source = 02:00:00:00:00:01 MAC dest = "
+			 "02:00:00:00:00:02 proto = 0x0800 IP SRC=10.0.0.1 IP DST=10.0.0.2, IP tos=0x00, IP proto=1\n";
+	const char *raw = "TRACE: raw:PREROUTING:policy:2 IN=br0 OUT= PHYSIN=p1 SRC=10.0.0.1 DST=10.0.0.2 LEN=84 "
+			  "TOS=0x00 PREC=0x00 TTL=64 ID=%d DF PROTO=ICMP TYPE=8 CODE=0 ID=%d SEQ=1\n";
+	char txt[2048];
+	int n = snprintf(txt, sizeof(txt), "%s", eb);
+	n += snprintf(txt + n, sizeof(txt) - (size_t)n, raw, 100, 7);
+	n += snprintf(txt + n, sizeof(txt) - (size_t)n, "%s", eb);
+	snprintf(txt + n, sizeof(txt) - (size_t)n, raw, 200, 8);
+	struct loaded L = load_text(txt, NULL);
+	ck_assert_uint_eq(L.t->npkts, 2);
+	ck_assert_uint_eq(L.t->nflows, 2);
+	ck_assert_int_eq(L.t->pkts[1].ct, NFP_CT_NEW);
+	unload(&L);
+}
+END_TEST
+
 /* hops with missing fields still land somewhere and never crash */
 START_TEST(missing_fields)
 {
@@ -241,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, flooded_frame_is_one_packet);
 	tcase_add_test(tc, trace_id_change_stays_one_packet);
 	tcase_add_test(tc, interleaved_flows);
+	tcase_add_test(tc, same_hosts_two_pings_two_flows);
 	tcase_add_test(tc, missing_fields);
 	tcase_add_test(tc, no_trace_lines);
 	tcase_add_test(tc, malformed_lines_reported_rest_read);
