@@ -182,7 +182,8 @@ static int proto_num(const char *v, size_t n)
 	return -1;
 }
 
-#define KEY(k) (kl == sizeof(k) - 1 && memcmp(key, k, sizeof(k) - 1) == 0)
+/* key == k; the length test first keeps the common mismatch cheap */
+#define KEY(k) (kl == sizeof(k) - 1 && key[0] == (k)[0] && memcmp(key, k, sizeof(k) - 1) == 0)
 
 /* nf_log_syslog fields from s[0..n). */
 static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,

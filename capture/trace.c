@@ -584,6 +584,8 @@ int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint
 
 uint32_t capture_trace_name(const struct capture_trace *t, int kind, const char *key)
 {
+	if (!t->nnames)
+		return 0;
 	uint32_t id = capture_strpool_find(t->sp, key, strlen(key));
 	if (id == UINT32_MAX || id == 0)
 		return 0;

@@ -31,6 +31,24 @@ const char *render_name(const struct capture_trace *t, int kind, const char *key
 	return capture_str(t, capture_trace_name(t, kind, key));
 }
 
+/* decimal without printf: the JSON writer emits millions of numbers */
+static int put_uint(struct capture_buf *b, unsigned long long v)
+{
+	char d[24];
+	int i = (int)sizeof(d);
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return capture_buf_put(b, d + i, sizeof(d) - (size_t)i);
+}
+
+/* a fixed ASCII word (enum names), quoted */
+static int put_q(struct capture_buf *b, const char *s)
+{
+	return capture_buf_putc(b, '"') | PUTS(b, s) | capture_buf_putc(b, '"');
+}
+
 static int esc(struct capture_buf *b, const struct capture_trace *t, uint32_t id, int ascii)
 {
 	return render_esc(b, capture_str(t, id), capture_strpool_len(t->sp, id), ascii);
@@ -181,32 +199,37 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 	r |= PUTS(b, ",\"hops\":[");
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
-		r |= putf(b, "%s{\"n\":%u,\"layer\":", i ? "," : "", i + 1);
-		r |= h->layer ? putf(b, "\"%s\"", nfp_layer_name(h->layer)) : PUTS(b, "null");
+		r |= PUTS(b, i ? ",{\"n\":" : "{\"n\":") | put_uint(b, i + 1);
+		r |= PUTS(b, ",\"layer\":");
+		r |= h->layer ? put_q(b, nfp_layer_name(h->layer)) : PUTS(b, "null");
 		r |= PUTS(b, ",\"box\":");
-		r |= h->box ? putf(b, "\"%s\"", nfp_box_name(h->box)) : PUTS(b, "null");
-		r |= putf(b, ",\"family\":\"%s\",\"table\":", nfp_family_name(h->family));
+		r |= h->box ? put_q(b, nfp_box_name(h->box)) : PUTS(b, "null");
+		r |= PUTS(b, ",\"family\":") | put_q(b, nfp_family_name(h->family));
+		r |= PUTS(b, ",\"table\":");
 		r |= json_strid(b, t, h->table);
 		r |= PUTS(b, ",\"chain\":");
 		r |= json_strid(b, t, h->chain);
-		r |= putf(b, ",\"kind\":\"%s\",\"rule\":", nfp_kind_name(h->kind));
-		r |= h->rule >= 0 ? putf(b, "%d", h->rule) : PUTS(b, "null");
+		r |= PUTS(b, ",\"kind\":") | put_q(b, nfp_kind_name(h->kind));
+		r |= PUTS(b, ",\"rule\":");
+		r |= h->rule >= 0 ? put_uint(b, (unsigned long long)h->rule) : PUTS(b, "null");
 		r |= PUTS(b, ",\"handle\":");
-		r |= (h->flags & NFP_HOP_HANDLE) ? putf(b, "%llu", (unsigned long long)h->handle) : PUTS(b, "null");
+		r |= (h->flags & NFP_HOP_HANDLE) ? put_uint(b, h->handle) : PUTS(b, "null");
 		r |= PUTS(b, ",\"verdict\":");
-		r |= h->verdict ? putf(b, "\"%s\"", nfp_verdict_name(h->verdict)) : PUTS(b, "null");
+		r |= h->verdict ? put_q(b, nfp_verdict_name(h->verdict)) : PUTS(b, "null");
 		r |= PUTS(b, ",\"jump\":");
 		r |= json_strid(b, t, h->jump);
 		r |= PUTS(b, ",\"rule_text\":");
 		r |= json_strid(b, t, h->rule_text);
 		r |= PUTS(b, ",\"prefix\":");
 		r |= json_strid(b, t, h->prefix);
-		static const char *const dn[] = { "in", "out", "physin", "physout" };
+		static const char *const dn[] = { ",\"in\":", ",\"out\":", ",\"physin\":", ",\"physout\":" };
+		static const char *const dnn[] = { ",\"in_name\":", ",\"out_name\":", ",\"physin_name\":",
+						   ",\"physout_name\":" };
 		const uint32_t dv[] = { h->in, h->out, h->physin, h->physout };
 		for (int d = 0; d < 4; d++) {
-			r |= putf(b, ",\"%s\":", dn[d]);
+			r |= PUTS(b, dn[d]);
 			r |= json_strid(b, t, dv[d]);
-			r |= putf(b, ",\"%s_name\":", dn[d]);
+			r |= PUTS(b, dnn[d]);
 			r |= json_name(b, t, 1, dv[d] ? capture_str(t, dv[d]) : "");
 		}
 		r |= PUTS(b, ",\"src\":");
@@ -214,16 +237,17 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 		r |= PUTS(b, ",\"dst\":");
 		r |= json_addr(b, &h->pk, 1);
 		if (h->pk.flags & NFP_PK_PORTS && !(h->pk.flags & NFP_PK_ICMPID))
-			r |= putf(b, ",\"sport\":%u,\"dport\":%u", h->pk.sport, h->pk.dport);
+			r |= PUTS(b, ",\"sport\":") | put_uint(b, h->pk.sport) | PUTS(b, ",\"dport\":") |
+			     put_uint(b, h->pk.dport);
 		if (h->pk.flags & NFP_PK_IPID)
-			r |= putf(b, ",\"ipid\":%u", h->pk.ipid);
+			r |= PUTS(b, ",\"ipid\":") | put_uint(b, h->pk.ipid);
 		if (h->pk.flags & NFP_PK_TTL)
-			r |= putf(b, ",\"ttl\":%u", h->pk.ttl);
+			r |= PUTS(b, ",\"ttl\":") | put_uint(b, h->pk.ttl);
 		r |= PUTS(b, ",\"trace_id\":");
 		r |= (h->flags & NFP_HOP_TRACE_ID) ? putf(b, "\"%08x\"", h->trace_id) : PUTS(b, "null");
 		r |= PUTS(b, ",\"ct\":");
-		r |= (h->flags & NFP_HOP_CT) ? putf(b, "\"%s\"", nfp_ct_name(h->ct_state)) : PUTS(b, "null");
-		r |= putf(b, ",\"probe\":%s,\"ts\":", (h->flags & NFP_HOP_PROBE) ? "true" : "false");
+		r |= (h->flags & NFP_HOP_CT) ? put_q(b, nfp_ct_name(h->ct_state)) : PUTS(b, "null");
+		r |= PUTS(b, (h->flags & NFP_HOP_PROBE) ? ",\"probe\":true,\"ts\":" : ",\"probe\":false,\"ts\":");
 		r |= (h->flags & NFP_HOP_TS) ? putf(b, "%.6f", h->ts) : PUTS(b, "null");
 		r |= PUTS(b, "}");
 	}

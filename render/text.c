@@ -79,6 +79,13 @@ int render_esc(struct capture_buf *b, const char *s, size_t n, int ascii)
 
 int render_json_str(struct capture_buf *b, const char *s, size_t n)
 {
+	/* fast path: plain printable ASCII needs no escaping at all */
+	size_t plain = 0;
+	while (plain < n && (unsigned char)s[plain] >= 0x20 && (unsigned char)s[plain] < 0x7f && s[plain] != '"' &&
+	       s[plain] != '\\')
+		plain++;
+	if (plain == n)
+		return capture_buf_putc(b, '"') | capture_buf_put(b, s, n) | capture_buf_putc(b, '"');
 	struct capture_buf tmp = { 0 };
 	if (render_esc(&tmp, s, n, 0) < 0) {
 		capture_buf_free(&tmp);
