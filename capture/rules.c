@@ -226,16 +226,13 @@ static int named_prio(int fam, const char *w, size_t n, int *out)
 
 /* "type nat hook postrouting priority srcnat; policy accept;" */
 static void nft_chain_type(struct capture_rules *r, int fam, const char *table, const char *chain, const char *s,
-			   size_t n, const char *orig, size_t on)
+			   size_t n)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%.*s", (int)(n < 255 ? n : 255), s);
 	char type[32] = "", hook[32] = "", prio[32] = "";
-	int off = 0;
-	char sign[4] = "";
-	if (sscanf(buf, "type %31s hook %31s priority %31[^;] %n", type, hook, prio, &off) < 3)
+	if (sscanf(buf, "type %31s hook %31s priority %31[^;]", type, hook, prio) < 3)
 		return;
-	(void)sign;
 	struct chain_info ci = { 0 };
 	char key[512];
 	int kl = snprintf(key, sizeof(key), "%d|%s|%s", fam, table, chain);
@@ -278,8 +275,6 @@ static void nft_chain_type(struct capture_rules *r, int fam, const char *table, 
 	if (pol) {
 		char pk[512];
 		int pkl = mkkey(pk, sizeof(pk), fam, table, chain, "P");
-		(void)orig;
-		(void)on;
 		size_t pl = strcspn(pol, ";");
 		if (pkl > 0)
 			put(r, pk, (size_t)pkl, pol, pl);
@@ -384,7 +379,7 @@ static long load_nft(struct capture_rules *r, const char *text, size_t len)
 			skip_depth = depth;
 		} else if (depth == 2 && in_chain && fam >= 0) {
 			if (ll > 5 && memcmp(s, "type ", 5) == 0) {
-				nft_chain_type(r, fam, table, chain, s, ll, s, ll);
+				nft_chain_type(r, fam, table, chain, s, ll);
 			} else if (!(ll == 1 && s[0] == '}')) {
 				char clean[2048];
 				uint64_t handle = 0;
