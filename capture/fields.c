@@ -8,6 +8,20 @@ int capture_parse_uint(const char *s, size_t n, int base, uint64_t max, uint64_t
 {
 	if (n == 0)
 		return -1;
+	if (base == 10 && n <= 9) {
+		/* the common case: short decimal fields, no overflow possible */
+		uint64_t v = 0;
+		for (size_t i = 0; i < n; i++) {
+			unsigned d = (unsigned)(unsigned char)s[i] - '0';
+			if (d > 9)
+				return -1;
+			v = v * 10 + d;
+		}
+		if (v > max)
+			return -1;
+		*out = v;
+		return 0;
+	}
 	if (base == 0)
 		base = (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
 	if (base == 16 && n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {

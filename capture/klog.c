@@ -160,9 +160,12 @@ size_t capture_klog_strip(const char *s, size_t n, double *ts, int *has_ts)
 	return p;
 }
 
-static uint32_t intern(struct capture_strpool *sp, const char *s, size_t n)
+/* call sites for capture_strpool_intern_at */
+enum { SITE_IN, SITE_OUT, SITE_PHYSIN, SITE_PHYSOUT, SITE_TABLE, SITE_CHAIN, SITE_PREFIX, SITE_EBIN, SITE_EBOUT };
+
+static uint32_t intern(struct capture_strpool *sp, unsigned site, const char *s, size_t n)
 {
-	uint32_t id = capture_strpool_intern(sp, s, n);
+	uint32_t id = capture_strpool_intern_at(sp, site, s, n);
 	return id == UINT32_MAX ? 0 : id;
 }
 
@@ -211,11 +214,14 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 			}
 			continue;
 		}
+		/* one pass finds both the token's end and its '=' (tokens are
+		 * short, so a byte loop beats two library scans) */
 		size_t st = i;
-		while (i < n && s[i] != ' ')
-			i++;
+		const char *eqp = NULL;
+		for (; i < n && s[i] != ' '; i++)
+			if (s[i] == '=' && !eqp)
+				eqp = s + i;
 		const char *key = s + st;
-		const char *eqp = memchr(key, '=', i - st);
 		if (!eqp) {
 			size_t kl = i - st;
 			if (KEY("DF"))
@@ -233,13 +239,13 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 		size_t vl = (size_t)(s + i - v);
 		uint64_t x;
 		if (KEY("IN"))
-			h->in = intern(sp, v, vl);
+			h->in = intern(sp, SITE_IN, v, vl);
 		else if (KEY("OUT"))
-			h->out = intern(sp, v, vl);
+			h->out = intern(sp, SITE_OUT, v, vl);
 		else if (KEY("PHYSIN"))
-			h->physin = intern(sp, v, vl);
+			h->physin = intern(sp, SITE_PHYSIN, v, vl);
 		else if (KEY("PHYSOUT"))
-			h->physout = intern(sp, v, vl);
+			h->physout = intern(sp, SITE_PHYSOUT, v, vl);
 		else if (KEY("MAC")) {
 			/* dst(6):src(6):type(2) as 14 hex pairs; other link types vary */
 			if (vl >= 35 && capture_parse_mac(v, 17, pk->mac_dst) == 0 &&
@@ -337,82 +343,91 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 	return 0;
 }
 
-/* value of "<key>" up to one of the stop bytes */
-static const char *field_after(const char *s, size_t n, const char *key, const char *stops, size_t *vl)
+static int word_eq(const char *w, size_t n, const char *lit)
 {
-	const char *k = find(s, n, key);
-	if (!k)
-		return NULL;
-	const char *v = k + strlen(key);
-	const char *e = v;
-	while (e < s + n && *e != stops[0] && (!stops[1] || *e != stops[1]))
-		e++;
-	*vl = (size_t)(e - v);
-	return v;
+	return n == strlen(lit) && memcmp(w, lit, n) == 0;
 }
 
-/* ebt_log fields from s[0..n) ("IN=.. OUT=.. MAC source = .. ...") */
+/* ebt_log fields from s[0..n) in one pass over the words:
+ * "IN=p1 OUT=p2 MAC source = m MAC dest = m proto = 0x0800 IP SRC=a IP DST=b,
+ *  IP tos=0x00, IP proto=6 SPT=1 DPT=2" (or IPv6 / ARP variants) */
 static int parse_eblog_fields(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,
 			      const char **err)
 {
 	struct nfp_pkt *pk = &h->pk;
-	size_t vl;
-	const char *v;
-	if ((v = field_after(s, n, "IN=", " ", &vl)))
-		h->in = intern(sp, v, vl);
-	if ((v = field_after(s, n, "OUT=", " ", &vl)))
-		h->out = intern(sp, v, vl);
-	if ((v = field_after(s, n, "MAC source = ", " ", &vl)) && capture_parse_mac(v, vl, pk->mac_src) == 0 &&
-	    (v = field_after(s, n, "MAC dest = ", " ", &vl)) && capture_parse_mac(v, vl, pk->mac_dst) == 0)
-		pk->flags |= NFP_PK_MACS;
-	else {
+	const char *w1 = "", *w2 = ""; /* the two previous words */
+	size_t l1 = 0, l2 = 0;
+	int macs = 0, sports = 0;
+	uint64_t x;
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && s[i] == ' ')
+			i++;
+		size_t st = i;
+		while (i < n && s[i] != ' ')
+			i++;
+		const char *w = s + st;
+		size_t wl = i - st;
+		if (!wl)
+			break;
+		size_t vl = wl && w[wl - 1] == ',' ? wl - 1 : wl; /* "DST=1.2.3.4," */
+		if (l1 == 1 && w1[0] == '=') {
+			/* "<key> = <value>": key is the word before '=' */
+			if (word_eq(w2, l2, "source") || word_eq(w2, l2, "dest")) {
+				if (capture_parse_mac(w, vl, w2[0] == 's' ? pk->mac_src : pk->mac_dst) < 0) {
+					*err = "bad MAC in ebtables log line";
+					return -1;
+				}
+				macs++;
+			}
+		} else if (wl > 3 && memcmp(w, "IN=", 3) == 0 && !h->in) {
+			h->in = intern(sp, SITE_EBIN, w + 3, wl - 3);
+		} else if (wl > 4 && memcmp(w, "OUT=", 4) == 0 && !h->out) {
+			h->out = intern(sp, SITE_EBOUT, w + 4, wl - 4);
+		} else if (vl > 4 && (memcmp(w, "SRC=", 4) == 0 || memcmp(w, "DST=", 4) == 0)) {
+			uint8_t *a = w[0] == 'S' ? pk->src : pk->dst;
+			int arp = word_eq(w2, l2, "ARP");
+			int v6 = word_eq(w1, l1, "IPv6");
+			if (word_eq(w1, l1, "IP") || v6) {
+				uint8_t l3 = 4;
+				int bad = v6 ? capture_parse_ip(w + 4, vl - 4, a, &l3) : capture_parse_ipv4(w + 4, vl - 4, a);
+				if (bad < 0 && !arp) {
+					*err = w[0] == 'S' ? "bad IP SRC address" : "bad IP DST address";
+					return -1;
+				}
+				if (bad == 0) {
+					pk->l3 = arp ? 0 : v6 ? 6 : 4;
+					pk->flags |= NFP_PK_ADDRS;
+				}
+			}
+		} else if (vl > 6 && memcmp(w, "proto=", 6) == 0 && word_eq(w1, l1, "IP")) {
+			if (capture_parse_uint(w + 6, vl - 6, 10, 255, &x) == 0) {
+				pk->proto = (uint8_t)x;
+				pk->flags |= NFP_PK_PROTO;
+			}
+		} else if (vl > 7 && memcmp(w, "Header=", 7) == 0 && word_eq(w1, l1, "Next")) {
+			if (capture_parse_uint(w + 7, vl - 7, 10, 255, &x) == 0) {
+				pk->proto = (uint8_t)x;
+				pk->flags |= NFP_PK_PROTO;
+			}
+		} else if (vl > 4 && (memcmp(w, "SPT=", 4) == 0 || memcmp(w, "DPT=", 4) == 0)) {
+			if (capture_parse_uint(w + 4, vl - 4, 10, 65535, &x) == 0) {
+				*(w[0] == 'S' ? &pk->sport : &pk->dport) = (uint16_t)x;
+				sports++;
+			}
+		}
+		w2 = w1;
+		l2 = l1;
+		w1 = w;
+		l1 = wl;
+	}
+	if (macs != 2) {
 		*err = "bad MAC in ebtables log line";
 		return -1;
 	}
-	uint64_t x;
-	if ((v = field_after(s, n, "IP SRC=", " ,", &vl))) {
-		if (capture_parse_ipv4(v, vl, pk->src) < 0) {
-			*err = "bad IP SRC address";
-			return -1;
-		}
-		if (!(v = field_after(s, n, "IP DST=", " ,", &vl)) || capture_parse_ipv4(v, vl, pk->dst) < 0) {
-			*err = "bad IP DST address";
-			return -1;
-		}
-		pk->l3 = 4;
-		pk->flags |= NFP_PK_ADDRS;
-		if ((v = field_after(s, n, "IP proto=", " ,", &vl)) && capture_parse_uint(v, vl, 10, 255, &x) == 0) {
-			pk->proto = (uint8_t)x;
-			pk->flags |= NFP_PK_PROTO;
-		}
-	} else if ((v = field_after(s, n, "IPv6 SRC=", " ,", &vl))) {
-		uint8_t l3;
-		if (capture_parse_ip(v, vl, pk->src, &l3) < 0 || !(v = field_after(s, n, "IPv6 DST=", " ,", &vl)) ||
-		    capture_parse_ip(v, vl, pk->dst, &l3) < 0) {
-			*err = "bad IPv6 address";
-			return -1;
-		}
-		pk->l3 = 6;
-		pk->flags |= NFP_PK_ADDRS;
-		if ((v = field_after(s, n, "Next Header=", " ,", &vl)) &&
-		    capture_parse_uint(v, vl, 10, 255, &x) == 0) {
-			pk->proto = (uint8_t)x;
-			pk->flags |= NFP_PK_PROTO;
-		}
-	} else if ((v = field_after(s, n, "ARP IP SRC=", " ,", &vl))) {
-		if (capture_parse_ipv4(v, vl, pk->src) == 0 && (v = field_after(s, n, "ARP IP DST=", " ,", &vl)) &&
-		    capture_parse_ipv4(v, vl, pk->dst) == 0)
-			pk->flags |= NFP_PK_ADDRS;
-	}
-	uint64_t a, b;
-	const char *sv, *dv;
-	size_t sl, dl;
-	if ((sv = field_after(s, n, " SPT=", " ,", &sl)) && (dv = field_after(s, n, " DPT=", " ,", &dl)) &&
-	    capture_parse_uint(sv, sl, 10, 65535, &a) == 0 && capture_parse_uint(dv, dl, 10, 65535, &b) == 0) {
-		pk->sport = (uint16_t)a;
-		pk->dport = (uint16_t)b;
+	pk->flags |= NFP_PK_MACS;
+	if (sports == 2)
 		pk->flags |= NFP_PK_PORTS;
-	}
 	h->family = NFP_FAM_BRIDGE;
 	return 0;
 }
@@ -498,8 +513,8 @@ int capture_prefix_chain(const char *s, size_t n, struct capture_strpool *sp, st
 			continue;
 		if (fam >= 0)
 			h->family = (uint8_t)fam;
-		h->table = intern(sp, part[k], plen[k]);
-		h->chain = intern(sp, part[k + 1], plen[k + 1]);
+		h->table = intern(sp, SITE_TABLE, part[k], plen[k]);
+		h->chain = intern(sp, SITE_CHAIN, part[k + 1], plen[k + 1]);
 		return 1;
 	}
 	return 0;
@@ -557,11 +572,17 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 	const char *fields = in;
 	size_t fl = mn - (size_t)(in - m);
 
-	if (find(fields, fl, "MAC source = ")) {
+	/* ebt_log puts "MAC source = " right after IN= and OUT= */
+	const char *after = memchr(fields, ' ', fl);
+	if (after && (size_t)(fields + fl - after) > 5 && memcmp(after + 1, "OUT=", 4) == 0)
+		after = memchr(after + 1, ' ', (size_t)(fields + fl - after - 1));
+	else
+		after = NULL;
+	if (after && (size_t)(fields + fl - after) > 13 && memcmp(after + 1, "MAC source = ", 13) == 0) {
 		h->source = NFP_SRC_EBLOG;
 		h->kind = NFP_KIND_LOG;
 		if (prel)
-			h->prefix = intern(sp, pre, prel);
+			h->prefix = intern(sp, SITE_PREFIX, pre, prel);
 		if (parse_eblog_fields(fields, fl, sp, h, err) < 0)
 			return NFP_PARSE_BAD;
 		capture_prefix_chain(pre, prel, sp, h);
@@ -596,8 +617,8 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 				*err = "empty table or chain in TRACE line";
 				return NFP_PARSE_BAD;
 			}
-			h->table = intern(sp, t, (size_t)(c1 - t));
-			h->chain = intern(sp, c1 + 1, (size_t)(c2 - c1 - 1));
+			h->table = intern(sp, SITE_TABLE, t, (size_t)(c1 - t));
+			h->chain = intern(sp, SITE_CHAIN, c1 + 1, (size_t)(c2 - c1 - 1));
 			h->kind = (uint8_t)kind;
 			h->rule = (int32_t)num;
 			if (parse_nflog_fields(fields, fl, sp, h, err) < 0)
@@ -609,7 +630,7 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 	}
 	h->kind = NFP_KIND_LOG;
 	if (prel)
-		h->prefix = intern(sp, pre, prel);
+		h->prefix = intern(sp, SITE_PREFIX, pre, prel);
 	if (parse_nflog_fields(fields, fl, sp, h, err) < 0)
 		return NFP_PARSE_BAD;
 	uint8_t fam = h->family;

@@ -17,6 +17,7 @@ struct capture_strpool {
 	size_t nents, capents;
 	uint32_t *slots; /* entry index + 1, 0 = empty */
 	size_t nslots;
+	uint32_t last[NFP_STRPOOL_SITES];
 };
 
 /* 8 bytes per step: names are short but rule texts are not */
@@ -161,6 +162,19 @@ uint32_t capture_strpool_intern(struct capture_strpool *p, const char *s, size_t
 	p->nbytes += len + 1;
 	p->slots[i] = (uint32_t)p->nents + 1;
 	return (uint32_t)p->nents++;
+}
+
+uint32_t capture_strpool_intern_at(struct capture_strpool *p, unsigned site, const char *s, size_t len)
+{
+	if (site >= NFP_STRPOOL_SITES)
+		return capture_strpool_intern(p, s, len);
+	uint32_t id = p->last[site];
+	if (id && p->ents[id].len == len && memcmp(p->bytes + p->ents[id].off, s, len) == 0)
+		return id;
+	id = capture_strpool_intern(p, s, len);
+	if (id != UINT32_MAX)
+		p->last[site] = id;
+	return id;
 }
 
 const char *capture_strpool_get(const struct capture_strpool *p, uint32_t id)

@@ -21,6 +21,11 @@ void capture_strpool_free(struct capture_strpool *p);
 /* Returns the id of s[0..len), adding it if new; 0 for len == 0.
  * Returns UINT32_MAX on allocation failure (errno set). */
 uint32_t capture_strpool_intern(struct capture_strpool *p, const char *s, size_t len);
+/* Like intern, but first compares with the string last interned at the
+ * same call site (site < NFP_STRPOOL_SITES): consecutive log lines repeat
+ * their device and chain names, and a memcmp is cheaper than a hash. */
+#define NFP_STRPOOL_SITES 16
+uint32_t capture_strpool_intern_at(struct capture_strpool *p, unsigned site, const char *s, size_t len);
 /* Looks s up without adding it: its id, or UINT32_MAX when absent. */
 uint32_t capture_strpool_find(const struct capture_strpool *p, const char *s, size_t len);
 const char *capture_strpool_get(const struct capture_strpool *p, uint32_t id);
