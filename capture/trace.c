@@ -122,7 +122,7 @@ static int own_box_uncached(const struct capture_trace *t, const struct nfp_hop 
 		return nfp_box_for_hook(fam, hook, prio, nat);
 	if (hook)
 		return nfp_box_for_hook(fam, hook, h->have_prio ? h->prio : 0, 0);
-	if (h->source == NFP_SRC_NFTMON || h->source == NFP_SRC_XTMON || h->source == NFP_SRC_NFTRACE) {
+	if (h->source == NFP_SRC_NFTMON || h->source == NFP_SRC_XTMON) {
 		/* nft chains carry no hook in the text: only base chains
 		 * printed a packet line, so guess from the name */
 		if (!(h->flags & NFP_HOP_HAVE_PKT))

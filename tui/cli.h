@@ -15,6 +15,8 @@ struct cli_opts {
 	int ascii;
 	int demo;
 };
+/* `nfpath capture ...`: argv[0] is "capture" */
+int capture_main(int argc, char **argv);
 /* --print / --json / --stats */
 int cli_print_all(const struct capture_trace *t, const struct cli_opts *o);
 

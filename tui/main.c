@@ -44,6 +44,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: nfpath [options] -r FILE...      explore recorded or logged traces\n"
 	      "       nfpath --demo                    explore the bundled Docker-host sample\n"
+	      "       nfpath capture [options]         trace live (root), write a recording;\n"
+	      "                                        see nfpath capture --help\n"
 	      "\n"
 	      "Input:\n"
 	      "  -r, --read FILE      read traces from FILE ('-' = stdin); repeatable. Accepts\n"
@@ -103,6 +105,8 @@ static int flush(struct capture_buf *b)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	if (argc > 1 && strcmp(argv[1], "capture") == 0)
+		return capture_main(argc - 1, argv + 1);
 	struct cli_opts o;
 	memset(&o, 0, sizeof(o));
 	o.packet = 0;

@@ -1,0 +1,440 @@
+/* live: `nfpath capture` (see live.h).
+ *
+ * Order matters: enter the namespace, open and subscribe the trace socket
+ * (so no event of an armed trace is missed), then install the trace
+ * tables, then loop. The tables carry `flags owner`, so closing the nft
+ * context's socket (exit, crash, SIGKILL) removes them in the kernel. */
+#include "live.h"
+
+#include "nftrace.h"
+#include "record.h"
+#include "rules.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <net/if.h>
+#include <nftables/libnftables.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int netns_path(const char *spec, char *path, size_t cap)
+{
+	size_t n = strlen(spec);
+	int digits = n > 0;
+	for (size_t i = 0; i < n; i++)
+		digits &= spec[i] >= '0' && spec[i] <= '9';
+	if (strchr(spec, '/'))
+		return snprintf(path, cap, "%s", spec) < (int)cap ? 0 : -1;
+	if (digits)
+		return snprintf(path, cap, "/proc/%s/ns/net", spec) < (int)cap ? 0 : -1;
+	return snprintf(path, cap, "/var/run/netns/%s", spec) < (int)cap ? 0 : -1;
+}
+
+int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap)
+{
+	/* selection: -e EXPR as given, else the shortcuts, else ICMP echo */
+	char sel[8][512];
+	int nsel = 0;
+	char lim[64] = "";
+	if (o->rate > 0)
+		snprintf(lim, sizeof(lim), "limit rate %d/second ", o->rate);
+	if (o->nexpr) {
+		for (int i = 0; i < o->nexpr && i < 8; i++)
+			snprintf(sel[nsel++], sizeof(sel[0]), "%s", o->expr[i]);
+	} else if (!o->host && !o->proto && !o->port) {
+		snprintf(sel[nsel++], sizeof(sel[0]), "icmp type { echo-request, echo-reply }");
+		snprintf(sel[nsel++], sizeof(sel[0]), "icmpv6 type { echo-request, echo-reply }");
+	} else {
+		const char *v6 = o->host && strchr(o->host, ':') ? "ip6" : "ip";
+		char hosts[2][160] = { "", "" }, ports[2][64] = { "", "" };
+		int nh = 1, np = 1;
+		if (o->host) {
+			snprintf(hosts[0], sizeof(hosts[0]), "%s saddr %s ", v6, o->host);
+			snprintf(hosts[1], sizeof(hosts[1]), "%s daddr %s ", v6, o->host);
+			nh = 2;
+		}
+		if (o->port) {
+			snprintf(ports[0], sizeof(ports[0]), "th sport %d ", o->port);
+			snprintf(ports[1], sizeof(ports[1]), "th dport %d ", o->port);
+			np = 2;
+		}
+		const char *pr = "";
+		if (o->proto && strcmp(o->proto, "icmp") == 0)
+			pr = "meta l4proto { icmp, ipv6-icmp } ";
+		else if (o->proto && strcmp(o->proto, "tcp") == 0)
+			pr = "meta l4proto tcp ";
+		else if (o->proto && strcmp(o->proto, "udp") == 0)
+			pr = "meta l4proto udp ";
+		else if (o->port)
+			pr = "meta l4proto { tcp, udp } ";
+		for (int h = 0; h < nh; h++)
+			for (int p = 0; p < np; p++)
+				snprintf(sel[nsel++], sizeof(sel[0]), "%s%s%s", pr, hosts[h], ports[p]);
+	}
+	size_t w = 0;
+#define OUT(...)                                                                   \
+	do {                                                                       \
+		int k_ = snprintf(out + w, w < cap ? cap - w : 0, __VA_ARGS__);    \
+		if (k_ > 0)                                                        \
+			w += (size_t)k_;                                           \
+	} while (0)
+	static const char *const fams[] = { "bridge", "inet" };
+	static const char *const hooks[] = { "prerouting", "input", "forward", "output", "postrouting" };
+	static const char *const probe[] = { "probe_pre", "probe_in", "probe_fwd", "probe_out", "probe_post" };
+	for (int f = 0; f < 2; f++) {
+		OUT("table %s %s {\n\tflags owner\n", fams[f], NFP_TABLE);
+		if (!o->no_setup) {
+			/* the earliest point a packet can be marked */
+			OUT("\tchain trace_pre {\n\t\ttype filter hook prerouting priority -400; policy accept;\n");
+			for (int i = 0; i < nsel; i++)
+				OUT("\t\t%s %smeta nftrace set 1\n", sel[i], lim);
+			OUT("\t}\n");
+			if (f == 1) {
+				OUT("\tchain trace_out {\n\t\ttype filter hook output priority -400; policy accept;\n");
+				for (int i = 0; i < nsel; i++)
+					OUT("\t\t%s %smeta nftrace set 1\n", sel[i], lim);
+				OUT("\t}\n");
+			}
+			/* empty chains at every hook: each traced packet reports
+			 * crossing it, with its devices */
+			for (int i = 0; i < 5; i++)
+				OUT("\tchain %s {\n\t\ttype filter hook %s priority -399; policy accept;\n\t}\n", probe[i],
+				    hooks[i]);
+		}
+		OUT("}\n");
+	}
+#undef OUT
+	return (int)w;
+}
+
+struct ifcache {
+	struct capture_strpool *sp;
+	uint32_t idx[256], name[256];
+};
+
+static uint32_t ifname_cb(void *ctx, uint32_t ifindex)
+{
+	struct ifcache *c = ctx;
+	if (!ifindex)
+		return 0;
+	unsigned slot = ifindex % 256;
+	if (c->idx[slot] == ifindex && c->name[slot])
+		return c->name[slot];
+	char buf[IF_NAMESIZE + 1];
+	char num[16];
+	const char *nm = if_indextoname(ifindex, buf);
+	if (!nm) {
+		/* gone already (a container stopped): keep the number */
+		snprintf(num, sizeof(num), "if%u", ifindex);
+		nm = num;
+	}
+	uint32_t id = capture_strpool_intern(c->sp, nm, strlen(nm));
+	if (id == UINT32_MAX)
+		return 0;
+	c->idx[slot] = ifindex;
+	c->name[slot] = id;
+	return id;
+}
+
+/* the host's ruleset with handles, for hook/priority of chains and rule text */
+static struct capture_rules *load_ruleset(void)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft)
+		return NULL;
+	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_HANDLE);
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	struct capture_rules *r = capture_rules_new();
+	if (r && nft_run_cmd_from_buffer(nft, "list ruleset") == 0) {
+		const char *txt = nft_ctx_get_output_buffer(nft);
+		const char *err;
+		if (txt && *txt)
+			capture_rules_load(r, txt, strlen(txt), &err);
+	}
+	nft_ctx_free(nft);
+	return r;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* packets with no new hop for `grace` seconds are complete */
+static unsigned long close_idle(struct capture_trace *t, double now, double grace)
+{
+	unsigned long n = 0;
+	for (int i = t->nopen - 1; i >= 0; i--) {
+		const struct nfp_packet *p = &t->pkts[t->open[i]];
+		const struct nfp_hop *last = &t->hops[p->hops[p->nhops - 1]];
+		if (now - last->ts > grace) {
+			t->pkts[t->open[i]].open = 0;
+			memmove(&t->open[i], &t->open[i + 1], (size_t)(t->nopen - i - 1) * sizeof(t->open[0]));
+			t->nopen--;
+			n++;
+		}
+	}
+	return n;
+}
+
+enum capture_live_status capture_live_run(const struct capture_live_opts *o, struct capture_live_result *res,
+					  char *msg, size_t cap)
+{
+	memset(res, 0, sizeof(*res));
+	enum capture_live_status st = NFP_LIVE_OK;
+	struct mnl_socket *nl = NULL;
+	struct nft_ctx *nft = NULL;
+	struct capture_trace *t = NULL;
+	struct capture_rules *rules = NULL;
+	char *buf = NULL;
+	struct capture_buf out = { 0 };
+	char netns_desc[256] = "current";
+
+	if (o->netns) {
+		char path[512];
+		if (netns_path(o->netns, path, sizeof(path)) < 0) {
+			snprintf(msg, cap, "network namespace name too long");
+			return NFP_LIVE_NETNS;
+		}
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			snprintf(msg, cap, "cannot enter network namespace %s (%s): %s%s", o->netns, path, strerror(e),
+				 e == EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
+			return e == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_NETNS;
+		}
+		close(fd);
+		snprintf(netns_desc, sizeof(netns_desc), "%s", o->netns);
+	}
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl) {
+		snprintf(msg, cap, "cannot open a netfilter netlink socket: %s", strerror(errno));
+		return errno == EPERM || errno == EACCES ? NFP_LIVE_NO_PRIV : NFP_LIVE_KERNEL;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(msg, cap, "cannot bind the netlink socket: %s", strerror(errno));
+		st = NFP_LIVE_KERNEL;
+		goto out;
+	}
+	int grp = NFNLGRP_NFTRACE;
+	if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
+		int e = errno;
+		snprintf(msg, cap, "cannot subscribe to nftables trace events: %s%s", strerror(e),
+			 e == EPERM ? " (needs root or CAP_NET_ADMIN)" : " (kernel without nf_tables?)");
+		st = e == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_KERNEL;
+		goto out;
+	}
+	/* a deep queue so a burst never waits on us; FORCE needs CAP_NET_ADMIN */
+	int rcv = 64 << 20;
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+
+	nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft) {
+		snprintf(msg, cap, "cannot create an nftables context");
+		st = NFP_LIVE_NOMEM;
+		goto out;
+	}
+	nft_ctx_buffer_error(nft);
+	nft_ctx_buffer_output(nft);
+	{
+		char script[16384];
+		int n = capture_live_script(o, script, sizeof(script));
+		if (n < 0 || (size_t)n >= sizeof(script)) {
+			snprintf(msg, cap, "trace selection too long");
+			st = NFP_LIVE_SETUP;
+			goto out;
+		}
+		/* a stale table of a crashed nfpath cannot exist (owner flag),
+		 * but one made by hand with our name would: refuse, never delete */
+		if (nft_run_cmd_from_buffer(nft, script) != 0) {
+			const char *e = nft_ctx_get_error_buffer(nft);
+			snprintf(msg, cap, "nft refused the trace set-up%s:\n%s", o->nexpr ? " (check -e EXPR)" : "",
+				 e ? e : "");
+			st = errno == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_SETUP;
+			goto out;
+		}
+	}
+	rules = load_ruleset();
+	t = capture_trace_new();
+	buf = malloc(1 << 20);
+	if (!t || !buf || !rules) {
+		st = NFP_LIVE_NOMEM;
+		snprintf(msg, cap, "out of memory");
+		goto out;
+	}
+	{
+		char hdr[1024];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		char when[32];
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		char host[64] = "";
+		gethostname(host, sizeof(host) - 1);
+		int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
+				 when, host, netns_desc, o->nexpr ? o->expr[0] : o->host || o->proto || o->port ? "shortcuts" : "icmp echo",
+				 o->no_setup ? " (no set-up)" : "");
+		if (write_all(o->out_fd, hdr, (size_t)n) < 0) {
+			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
+			st = NFP_LIVE_IO;
+			goto out;
+		}
+	}
+	if (o->ready)
+		o->ready(o->ready_ctx);
+
+	struct capture_mon_state mon;
+	memset(&mon, 0, sizeof(mon));
+	struct ifcache ifc;
+	memset(&ifc, 0, sizeof(ifc));
+	ifc.sp = t->sp;
+	double start = now_mono(), last_refresh = 0;
+	uint32_t own_table = capture_strpool_intern(t->sp, NFP_TABLE, strlen(NFP_TABLE));
+	int fd = mnl_socket_get_fd(nl);
+	for (;;) {
+		if (o->stop && *o->stop) {
+			res->stopped_by = 1;
+			break;
+		}
+		if (o->seconds > 0 && now_mono() - start >= o->seconds)
+			break;
+		if (o->count > 0 && res->complete >= (unsigned long)o->count)
+			break;
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int pr = poll(&pfd, 1, 50);
+		if (pr < 0 && errno != EINTR) {
+			snprintf(msg, cap, "poll: %s", strerror(errno));
+			st = NFP_LIVE_KERNEL;
+			break;
+		}
+		/* drain everything queued before writing: the kernel never waits */
+		for (;;) {
+			ssize_t n = recv(fd, buf, 1 << 20, MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == ENOBUFS) {
+					res->overruns++;
+					const char *l = "L\tlost=0\toverruns=1\n";
+					capture_buf_put(&out, l, strlen(l));
+					continue;
+				}
+				break;
+			}
+			double ts = now_real();
+			const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+			int left = (int)n;
+			while (mnl_nlmsg_ok(nlh, left)) {
+				struct nfp_hop h;
+				const char *err;
+				res->events++;
+				if (capture_nftrace_decode(nlh, nlh->nlmsg_len, &mon, t->sp, ifname_cb, &ifc, &h, &err) ==
+				    NFP_PARSE_HOP) {
+					h.ts = ts;
+					h.flags |= NFP_HOP_TS;
+					int own = h.table == own_table;
+					const char *chain = capture_str(t, h.chain);
+					/* nfpath's trace-setting chains are not part of any path */
+					if (own && strncmp(chain, "trace_", 6) == 0)
+						goto next;
+					if (own)
+						h.flags |= NFP_HOP_PROBE;
+					int hook, prio, isnat;
+					const char *tab = capture_str(t, h.table);
+					if (capture_rules_chain_hook(rules, h.family, tab, chain, &hook, &prio, &isnat) < 0 &&
+					    (h.flags & NFP_HOP_HAVE_PKT) && now_mono() - last_refresh > 1.0) {
+						/* a chain made after we listed: list again */
+						struct capture_rules *nr = load_ruleset();
+						if (nr) {
+							capture_rules_free(rules);
+							rules = nr;
+						}
+						last_refresh = now_mono();
+					}
+					if (capture_rules_chain_hook(rules, h.family, tab, chain, &hook, &prio, &isnat) == 0) {
+						h.hook = (uint8_t)hook;
+						h.prio = (int16_t)prio;
+						h.have_prio = 1;
+					}
+					if (!h.rule_text && (h.flags & NFP_HOP_HANDLE)) {
+						const char *txt = capture_rules_lookup(rules, h.family, tab, chain, h.kind, -1, 1,
+										       h.handle, NULL);
+						if (txt) {
+							uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
+							h.rule_text = id == UINT32_MAX ? 0 : id;
+						}
+					}
+					if (capture_rec_write_hop(&out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0) {
+						st = NFP_LIVE_NOMEM;
+						snprintf(msg, cap, "out of memory");
+						goto out;
+					}
+					res->hops_written++;
+				}
+			next:
+				nlh = mnl_nlmsg_next(nlh, &left);
+			}
+		}
+		res->complete += close_idle(t, now_real(), o->grace > 0 ? o->grace : 0.3);
+		if (out.len && write_all(o->out_fd, out.p, out.len) < 0) {
+			if (errno == EPIPE) {
+				res->stopped_by = 2;
+				out.len = 0;
+				break;
+			}
+			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
+			st = NFP_LIVE_IO;
+			goto out;
+		}
+		out.len = 0;
+	}
+	res->packets = t->npkts;
+out:
+	if (out.len && st == NFP_LIVE_OK)
+		write_all(o->out_fd, out.p, out.len);
+	capture_buf_free(&out);
+	free(buf);
+	capture_trace_free(t);
+	capture_rules_free(rules);
+	/* closing this context's socket makes the kernel drop our tables */
+	if (nft)
+		nft_ctx_free(nft);
+	if (nl)
+		mnl_socket_close(nl);
+	return st;
+}

@@ -1,0 +1,59 @@
+/* live: the privileged capture (`nfpath capture`).
+ *
+ * Enters the traced network namespace, installs nfpath's own nft tables
+ * (flags owner: the kernel deletes them when this process's netlink socket
+ * closes, however it ends), subscribes to nftables trace events, and writes
+ * every event as a recording line. It never touches other tables.
+ *
+ * Errors come back as a status with a message; only tui/ prints. */
+#ifndef NFP_LIVE_H
+#define NFP_LIVE_H
+
+#include <signal.h>
+#include <stddef.h>
+
+struct capture_live_opts {
+	const char *netns;   /* ip netns name, PID, or path; NULL = current */
+	const char *expr[8]; /* nft match expressions, one trace rule each */
+	int nexpr;	     /* 0 = the shortcuts, or ICMP/ICMPv6 echo */
+	const char *host;    /* --host */
+	const char *proto;   /* --proto icmp|tcp|udp */
+	int port;	     /* --port, 0 = any */
+	int rate;	     /* packets/s in the trace rule, 0 = no limit */
+	int no_setup;	     /* only listen */
+	long count;	     /* stop after this many complete packets, 0 = never */
+	double seconds;	     /* stop after this long, 0 = never */
+	double grace;	     /* a packet is complete after this long without a hop */
+	int out_fd;	     /* where records go */
+	const char *out_name; /* for messages */
+	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
+	void (*ready)(void *ctx); /* called once tracing is armed (tests, --live) */
+	void *ready_ctx;
+};
+
+struct capture_live_result {
+	unsigned long events, hops_written, packets, complete, overruns, write_errors;
+	int stopped_by; /* 0 count/time, 1 signal, 2 output closed */
+};
+
+enum capture_live_status {
+	NFP_LIVE_OK,
+	NFP_LIVE_NO_PRIV,  /* not root / no CAP_NET_ADMIN */
+	NFP_LIVE_NETNS,	   /* cannot enter the namespace */
+	NFP_LIVE_KERNEL,   /* nf_tables / trace not available */
+	NFP_LIVE_SETUP,	   /* nft refused the trace tables or the expression */
+	NFP_LIVE_IO,	   /* writing the recording failed */
+	NFP_LIVE_NOMEM,
+};
+
+/* Runs until count/seconds/stop. msg (cap bytes) explains a failure. */
+enum capture_live_status capture_live_run(const struct capture_live_opts *o, struct capture_live_result *res,
+					  char *msg, size_t cap);
+
+/* The nft script nfpath installs, for --help/man and tests. Returns the
+ * length written (like snprintf). */
+int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap);
+
+#define NFP_TABLE "nfpath"
+
+#endif

@@ -1,0 +1,248 @@
+/* nftrace: decoder of nftables trace netlink events (see nftrace.h). */
+#include "nftrace.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <string.h>
+
+struct attrs {
+	const struct nlattr *tb[NFP_NFTA_TRACE_MAX + 1];
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	struct attrs *at = data;
+	int type = mnl_attr_get_type(a);
+	if (type <= 0 || type > NFP_NFTA_TRACE_MAX)
+		return MNL_CB_OK; /* newer kernels: ignore what we do not know */
+	at->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int verdict_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+	if (type > 0 && type <= NFTA_VERDICT_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int u32_ok(const struct nlattr *a)
+{
+	return a && mnl_attr_get_payload_len(a) >= 4;
+}
+
+static uint32_t be32(const struct nlattr *a)
+{
+	uint32_t v;
+	memcpy(&v, mnl_attr_get_payload(a), 4);
+	return ntohl(v);
+}
+
+static int str_attr(const struct nlattr *a, const char **s, size_t *n)
+{
+	if (!a)
+		return -1;
+	size_t l = mnl_attr_get_payload_len(a);
+	const char *p = mnl_attr_get_payload(a);
+	const char *z = memchr(p, '\0', l);
+	*s = p;
+	*n = z ? (size_t)(z - p) : l;
+	return 0;
+}
+
+static struct capture_mon_pkt *slot(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create)
+{
+	for (unsigned i = 0; i < 64; i++)
+		if (st->slot[i].used && st->slot[i].id == id && st->slot[i].family == fam)
+			return &st->slot[i];
+	if (!create)
+		return NULL;
+	struct capture_mon_pkt *s = &st->slot[st->next++ % 64];
+	memset(s, 0, sizeof(*s));
+	s->used = 1;
+	s->id = id;
+	s->family = fam;
+	return s;
+}
+
+static int verdict_of(int32_t code)
+{
+	switch (code) {
+	case NF_DROP:
+		return NFP_V_DROP;
+	case NF_ACCEPT:
+		return NFP_V_ACCEPT;
+	case NF_STOLEN:
+		return NFP_V_STOLEN;
+	case NF_QUEUE:
+		return NFP_V_QUEUE;
+	case NFT_CONTINUE:
+		return NFP_V_CONTINUE;
+	case NFT_BREAK:
+		return NFP_V_BREAK;
+	case NFT_JUMP:
+		return NFP_V_JUMP;
+	case NFT_GOTO:
+		return NFP_V_GOTO;
+	case NFT_RETURN:
+		return NFP_V_RETURN;
+	}
+	/* NF_QUEUE with a queue number in the upper bits */
+	if ((code & 0xff) == NF_QUEUE)
+		return NFP_V_QUEUE;
+	return NFP_V_OTHER;
+}
+
+static uint8_t ct_state_of(uint32_t bits)
+{
+	/* nft ct state bits: invalid 1, established 2, related 4, new 8, untracked 64 */
+	if (bits & 64)
+		return NFP_CT_UNTRACKED;
+	if (bits & 1)
+		return NFP_CT_INVALID;
+	if (bits & 8)
+		return NFP_CT_NEW;
+	if (bits & 4)
+		return NFP_CT_RELATED;
+	if (bits & 2)
+		return NFP_CT_ESTABLISHED;
+	return NFP_CT_UNKNOWN;
+}
+
+int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state *st, struct capture_strpool *sp,
+			   capture_ifname_fn ifname, void *ctx, struct nfp_hop *h, const char **err)
+{
+	const struct nlmsghdr *nlh = msg;
+	if (len < sizeof(*nlh) || !mnl_nlmsg_ok(nlh, (int)len)) {
+		*err = "truncated netlink message";
+		return NFP_PARSE_BAD;
+	}
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES || NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
+		return NFP_PARSE_SKIP;
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg)) {
+		*err = "trace message without nfgenmsg";
+		return NFP_PARSE_BAD;
+	}
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	struct attrs at;
+	memset(&at, 0, sizeof(at));
+	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, &at) < 0) {
+		*err = "malformed trace attributes";
+		return NFP_PARSE_BAD;
+	}
+	const struct nlattr *const *tb = at.tb;
+	memset(h, 0, sizeof(*h));
+	h->rule = -1;
+	h->source = NFP_SRC_NFTRACE;
+	h->family = nfg->nfgen_family;
+	const char *s;
+	size_t n;
+	if (str_attr(tb[NFTA_TRACE_TABLE], &s, &n) == 0)
+		h->table = capture_strpool_intern_at(sp, 0, s, n);
+	if (str_attr(tb[NFTA_TRACE_CHAIN], &s, &n) == 0)
+		h->chain = capture_strpool_intern_at(sp, 1, s, n);
+	if (h->table == UINT32_MAX || h->chain == UINT32_MAX || !h->table || !h->chain) {
+		*err = "trace event without table or chain";
+		return NFP_PARSE_BAD;
+	}
+	if (u32_ok(tb[NFTA_TRACE_ID])) {
+		h->trace_id = be32(tb[NFTA_TRACE_ID]);
+		h->flags |= NFP_HOP_TRACE_ID;
+	}
+	if (tb[NFTA_TRACE_RULE_HANDLE] && mnl_attr_get_payload_len(tb[NFTA_TRACE_RULE_HANDLE]) >= 8) {
+		uint64_t v;
+		memcpy(&v, mnl_attr_get_payload(tb[NFTA_TRACE_RULE_HANDLE]), 8);
+		h->handle = be64toh(v);
+		h->flags |= NFP_HOP_HANDLE;
+	}
+	uint32_t type = u32_ok(tb[NFTA_TRACE_TYPE]) ? be32(tb[NFTA_TRACE_TYPE]) : 0;
+	h->kind = type == NFT_TRACETYPE_POLICY ? NFP_KIND_POLICY
+		  : type == NFT_TRACETYPE_RETURN ? NFP_KIND_RETURN
+						 : NFP_KIND_RULE;
+	if (tb[NFTA_TRACE_VERDICT]) {
+		const struct nlattr *vt[NFTA_VERDICT_MAX + 1];
+		memset(vt, 0, sizeof(vt));
+		if (mnl_attr_parse_nested(tb[NFTA_TRACE_VERDICT], verdict_cb, vt) >= 0) {
+			if (u32_ok(vt[NFTA_VERDICT_CODE]))
+				h->verdict = (uint8_t)verdict_of((int32_t)be32(vt[NFTA_VERDICT_CODE]));
+			if (str_attr(vt[NFTA_VERDICT_CHAIN], &s, &n) == 0) {
+				uint32_t j = capture_strpool_intern(sp, s, n);
+				h->jump = j == UINT32_MAX ? 0 : j;
+			}
+		}
+	}
+	if (h->kind == NFP_KIND_POLICY && u32_ok(tb[NFTA_TRACE_POLICY]))
+		h->verdict = (uint8_t)verdict_of((int32_t)be32(tb[NFTA_TRACE_POLICY]));
+
+	/* packet headers: present in the first event of a base-chain run */
+	uint32_t id = h->trace_id;
+	struct capture_mon_pkt *sl = NULL;
+	int have_pkt = tb[NFTA_TRACE_NETWORK_HEADER] || tb[NFTA_TRACE_IIF] || tb[NFTA_TRACE_OIF];
+	if (have_pkt) {
+		sl = slot(st, id, h->family, 1);
+		sl->in = sl->out = 0;
+		sl->ct_state = sl->ct_dir = 0;
+		sl->ct_id = 0;
+		memset(&sl->pk, 0, sizeof(sl->pk));
+		if (u32_ok(tb[NFTA_TRACE_IIF]) && ifname)
+			sl->in = ifname(ctx, be32(tb[NFTA_TRACE_IIF]));
+		if (u32_ok(tb[NFTA_TRACE_OIF]) && ifname)
+			sl->out = ifname(ctx, be32(tb[NFTA_TRACE_OIF]));
+		const struct nlattr *nh = tb[NFTA_TRACE_NETWORK_HEADER], *th = tb[NFTA_TRACE_TRANSPORT_HEADER];
+		if (nh)
+			capture_pkt_decode(mnl_attr_get_payload(nh), mnl_attr_get_payload_len(nh),
+					   th ? mnl_attr_get_payload(th) : NULL, th ? mnl_attr_get_payload_len(th) : 0,
+					   &sl->pk);
+		const struct nlattr *ll = tb[NFTA_TRACE_LL_HEADER];
+		if (ll && mnl_attr_get_payload_len(ll) >= 14) {
+			const uint8_t *e = mnl_attr_get_payload(ll);
+			memcpy(sl->pk.mac_dst, e, 6);
+			memcpy(sl->pk.mac_src, e + 6, 6);
+			sl->pk.flags |= NFP_PK_MACS;
+		}
+		if (u32_ok(tb[NFTA_TRACE_MARK])) {
+			sl->pk.mark = be32(tb[NFTA_TRACE_MARK]);
+			if (sl->pk.mark)
+				sl->pk.flags |= NFP_PK_MARK;
+		}
+		if (u32_ok(tb[NFP_NFTA_TRACE_CT_STATE])) {
+			sl->ct_state = ct_state_of(be32(tb[NFP_NFTA_TRACE_CT_STATE]));
+			const struct nlattr *d = tb[NFP_NFTA_TRACE_CT_DIRECTION];
+			if (d && mnl_attr_get_payload_len(d) >= 1)
+				sl->ct_dir = *(const uint8_t *)mnl_attr_get_payload(d) ? NFP_DIR_REPLY : NFP_DIR_ORIGINAL;
+			if (u32_ok(tb[NFP_NFTA_TRACE_CT_ID]))
+				sl->ct_id = be32(tb[NFP_NFTA_TRACE_CT_ID]);
+		}
+	} else {
+		sl = slot(st, id, h->family, 0);
+	}
+	/* A rule event without a handle is the kernel's note that a chain
+	 * ran out of rules: at a base chain's entry it only carries the packet
+	 * (nft monitor prints it as the "packet:" line, a policy event
+	 * follows); in a jumped-to chain it is the implicit return. */
+	if (h->kind == NFP_KIND_RULE && !(h->flags & NFP_HOP_HANDLE) && h->verdict == NFP_V_CONTINUE) {
+		if (have_pkt)
+			return NFP_PARSE_SKIP;
+		h->kind = NFP_KIND_RETURN;
+		h->verdict = NFP_V_RETURN;
+	}
+	if (sl) {
+		h->in = sl->in;
+		h->out = sl->out;
+		h->pk = sl->pk;
+		h->flags |= NFP_HOP_HAVE_PKT;
+		if (sl->ct_state) {
+			h->ct_state = sl->ct_state;
+			h->ct_dir = sl->ct_dir;
+			h->ct_id = sl->ct_id;
+			h->flags |= NFP_HOP_CT;
+		}
+	}
+	return NFP_PARSE_HOP;
+}

@@ -1,0 +1,192 @@
+/* capture_cmd: `nfpath capture`, the privileged part. Parses options,
+ * handles signals, runs capture_live_run and reports the outcome. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../capture/live.h"
+#include "cli.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void capture_usage(FILE *f)
+{
+	fputs("Usage: nfpath capture [options]       trace live, write a recording\n"
+	      "\n"
+	      "  -n, --netns NS       trace inside a network namespace: an 'ip netns' name,\n"
+	      "                       a PID, or a path (/proc/PID/ns/net, /var/run/docker/netns/..)\n"
+	      "  -e, --expr EXPR      nft match expression selecting packets to trace;\n"
+	      "                       repeatable, a packet matching any is traced\n"
+	      "                       (default: ICMP and ICMPv6 echo request/reply)\n"
+	      "      --host ADDR      shortcut: packets from or to ADDR\n"
+	      "      --proto P        shortcut: icmp, tcp or udp\n"
+	      "      --port N         shortcut: TCP/UDP packets from or to port N\n"
+	      "      --rate N         trace at most N packets/s (default 100, 0 = no limit)\n"
+	      "      --no-setup       install nothing; only listen (TRACE/LOG rules made by hand)\n"
+	      "  -c, --count N        stop after N packets whose paths are complete\n"
+	      "  -t, --time SECONDS   stop after SECONDS\n"
+	      "      --grace SECONDS  a path is complete after this long without a new hop\n"
+	      "                       (default 0.3)\n"
+	      "  -w, --write FILE     write the recording to FILE (default: standard output)\n"
+	      "  -h, --help           this text\n"
+	      "\n"
+	      "Needs root or CAP_NET_ADMIN. nfpath installs only its own tables ('table\n"
+	      "bridge nfpath', 'table inet nfpath', flags owner): the kernel removes them\n"
+	      "when the capture ends, however it ends. Read the result with nfpath -r FILE.\n",
+	      f);
+}
+
+static int num(const char *s, double min, double max, double *out)
+{
+	char *e;
+	errno = 0;
+	double v = strtod(s, &e);
+	if (errno || e == s || *e || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int capture_main(int argc, char **argv)
+{
+	struct capture_live_opts o;
+	memset(&o, 0, sizeof(o));
+	o.rate = 100;
+	o.out_fd = 1;
+	o.out_name = "standard output";
+	o.stop = &stop_flag;
+	const char *wfile = NULL;
+	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE };
+	static const struct option lo[] = {
+		{ "netns", required_argument, 0, 'n' }, { "expr", required_argument, 0, 'e' },
+		{ "host", required_argument, 0, O_HOST }, { "proto", required_argument, 0, O_PROTO },
+		{ "port", required_argument, 0, O_PORT }, { "rate", required_argument, 0, O_RATE },
+		{ "no-setup", no_argument, 0, O_NOSETUP }, { "count", required_argument, 0, 'c' },
+		{ "time", required_argument, 0, 't' },	  { "grace", required_argument, 0, O_GRACE },
+		{ "write", required_argument, 0, 'w' },	  { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	double v;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "n:e:c:t:w:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			o.netns = optarg;
+			break;
+		case 'e':
+			if (o.nexpr == 8) {
+				fprintf(stderr, "nfpath capture: at most 8 -e expressions\n");
+				return 2;
+			}
+			o.expr[o.nexpr++] = optarg;
+			break;
+		case O_HOST:
+			o.host = optarg;
+			break;
+		case O_PROTO:
+			if (strcmp(optarg, "icmp") && strcmp(optarg, "tcp") && strcmp(optarg, "udp")) {
+				fprintf(stderr, "nfpath capture: --proto wants icmp, tcp or udp\n");
+				return 2;
+			}
+			o.proto = optarg;
+			break;
+		case O_PORT:
+			if (num(optarg, 1, 65535, &v) < 0) {
+				fprintf(stderr, "nfpath capture: --port wants 1..65535\n");
+				return 2;
+			}
+			o.port = (int)v;
+			break;
+		case O_RATE:
+			if (num(optarg, 0, 1000000, &v) < 0) {
+				fprintf(stderr, "nfpath capture: --rate wants packets per second (0 = no limit)\n");
+				return 2;
+			}
+			o.rate = (int)v;
+			break;
+		case O_NOSETUP:
+			o.no_setup = 1;
+			break;
+		case 'c':
+			if (num(optarg, 1, 1e12, &v) < 0) {
+				fprintf(stderr, "nfpath capture: -c wants a packet count from 1\n");
+				return 2;
+			}
+			o.count = (long)v;
+			break;
+		case 't':
+			if (num(optarg, 0.001, 1e9, &v) < 0) {
+				fprintf(stderr, "nfpath capture: -t wants seconds\n");
+				return 2;
+			}
+			o.seconds = v;
+			break;
+		case O_GRACE:
+			if (num(optarg, 0.001, 60, &v) < 0) {
+				fprintf(stderr, "nfpath capture: --grace wants seconds (0.001..60)\n");
+				return 2;
+			}
+			o.grace = v;
+			break;
+		case 'w':
+			wfile = optarg;
+			break;
+		case 'h':
+			capture_usage(stdout);
+			return 0;
+		default:
+			capture_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nfpath capture: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (o.nexpr && (o.host || o.proto || o.port)) {
+		fprintf(stderr, "nfpath capture: -e and the --host/--proto/--port shortcuts exclude each other\n");
+		return 2;
+	}
+	if (wfile) {
+		o.out_fd = open(wfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (o.out_fd < 0) {
+			fprintf(stderr, "nfpath capture: %s: %s\n", wfile, strerror(errno));
+			return 1;
+		}
+		o.out_name = wfile;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a reader that went away shows as EPIPE on write, not a kill */
+	signal(SIGPIPE, SIG_IGN);
+
+	struct capture_live_result r;
+	char msg[2048] = "";
+	enum capture_live_status st = capture_live_run(&o, &r, msg, sizeof(msg));
+	if (wfile)
+		close(o.out_fd);
+	if (st != NFP_LIVE_OK) {
+		fprintf(stderr, "nfpath capture: %s\n", msg);
+		return 1;
+	}
+	fprintf(stderr, "nfpath capture: %lu events, %lu hops, %lu packets (%lu complete), %lu buffer overruns%s\n",
+		r.events, r.hops_written, r.packets, r.complete, r.overruns,
+		r.overruns ? " (events were lost)" : "");
+	return 0;
+}
