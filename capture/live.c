@@ -387,6 +387,10 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 						last_refresh = now_mono();
 					}
 					if (capture_rules_chain_hook(rules, h.family, tab, chain, &hook, &prio, &isnat) == 0) {
+						/* a base chain running out of rules is followed
+						 * by its policy event; only user chains return */
+						if (h.kind == NFP_KIND_RETURN && !(h.flags & NFP_HOP_HANDLE))
+							goto next;
 						h.hook = (uint8_t)hook;
 						h.prio = (int16_t)prio;
 						h.have_prio = 1;

@@ -13,7 +13,7 @@ skipped() { skip=$((skip + 1)); echo "skip $1: $2"; }
 export NFPATH tmp
 for t in "$here"/t_*.sh; do
 	name=$(basename "$t" .sh)
-	out=$(sh "$t" 2>&1)
+	out=$(bash "$t" 2>&1)
 	rc=$?
 	case $rc in
 	0) ok "$name" ;;

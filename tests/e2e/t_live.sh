@@ -1,0 +1,116 @@
+# Live capture in the namespace lab: the real Docker engine (nft backend)
+# and the hand-built lab. Needs root; skipped otherwise.
+set -eu
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+N=$(readlink -f "$NFPATH")
+LAB=assets/lab/lab
+export NFPL_DIR=$tmp/lab
+trap '$LAB down >/dev/null 2>&1 || true' EXIT
+
+# cap COUNT FILE [capture options] -- command...: capture while command runs
+cap() {
+	count=$1 file=$2
+	shift 2
+	local opts=()
+	while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+	shift
+	"$N" capture -n nfpl-host -c "$count" -t 20 "${opts[@]}" -w "$file" 2>"$file.err" &
+	cpid=$!
+	for _ in $(seq 1 50); do
+		ip netns exec nfpl-host nft list tables 2>/dev/null | grep -q 'inet nfpath' && break
+		sleep 0.1
+	done
+	"$@" >/dev/null
+	wait $cpid || { cat "$file.err"; return 1; }
+}
+
+check() { # file python-assertions
+	"$N" -r "$1" --json > "$1.json"
+	python3 - "$1.json" "$2" <<'PY'
+import json, sys
+pk = [json.loads(l) for l in open(sys.argv[1])]
+def hops(p, probes=False):
+    return [h for h in p["hops"] if probes or not h["probe"]]
+def boxes(p):
+    return [(h["layer"], h["box"]) for h in hops(p)]
+exec(sys.argv[2])
+PY
+}
+
+no_tables() {
+	if ip netns exec nfpl-host nft list tables 2>/dev/null | grep -q nfpath; then
+		echo "an nfpath table remained after $1"
+		return 1
+	fi
+}
+
+for variant in docker plain; do
+	echo "== $variant"
+	$LAB down >/dev/null
+	if [ $variant = plain ]; then $LAB up --plain >/dev/null; else $LAB up >/dev/null; fi
+
+	cap 6 "$tmp/c2c.rec" -- $LAB ping c2c 3
+	check "$tmp/c2c.rec" '
+assert len(pk) == 6, len(pk)
+assert len({p["flow"] for p in pk}) == 1
+assert ("link", "nat:PREROUTING") in boxes(pk[0]), boxes(pk[0])
+assert pk[0]["ct"] == "new" and pk[0]["ct_source"] == "kernel"
+for p in pk[1:]:
+    assert not [b for b in boxes(p) if b[1].startswith("nat:")], boxes(p)
+    assert p["ct"] == "established" and p["ct_source"] == "kernel", (p["ct"], p["ct_source"])
+assert [p["direction"] for p in pk] == ["original", "reply"] * 3
+'
+	if [ $variant = plain ]; then
+		check "$tmp/c2c.rec" 'assert ("link", "eb:filter:FORWARD") in boxes(pk[0]), boxes(pk[0])'
+	fi
+	no_tables "-c"
+
+	cap 2 "$tmp/c2out.rec" -- $LAB ping c2out 1
+	check "$tmp/c2out.rec" '
+assert len(pk) == 2 and pk[0]["flow"] == pk[1]["flow"], [(p["flow"], p["summary"]) for p in pk]
+m = [h for h in hops(pk[0]) if h["box"] == "nat:POSTROUTING" and "masquerade" in (h["rule_text"] or "").lower()]
+assert m and m[0]["layer"] == "network", hops(pk[0])
+assert pk[1]["direction"] == "reply"
+'
+
+	cap 4 "$tmp/http.rec" -e "tcp dport { 80, 8080 }" -e "tcp sport { 80, 8080 }" -- $LAB http
+	check "$tmp/http.rec" '
+d = [h for h in hops(pk[0]) if "dnat" in (h["rule_text"] or "").lower()]
+assert d and d[0]["chain"] == "DOCKER", hops(pk[0])
+assert pk[1]["direction"] == "reply" and pk[1]["flow"] == pk[0]["flow"], pk[1]
+assert pk[1]["src"].endswith(".4"), pk[1]["src"]
+'
+
+	cap 2 "$tmp/h2c.rec" -- $LAB ping h2c 1
+	check "$tmp/h2c.rec" '
+first = hops(pk[0], probes=True)[0]
+assert first["box"] in ("raw:OUTPUT", "mangle:OUTPUT", "nat:OUTPUT", "filter:OUTPUT"), first
+assert first["layer"] == "network"
+'
+done
+
+# clean-up on every way a capture can end
+for sig in KILL INT TERM HUP; do
+	"$N" capture -n nfpl-host -t 30 -w "$tmp/sig.rec" 2>/dev/null &
+	cpid=$!
+	for _ in $(seq 1 50); do
+		ip netns exec nfpl-host nft list tables | grep -q 'inet nfpath' && break
+		sleep 0.1
+	done
+	ip netns exec nfpl-host nft list tables | grep -q 'bridge nfpath'
+	kill -s $sig $cpid
+	wait $cpid 2>/dev/null || true
+	sleep 0.2
+	no_tables "SIG$sig"
+	head -1 "$tmp/sig.rec" | grep -q '^# nfpath recording v1$'
+done
+
+# without privileges: a clear message and exit 1
+if command -v setpriv >/dev/null; then
+	set +e
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$N" capture -t 1 >/dev/null 2>"$tmp/np.err"
+	rc=$?
+	set -e
+	[ $rc = 1 ] || { echo "unprivileged capture exited $rc"; cat "$tmp/np.err"; exit 1; }
+	grep -q "CAP_NET_ADMIN" "$tmp/np.err" || { cat "$tmp/np.err"; exit 1; }
+fi
