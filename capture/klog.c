@@ -531,6 +531,39 @@ static int kind_word(const char *s, size_t n)
 	return -1;
 }
 
+int capture_iptrace_header(const char *t, size_t tl, struct capture_strpool *sp, struct nfp_hop *h, const char **err)
+{
+	while (tl && t[tl - 1] == ' ')
+		tl--;
+	int colons = 0;
+	for (size_t j = 0; j < tl; j++)
+		colons += t[j] == ':';
+	if (colons != 3 || memchr(t, ' ', tl))
+		return 0;
+	const char *c1 = memchr(t, ':', tl);
+	const char *c2 = memchr(c1 + 1, ':', tl - (size_t)(c1 + 1 - t));
+	const char *c3 = memchr(c2 + 1, ':', tl - (size_t)(c2 + 1 - t));
+	int kind = kind_word(c2 + 1, (size_t)(c3 - c2 - 1));
+	uint64_t num;
+	if (kind < 0) {
+		*err = "unknown TRACE kind (want rule, return or policy)";
+		return -1;
+	}
+	if (capture_parse_uint(c3 + 1, tl - (size_t)(c3 + 1 - t), 10, 1000000000, &num) < 0) {
+		*err = "bad TRACE rule number";
+		return -1;
+	}
+	if (c1 == t || c2 == c1 + 1) {
+		*err = "empty table or chain in TRACE line";
+		return -1;
+	}
+	h->table = intern(sp, SITE_TABLE, t, (size_t)(c1 - t));
+	h->chain = intern(sp, SITE_CHAIN, c1 + 1, (size_t)(c2 - c1 - 1));
+	h->kind = (uint8_t)kind;
+	h->rule = (int32_t)num;
+	return 1;
+}
+
 int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, const char **err)
 {
 	double ts = 0;
@@ -594,33 +627,10 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 	if (is_trace) {
 		/* "TRACE: table:chain:kind:num" is iptables' own; any other
 		 * prefix after "TRACE: " is a user's log prefix */
-		const char *t = m + 7;
-		size_t tl = prel > 7 ? prel - 7 : 0;
-		int colons = 0;
-		for (size_t j = 0; j < tl; j++)
-			colons += t[j] == ':';
-		if (colons == 3 && !memchr(t, ' ', tl)) {
-			const char *c1 = memchr(t, ':', tl);
-			const char *c2 = memchr(c1 + 1, ':', tl - (size_t)(c1 + 1 - t));
-			const char *c3 = memchr(c2 + 1, ':', tl - (size_t)(c2 + 1 - t));
-			int kind = kind_word(c2 + 1, (size_t)(c3 - c2 - 1));
-			uint64_t num;
-			if (kind < 0) {
-				*err = "unknown TRACE kind (want rule, return or policy)";
-				return NFP_PARSE_BAD;
-			}
-			if (capture_parse_uint(c3 + 1, tl - (size_t)(c3 + 1 - t), 10, 1000000000, &num) < 0) {
-				*err = "bad TRACE rule number";
-				return NFP_PARSE_BAD;
-			}
-			if (c1 == t || c2 == c1 + 1) {
-				*err = "empty table or chain in TRACE line";
-				return NFP_PARSE_BAD;
-			}
-			h->table = intern(sp, SITE_TABLE, t, (size_t)(c1 - t));
-			h->chain = intern(sp, SITE_CHAIN, c1 + 1, (size_t)(c2 - c1 - 1));
-			h->kind = (uint8_t)kind;
-			h->rule = (int32_t)num;
+		int r = capture_iptrace_header(m + 7, prel > 7 ? prel - 7 : 0, sp, h, err);
+		if (r < 0)
+			return NFP_PARSE_BAD;
+		if (r > 0) {
 			if (parse_nflog_fields(fields, fl, sp, h, err) < 0)
 				return NFP_PARSE_BAD;
 			if (!(h->pk.flags & NFP_PK_ADDRS))

@@ -6,6 +6,7 @@
  * context's socket (exit, crash, SIGKILL) removes them in the kernel. */
 #include "live.h"
 
+#include "nflog.h"
 #include "nftrace.h"
 #include "record.h"
 #include "rules.h"
@@ -15,9 +16,14 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <net/if.h>
 #include <nftables/libnftables.h>
 #include <poll.h>
+#include <arpa/inet.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +185,164 @@ static struct capture_rules *load_ruleset(void)
 	return r;
 }
 
+
+/* ---- nf_log bindings ---------------------------------------------------
+ * Legacy iptables TRACE goes through the logger bound for the family. We
+ * bind nfnetlink_log for IPv4, IPv6 and bridge while capturing and put the
+ * previous logger back after; a watchdog child does it too when this
+ * process dies without the chance to (SIGKILL). */
+static const int log_pfs[] = { 2, 10, 7 };
+#define NPF 3
+
+struct bindings {
+	char old[NPF][64];
+	int saved[NPF];
+};
+
+static void binding_path(int pf, char *p, size_t cap)
+{
+	snprintf(p, cap, "/proc/sys/net/netfilter/nf_log/%d", pf);
+}
+
+static void bindings_save(struct bindings *b)
+{
+	for (int i = 0; i < NPF; i++) {
+		char path[64];
+		binding_path(log_pfs[i], path, sizeof(path));
+		b->saved[i] = 0;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, b->old[i], sizeof(b->old[i]) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		while (n && (b->old[i][n - 1] == '\n' || b->old[i][n - 1] == ' '))
+			n--;
+		b->old[i][n] = '\0';
+		b->saved[i] = 1;
+	}
+}
+
+static void bindings_restore(const struct bindings *b)
+{
+	for (int i = 0; i < NPF; i++) {
+		if (!b->saved[i])
+			continue;
+		char path[64];
+		binding_path(log_pfs[i], path, sizeof(path));
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (write(fd, b->old[i], strlen(b->old[i])) < 0) {
+			/* nothing more we can do from here */
+		}
+		close(fd);
+	}
+}
+
+/* Forks the restorer. It waits for EOF on a pipe (this process gone, for
+ * whatever reason) and then writes the saved bindings back. */
+static pid_t watchdog_start(const struct bindings *b, int *wfd, int keep_fd)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* a terminal's ^C reaches the whole group: outlive it */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		close(p[1]);
+		/* holding the netlink socket would keep owner tables alive */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != p[0] && fd != keep_fd)
+				close(fd);
+		char c;
+		while (read(p[0], &c, 1) > 0 || errno == EINTR)
+			;
+		bindings_restore(b);
+		_exit(0);
+	}
+	close(p[0]);
+	*wfd = p[1];
+	return pid;
+}
+
+static int nl_request(struct mnl_socket *nl, void *buf, size_t len, uint32_t seq)
+{
+	if (mnl_socket_sendto(nl, buf, len) < 0)
+		return -1;
+	char rb[8192];
+	unsigned portid = mnl_socket_get_portid(nl);
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, rb, sizeof(rb));
+		if (n < 0)
+			return -1;
+		int r = mnl_cb_run(rb, (size_t)n, seq, portid, NULL, NULL);
+		if (r <= MNL_CB_STOP)
+			return r;
+	}
+}
+
+/* 0 ok, -1 with errno */
+static int nflog_group_setup(struct mnl_socket *nl, uint16_t group, uint32_t *seq)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	size_t n = capture_nflog_config(buf, sizeof(buf), ++*seq, 0, group, NFULNL_CFG_CMD_BIND, -1, 0, -1, -1, -1);
+	if (nl_request(nl, buf, n, *seq) < 0)
+		return -1;
+	/* every packet, whole, at once (qthresh 1): the trace events share
+	 * this socket and must stay in kernel order */
+	n = capture_nflog_config(buf, sizeof(buf), ++*seq, 0, group, 0, NFULNL_COPY_PACKET, 0xffff,
+				 NFULNL_CFG_F_SEQ | NFULNL_CFG_F_CONNTRACK, 1, 0);
+	if (nl_request(nl, buf, n, *seq) < 0) {
+		/* no nf_conntrack_netlink: without ct info then */
+		n = capture_nflog_config(buf, sizeof(buf), ++*seq, 0, group, 0, NFULNL_COPY_PACKET, 0xffff,
+					 NFULNL_CFG_F_SEQ, 1, 0);
+		if (nl_request(nl, buf, n, *seq) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int nflog_pf_bind(struct mnl_socket *nl, uint8_t pf, uint32_t *seq)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	size_t n = capture_nflog_config(buf, sizeof(buf), ++*seq, pf, 0, NFULNL_CFG_CMD_PF_BIND, -1, 0, -1, -1, -1);
+	return nl_request(nl, buf, n, *seq);
+}
+
+/* iptables-legacy-save output of this namespace, for legacy rule text */
+static struct capture_rules *load_legacy(void)
+{
+	struct capture_rules *r = capture_rules_new();
+	static const char *const cmds[] = { "iptables-legacy-save 2>/dev/null", "ip6tables-legacy-save 2>/dev/null" };
+	for (int i = 0; r && i < 2; i++) {
+		FILE *f = popen(cmds[i], "r");
+		if (!f)
+			continue;
+		struct capture_buf b = { 0 };
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			capture_buf_put(&b, chunk, n);
+		pclose(f);
+		const char *err;
+		if (b.len)
+			capture_rules_load(r, b.p, b.len, &err);
+		capture_buf_free(&b);
+	}
+	return r;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
@@ -219,8 +383,13 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	struct mnl_socket *nl = NULL;
 	struct nft_ctx *nft = NULL;
 	struct capture_trace *t = NULL;
-	struct capture_rules *rules = NULL;
+	struct capture_rules *rules = NULL, *legacy = NULL;
+	struct bindings bind;
+	int bound = 0, wd_fd = -1;
+	pid_t wd_pid = -1;
+	uint32_t seq = 1;
 	char *buf = NULL;
+	char nflog_note[256] = "";
 	struct capture_buf out = { 0 };
 	char netns_desc[256] = "current";
 
@@ -265,6 +434,29 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 
+	if (!o->no_nflog) {
+		bindings_save(&bind);
+		wd_pid = watchdog_start(&bind, &wd_fd, -1);
+		int ok = wd_pid > 0;
+		bound = ok; /* restore even if only some families got bound */
+		for (int i = 0; ok && i < NPF; i++)
+			if (nflog_pf_bind(nl, (uint8_t)log_pfs[i], &seq) < 0)
+				ok = 0;
+		if (ok && nflog_group_setup(nl, 0, &seq) < 0) {
+			snprintf(nflog_note, sizeof(nflog_note), "# nflog group 0 unavailable (%s): legacy iptables TRACE not captured\n",
+				 strerror(errno));
+		} else if (ok) {
+			res->nflog_bound = 1;
+		}
+		if (!ok)
+			snprintf(nflog_note, sizeof(nflog_note), "# nfnetlink_log could not be bound: legacy iptables TRACE not captured\n");
+		for (int i = 0; i < o->ngroups; i++)
+			if (nflog_group_setup(nl, (uint16_t)o->groups[i], &seq) < 0) {
+				snprintf(msg, cap, "cannot listen on NFLOG group %d: %s", o->groups[i], strerror(errno));
+				st = NFP_LIVE_SETUP;
+				goto out;
+			}
+	}
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft) {
 		snprintf(msg, cap, "cannot create an nftables context");
@@ -292,6 +484,8 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		}
 	}
 	rules = load_ruleset();
+	if (res->nflog_bound)
+		legacy = load_legacy();
 	t = capture_trace_new();
 	buf = malloc(1 << 20);
 	if (!t || !buf || !rules) {
@@ -311,7 +505,8 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
 				 when, host, netns_desc, o->nexpr ? o->expr[0] : o->host || o->proto || o->port ? "shortcuts" : "icmp echo",
 				 o->no_setup ? " (no set-up)" : "");
-		if (write_all(o->out_fd, hdr, (size_t)n) < 0) {
+		if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
+		    (nflog_note[0] && write_all(o->out_fd, nflog_note, strlen(nflog_note)) < 0)) {
 			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
 			st = NFP_LIVE_IO;
 			goto out;
@@ -327,6 +522,8 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	ifc.sp = t->sp;
 	double start = now_mono(), last_refresh = 0;
 	uint32_t own_table = capture_strpool_intern(t->sp, NFP_TABLE, strlen(NFP_TABLE));
+	uint32_t nflog_next[16] = { 0 };
+	int nflog_seq_valid[16] = { 0 };
 	int fd = mnl_socket_get_fd(nl);
 	for (;;) {
 		if (o->stop && *o->stop) {
@@ -363,8 +560,41 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 				struct nfp_hop h;
 				const char *err;
 				res->events++;
-				if (capture_nftrace_decode(nlh, nlh->nlmsg_len, &mon, t->sp, ifname_cb, &ifc, &h, &err) ==
-				    NFP_PARSE_HOP) {
+				uint32_t lseq;
+				int has_seq = 0;
+				int dr = capture_nftrace_decode(nlh, nlh->nlmsg_len, &mon, t->sp, ifname_cb, &ifc, &h, &err);
+				if (dr == NFP_PARSE_SKIP &&
+				    capture_nflog_decode(nlh, nlh->nlmsg_len, t->sp, ifname_cb, &ifc, &h, &lseq, &has_seq, &err) ==
+					    NFP_PARSE_HOP) {
+					/* NFLOG numbers its messages: a gap is events lost */
+					if (has_seq) {
+						/* sequence numbers count per group */
+						const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+						unsigned gi = ntohs(g->res_id) % 16;
+						if (nflog_seq_valid[gi] && lseq > nflog_next[gi])
+							res->nflog_lost += lseq - nflog_next[gi];
+						nflog_next[gi] = lseq + 1;
+						nflog_seq_valid[gi] = 1;
+					}
+					if (!(h.flags & NFP_HOP_TS))
+						h.ts = now_real();
+					h.flags |= NFP_HOP_TS;
+					if (legacy && !h.rule_text && h.table) {
+						const char *txt = capture_rules_lookup(legacy, h.family, capture_str(t, h.table),
+										       capture_str(t, h.chain), h.kind, h.rule, 0, 0,
+										       capture_str(t, h.prefix));
+						if (txt) {
+							uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
+							h.rule_text = id == UINT32_MAX ? 0 : id;
+						}
+					}
+					if (capture_rec_write_hop(&out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0) {
+						st = NFP_LIVE_NOMEM;
+						snprintf(msg, cap, "out of memory");
+						goto out;
+					}
+					res->hops_written++;
+				} else if (dr == NFP_PARSE_HOP) {
 					h.ts = ts;
 					h.flags |= NFP_HOP_TS;
 					int own = h.table == own_table;
@@ -428,6 +658,11 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		out.len = 0;
 	}
 	res->packets = t->npkts;
+	if (res->nflog_lost) {
+		char l[64];
+		int n = snprintf(l, sizeof(l), "L\tlost=%lu\n", res->nflog_lost);
+		capture_buf_put(&out, l, (size_t)n);
+	}
 out:
 	if (out.len && st == NFP_LIVE_OK)
 		write_all(o->out_fd, out.p, out.len);
@@ -435,6 +670,13 @@ out:
 	free(buf);
 	capture_trace_free(t);
 	capture_rules_free(rules);
+	capture_rules_free(legacy);
+	if (bound)
+		bindings_restore(&bind);
+	if (wd_fd >= 0)
+		close(wd_fd);
+	if (wd_pid > 0)
+		waitpid(wd_pid, NULL, 0);
 	/* closing this context's socket makes the kernel drop our tables */
 	if (nft)
 		nft_ctx_free(nft);

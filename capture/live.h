@@ -21,6 +21,9 @@ struct capture_live_opts {
 	int port;	     /* --port, 0 = any */
 	int rate;	     /* packets/s in the trace rule, 0 = no limit */
 	int no_setup;	     /* only listen */
+	int no_nflog;	     /* leave nf_log bindings alone (no legacy TRACE) */
+	int groups[8];	     /* extra NFLOG groups ("log group N" rules) */
+	int ngroups;
 	long count;	     /* stop after this many complete packets, 0 = never */
 	double seconds;	     /* stop after this long, 0 = never */
 	double grace;	     /* a packet is complete after this long without a hop */
@@ -33,6 +36,8 @@ struct capture_live_opts {
 
 struct capture_live_result {
 	unsigned long events, hops_written, packets, complete, overruns, write_errors;
+	unsigned long nflog_lost; /* gaps in NFLOG sequence numbers */
+	int nflog_bound;	  /* legacy TRACE via nfnetlink_log was armed */
 	int stopped_by; /* 0 count/time, 1 signal, 2 output closed */
 };
 

@@ -26,6 +26,11 @@ size_t capture_klog_strip(const char *s, size_t n, double *ts, int *has_ts);
 int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,
 		       const char **err);
 
+/* "table:chain:rule|return|policy:N" (iptables TRACE, after "TRACE: "):
+ * 1 and table/chain/kind/rule filled; 0 when s is not of that form; -1 when
+ * it is but a part is wrong (*err set). */
+int capture_iptrace_header(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, const char **err);
+
 /* Field decoders shared by the text formats (pure, bounded by n). */
 int capture_parse_ipv4(const char *s, size_t n, uint8_t out[16]);
 int capture_parse_ip(const char *s, size_t n, uint8_t out[16], uint8_t *l3);

@@ -44,10 +44,17 @@ no_tables() {
 	fi
 }
 
-for variant in docker plain; do
+bindings() { ip netns exec nfpl-host sh -c 'cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10 /proc/sys/net/netfilter/nf_log/7' | tr '\n' ' '; }
+
+for variant in docker legacy plain; do
 	echo "== $variant"
 	$LAB down >/dev/null
-	if [ $variant = plain ]; then $LAB up --plain >/dev/null; else $LAB up >/dev/null; fi
+	case $variant in
+	plain) $LAB up --plain >/dev/null ;;
+	legacy) $LAB up --backend legacy >/dev/null ;;
+	*) $LAB up >/dev/null ;;
+	esac
+	before=$(bindings)
 
 	cap 6 "$tmp/c2c.rec" -- $LAB ping c2c 3
 	check "$tmp/c2c.rec" '
@@ -63,6 +70,14 @@ assert [p["direction"] for p in pk] == ["original", "reply"] * 3
 	if [ $variant = plain ]; then
 		check "$tmp/c2c.rec" 'assert ("link", "eb:filter:FORWARD") in boxes(pk[0]), boxes(pk[0])'
 	fi
+	if [ $variant = legacy ]; then
+		# legacy iptables hops came through NFLOG, with rule text from iptables-legacy-save
+		check "$tmp/c2c.rec" '
+leg = [h for h in hops(pk[0]) if h["box"] == "filter:FORWARD" and h["rule"] is not None]
+assert leg and leg[0]["physin"] and leg[0]["rule_text"].startswith("-A FORWARD"), leg[:1]
+'
+	fi
+	[ "$(bindings)" = "$before" ] || { echo "nf_log bindings changed: $before -> $(bindings)"; exit 1; }
 	no_tables "-c"
 
 	cap 2 "$tmp/c2out.rec" -- $LAB ping c2out 1
@@ -89,7 +104,8 @@ assert first["layer"] == "network"
 '
 done
 
-# clean-up on every way a capture can end
+# clean-up on every way a capture can end (the lab is the plain one now)
+before=$(bindings)
 for sig in KILL INT TERM HUP; do
 	"$N" capture -n nfpl-host -t 30 -w "$tmp/sig.rec" 2>/dev/null &
 	cpid=$!
@@ -98,11 +114,15 @@ for sig in KILL INT TERM HUP; do
 		sleep 0.1
 	done
 	ip netns exec nfpl-host nft list tables | grep -q 'bridge nfpath'
+	bindings | grep -q nfnetlink_log || { echo "nfnetlink_log not bound while capturing: $(bindings)"; exit 1; }
 	kill -s $sig $cpid
 	wait $cpid 2>/dev/null || true
 	sleep 0.2
 	no_tables "SIG$sig"
 	head -1 "$tmp/sig.rec" | grep -q '^# nfpath recording v1$'
+	# the watchdog puts the nf_log bindings back, even after SIGKILL
+	for _ in $(seq 1 30); do [ "$(bindings)" = "$before" ] && break; sleep 0.1; done
+	[ "$(bindings)" = "$before" ] || { echo "nf_log bindings after SIG$sig: $(bindings), before: $before"; exit 1; }
 done
 
 # without privileges: a clear message and exit 1

@@ -1,0 +1,177 @@
+/* nflog: decoder and config builder for nfnetlink_log (see nflog.h). */
+#include "nflog.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <string.h>
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+	if (type > 0 && type <= NFULA_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int has(const struct nlattr *a, size_t n)
+{
+	return a && mnl_attr_get_payload_len(a) >= n;
+}
+
+static uint32_t be32at(const struct nlattr *a)
+{
+	uint32_t v;
+	memcpy(&v, mnl_attr_get_payload(a), 4);
+	return ntohl(v);
+}
+
+int capture_nflog_decode(const void *msg, size_t len, struct capture_strpool *sp, capture_ifname_fn ifname, void *ctx,
+			 struct nfp_hop *h, uint32_t *seq, int *has_seq, const char **err)
+{
+	const struct nlmsghdr *nlh = msg;
+	*has_seq = 0;
+	if (len < sizeof(*nlh) || !mnl_nlmsg_ok(nlh, (int)len)) {
+		*err = "truncated netlink message";
+		return NFP_PARSE_BAD;
+	}
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_ULOG || NFNL_MSG_TYPE(nlh->nlmsg_type) != NFULNL_MSG_PACKET)
+		return NFP_PARSE_SKIP;
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg)) {
+		*err = "log message without nfgenmsg";
+		return NFP_PARSE_BAD;
+	}
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NFULA_MAX + 1];
+	memset(tb, 0, sizeof(tb));
+	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, tb) < 0) {
+		*err = "malformed log attributes";
+		return NFP_PARSE_BAD;
+	}
+	memset(h, 0, sizeof(*h));
+	h->rule = -1;
+	h->source = NFP_SRC_NFLOG;
+	h->family = nfg->nfgen_family;
+	h->kind = NFP_KIND_LOG;
+	if (has(tb[NFULA_SEQ], 4)) {
+		*seq = be32at(tb[NFULA_SEQ]);
+		*has_seq = 1;
+	}
+	if (tb[NFULA_PREFIX]) {
+		const char *p = mnl_attr_get_payload(tb[NFULA_PREFIX]);
+		size_t pl = mnl_attr_get_payload_len(tb[NFULA_PREFIX]);
+		const char *z = memchr(p, '\0', pl);
+		if (z)
+			pl = (size_t)(z - p);
+		int r = 0;
+		if (pl > 7 && memcmp(p, "TRACE: ", 7) == 0)
+			r = capture_iptrace_header(p + 7, pl - 7, sp, h, err);
+		if (r < 0)
+			return NFP_PARSE_BAD;
+		if (r == 0) {
+			while (pl && p[pl - 1] == ' ')
+				pl--;
+			uint32_t id = capture_strpool_intern(sp, p, pl);
+			h->prefix = id == UINT32_MAX ? 0 : id;
+			uint8_t fam = h->family;
+			capture_prefix_chain(p, pl, sp, h);
+			if (h->family == NFP_FAM_INET || h->family == NFP_FAM_UNSPEC)
+				h->family = fam;
+		}
+	}
+	if (ifname) {
+		if (has(tb[NFULA_IFINDEX_INDEV], 4))
+			h->in = ifname(ctx, be32at(tb[NFULA_IFINDEX_INDEV]));
+		if (has(tb[NFULA_IFINDEX_OUTDEV], 4))
+			h->out = ifname(ctx, be32at(tb[NFULA_IFINDEX_OUTDEV]));
+		if (has(tb[NFULA_IFINDEX_PHYSINDEV], 4))
+			h->physin = ifname(ctx, be32at(tb[NFULA_IFINDEX_PHYSINDEV]));
+		if (has(tb[NFULA_IFINDEX_PHYSOUTDEV], 4))
+			h->physout = ifname(ctx, be32at(tb[NFULA_IFINDEX_PHYSOUTDEV]));
+	}
+	if (tb[NFULA_PAYLOAD]) {
+		const uint8_t *pl = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
+		size_t n = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);
+		if (h->family == NFP_FAM_BRIDGE && n >= 14 && !(n && (pl[0] >> 4 == 4 || pl[0] >> 4 == 6))) {
+			/* bridge logs may start at the Ethernet header */
+			memcpy(h->pk.mac_dst, pl, 6);
+			memcpy(h->pk.mac_src, pl + 6, 6);
+			h->pk.flags |= NFP_PK_MACS;
+			pl += 14;
+			n -= 14;
+		}
+		capture_pkt_decode(pl, n, NULL, 0, &h->pk);
+	}
+	if (has(tb[NFULA_HWHEADER], 14) && !(h->pk.flags & NFP_PK_MACS)) {
+		const uint8_t *e = mnl_attr_get_payload(tb[NFULA_HWHEADER]);
+		memcpy(h->pk.mac_dst, e, 6);
+		memcpy(h->pk.mac_src, e + 6, 6);
+		h->pk.flags |= NFP_PK_MACS;
+	}
+	if (has(tb[NFULA_MARK], 4)) {
+		h->pk.mark = be32at(tb[NFULA_MARK]);
+		if (h->pk.mark)
+			h->pk.flags |= NFP_PK_MARK;
+	}
+	if (has(tb[NFULA_CT_INFO], 4)) {
+		/* ESTABLISHED 0, RELATED 1, NEW 2, ESTABLISHED_REPLY 3,
+		 * RELATED_REPLY 4, UNTRACKED 7 */
+		uint32_t ci = be32at(tb[NFULA_CT_INFO]);
+		static const uint8_t st[] = { NFP_CT_ESTABLISHED, NFP_CT_RELATED, NFP_CT_NEW, NFP_CT_ESTABLISHED,
+					      NFP_CT_RELATED };
+		if (ci < 5) {
+			h->ct_state = st[ci];
+			h->ct_dir = ci >= 3 ? NFP_DIR_REPLY : NFP_DIR_ORIGINAL;
+			h->flags |= NFP_HOP_CT;
+		} else if (ci == 7) {
+			h->ct_state = NFP_CT_UNTRACKED;
+			h->flags |= NFP_HOP_CT;
+		}
+	}
+	if (has(tb[NFULA_TIMESTAMP], 16)) {
+		uint64_t sec, usec;
+		memcpy(&sec, mnl_attr_get_payload(tb[NFULA_TIMESTAMP]), 8);
+		memcpy(&usec, (const char *)mnl_attr_get_payload(tb[NFULA_TIMESTAMP]) + 8, 8);
+		h->ts = (double)be64toh(sec) + (double)be64toh(usec) / 1e6;
+		h->flags |= NFP_HOP_TS;
+	}
+	if (!h->table && !h->prefix && !(h->pk.flags & NFP_PK_ADDRS)) {
+		*err = "log message with neither prefix nor packet";
+		return NFP_PARSE_BAD;
+	}
+	h->flags |= NFP_HOP_HAVE_PKT;
+	return NFP_PARSE_HOP;
+}
+
+size_t capture_nflog_config(void *buf, size_t cap, uint32_t seq, uint8_t pf, uint16_t group, int cmd, int copy_mode,
+			    uint32_t copy_range, int flags, int qthresh, int timeout)
+{
+	if (cap < (size_t)MNL_SOCKET_BUFFER_SIZE)
+		return 0;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = pf;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(group);
+	if (cmd) {
+		struct nfulnl_msg_config_cmd c = { (uint8_t)cmd };
+		mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(c), &c);
+	}
+	if (copy_mode >= 0) {
+		struct nfulnl_msg_config_mode m = { htonl(copy_range), (uint8_t)copy_mode, 0 };
+		mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(m), &m);
+	}
+	if (flags >= 0)
+		mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons((uint16_t)flags));
+	if (qthresh >= 0)
+		mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl((uint32_t)qthresh));
+	if (timeout >= 0)
+		mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl((uint32_t)timeout));
+	return nlh->nlmsg_len;
+}
