@@ -33,7 +33,7 @@ test-deps:
 	@tests/deps.sh test
 
 $(B)/nfpath: $(CORE_OBJ) $(TUI_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -49,7 +49,7 @@ $(B)/assets.o: $(B)/assets.c
 # each unit test links only the core objects (no curses, no main)
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ) $(B)/assets.o
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags check) -o $@ $(filter %.c %.o,$^) $(CHECK_LIBS) $(PKG_LIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags check) -o $@ $(filter %.c %.o,$^) $(CHECK_LIBS) $(PKG_LIBS) -pthread
 
 demo: all
 	@$(B)/nfpath --demo

@@ -23,6 +23,7 @@
 #include <net/if.h>
 #include <nftables/libnftables.h>
 #include <poll.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <sched.h>
 #include <stdio.h>
@@ -343,6 +344,140 @@ static struct capture_rules *load_legacy(void)
 	return r;
 }
 
+
+/* ---- receive thread ------------------------------------------------------
+ * The kernel drops trace events when the socket queue is full, so one
+ * thread does nothing but recv() into 1 MiB blocks; the main thread decodes
+ * and writes. Blocks queue without limit up to max_bytes; past that the
+ * receiver still reads (so the kernel never overruns) and counts exactly
+ * how many messages it had to drop. */
+struct rx_block {
+	struct rx_block *next;
+	size_t used;
+	char data[];
+};
+
+#define RX_BLOCK (1u << 20)
+#define RX_MSG_MAX 65536
+
+struct rx {
+	int fd;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct rx_block *head, *tail;
+	size_t queued, max_bytes;
+	unsigned long dropped, overruns;
+	volatile int quit;
+	int eof;
+};
+
+static void rx_push(struct rx *r, struct rx_block *b)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->queued + RX_BLOCK > r->max_bytes) {
+		/* count the messages we cannot keep */
+		unsigned long n = 0;
+		for (size_t off = 0; off < b->used;) {
+			uint32_t len;
+			memcpy(&len, b->data + off, 4);
+			off += 12 + len;
+			n++;
+		}
+		r->dropped += n;
+		pthread_mutex_unlock(&r->mu);
+		free(b);
+		return;
+	}
+	b->next = NULL;
+	if (r->tail)
+		r->tail->next = b;
+	else
+		r->head = b;
+	r->tail = b;
+	r->queued += RX_BLOCK;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void *rx_main(void *arg)
+{
+	struct rx *r = arg;
+	struct rx_block *b = NULL;
+	while (!r->quit) {
+		if (!b) {
+			b = malloc(sizeof(*b) + RX_BLOCK);
+			if (!b)
+				break;
+			b->used = 0;
+		}
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+		/* hand over a partly filled block when the stream pauses */
+		int pr = poll(&pfd, 1, b->used ? 5 : 50);
+		if (pr == 0) {
+			if (b->used) {
+				rx_push(r, b);
+				b = NULL;
+			}
+			continue;
+		}
+		for (;;) {
+			if (RX_BLOCK - b->used < RX_MSG_MAX + 12) {
+				rx_push(r, b);
+				b = malloc(sizeof(*b) + RX_BLOCK);
+				if (!b)
+					goto done;
+				b->used = 0;
+			}
+			ssize_t n = recv(r->fd, b->data + b->used + 12, RX_MSG_MAX, MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == ENOBUFS) {
+					__atomic_add_fetch(&r->overruns, 1, __ATOMIC_RELAXED);
+					continue;
+				}
+				break;
+			}
+			uint32_t len = (uint32_t)n;
+			double ts = now_real();
+			memcpy(b->data + b->used, &len, 4);
+			memcpy(b->data + b->used + 4, &ts, 8);
+			b->used += 12 + (size_t)n;
+		}
+	}
+done:
+	if (b && b->used)
+		rx_push(r, b);
+	else
+		free(b);
+	pthread_mutex_lock(&r->mu);
+	r->eof = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* next queued block, waiting up to ms; NULL on timeout */
+static struct rx_block *rx_pop(struct rx *r, int ms)
+{
+	pthread_mutex_lock(&r->mu);
+	if (!r->head && !r->eof) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)ms * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+	}
+	struct rx_block *b = r->head;
+	if (b) {
+		r->head = b->next;
+		if (!r->head)
+			r->tail = NULL;
+		r->queued -= RX_BLOCK;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return b;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
@@ -375,6 +510,117 @@ static unsigned long close_idle(struct capture_trace *t, double now, double grac
 	return n;
 }
 
+
+/* state of one capture, for the per-message work */
+struct live {
+	struct capture_trace *t;
+	struct capture_rules *rules, *legacy;
+	struct capture_buf *out;
+	struct capture_live_result *res;
+	struct capture_mon_state mon;
+	struct ifcache ifc;
+	uint32_t own_table;
+	uint32_t nflog_next[16];
+	int nflog_seq_valid[16];
+	double last_refresh;
+};
+
+static void set_rule_text(struct live *lv, struct nfp_hop *h, const struct capture_rules *r, int by_handle)
+{
+	struct capture_trace *t = lv->t;
+	if (!r || h->rule_text || !h->table)
+		return;
+	const char *txt = capture_rules_lookup(r, h->family, capture_str(t, h->table), capture_str(t, h->chain), h->kind,
+					       by_handle ? -1 : h->rule, by_handle, h->handle, capture_str(t, h->prefix));
+	if (txt) {
+		uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
+		h->rule_text = id == UINT32_MAX ? 0 : id;
+	}
+}
+
+/* one nftrace event: our own chains become waypoints, chains learn their
+ * hook and priority, rules their text. 1 keep, 0 drop. */
+static int finish_nftrace(struct live *lv, struct nfp_hop *h)
+{
+	struct capture_trace *t = lv->t;
+	const char *chain = capture_str(t, h->chain);
+	const char *tab = capture_str(t, h->table);
+	if (h->table == lv->own_table) {
+		/* the rules that set nftrace are not part of any path */
+		if (h->kind == NFP_KIND_RULE)
+			return 0;
+		h->flags |= NFP_HOP_PROBE;
+	}
+	int hook, prio, isnat;
+	if (capture_rules_chain_hook(lv->rules, h->family, tab, chain, &hook, &prio, &isnat) < 0 &&
+	    (h->flags & NFP_HOP_HAVE_PKT) && now_mono() - lv->last_refresh > 1.0) {
+		/* a chain made after we listed: list again */
+		struct capture_rules *nr = load_ruleset();
+		if (nr) {
+			capture_rules_free(lv->rules);
+			lv->rules = nr;
+		}
+		lv->last_refresh = now_mono();
+	}
+	if (capture_rules_chain_hook(lv->rules, h->family, tab, chain, &hook, &prio, &isnat) == 0) {
+		/* a base chain running out of rules is followed by its policy
+		 * event; only user chains return */
+		if (h->kind == NFP_KIND_RETURN && !(h->flags & NFP_HOP_HANDLE))
+			return 0;
+		h->hook = (uint8_t)hook;
+		h->prio = (int16_t)prio;
+		h->have_prio = 1;
+	}
+	if (h->flags & NFP_HOP_HANDLE)
+		set_rule_text(lv, h, lv->rules, 1);
+	return 1;
+}
+
+/* one received datagram (one or more netlink messages) */
+static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
+{
+	struct capture_trace *t = lv->t;
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)n;
+	while (mnl_nlmsg_ok(nlh, left)) {
+		struct nfp_hop h;
+		const char *err;
+		uint32_t lseq;
+		int has_seq = 0, keep = 0;
+		lv->res->events++;
+		int dr = capture_nftrace_decode(nlh, nlh->nlmsg_len, &lv->mon, t->sp, ifname_cb, &lv->ifc, &h, &err);
+		if (dr == NFP_PARSE_HOP) {
+			h.ts = ts;
+			h.flags |= NFP_HOP_TS;
+			keep = finish_nftrace(lv, &h);
+		} else if (dr == NFP_PARSE_SKIP && capture_nflog_decode(nlh, nlh->nlmsg_len, t->sp, ifname_cb, &lv->ifc, &h,
+									 &lseq, &has_seq, &err) == NFP_PARSE_HOP) {
+			/* NFLOG numbers its messages per group: a gap is events lost */
+			if (has_seq) {
+				const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+				unsigned gi = ntohs(g->res_id) % 16;
+				if (lv->nflog_seq_valid[gi] && lseq > lv->nflog_next[gi])
+					lv->res->nflog_lost += lseq - lv->nflog_next[gi];
+				lv->nflog_next[gi] = lseq + 1;
+				lv->nflog_seq_valid[gi] = 1;
+			}
+			/* arrival time, like the trace events: NFLOG's own stamp is
+			 * the packet's, the same for all its hops */
+			h.ts = ts;
+			h.flags |= NFP_HOP_TS;
+			set_rule_text(lv, &h, lv->legacy, 0);
+			keep = 1;
+		}
+		if (keep) {
+			if (capture_rec_write_hop(lv->out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0)
+				return -1;
+			lv->res->hops_written++;
+		}
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	return 0;
+}
+
 enum capture_live_status capture_live_run(const struct capture_live_opts *o, struct capture_live_result *res,
 					  char *msg, size_t cap)
 {
@@ -384,11 +630,12 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	struct nft_ctx *nft = NULL;
 	struct capture_trace *t = NULL;
 	struct capture_rules *rules = NULL, *legacy = NULL;
+	struct live lv; /* rules may be replaced inside: free lv.rules */
+	memset(&lv, 0, sizeof(lv));
 	struct bindings bind;
 	int bound = 0, wd_fd = -1;
 	pid_t wd_pid = -1;
 	uint32_t seq = 1;
-	char *buf = NULL;
 	char nflog_note[256] = "";
 	struct capture_buf out = { 0 };
 	char netns_desc[256] = "current";
@@ -429,8 +676,10 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		st = e == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_KERNEL;
 		goto out;
 	}
-	/* a deep queue so a burst never waits on us; FORCE needs CAP_NET_ADMIN */
-	int rcv = 64 << 20;
+	/* a deep queue so a burst never waits on us; FORCE needs CAP_NET_ADMIN.
+	 * Each event costs a few KiB of kernel memory while queued, and only
+	 * while we lag behind. */
+	int rcv = 256 << 20;
 	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 
@@ -487,8 +736,7 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	if (res->nflog_bound)
 		legacy = load_legacy();
 	t = capture_trace_new();
-	buf = malloc(1 << 20);
-	if (!t || !buf || !rules) {
+	if (!t || !rules) {
 		st = NFP_LIVE_NOMEM;
 		snprintf(msg, cap, "out of memory");
 		goto out;
@@ -515,147 +763,108 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	if (o->ready)
 		o->ready(o->ready_ctx);
 
-	struct capture_mon_state mon;
-	memset(&mon, 0, sizeof(mon));
-	struct ifcache ifc;
-	memset(&ifc, 0, sizeof(ifc));
-	ifc.sp = t->sp;
-	double start = now_mono(), last_refresh = 0;
-	uint32_t own_table = capture_strpool_intern(t->sp, NFP_TABLE, strlen(NFP_TABLE));
-	uint32_t nflog_next[16] = { 0 };
-	int nflog_seq_valid[16] = { 0 };
-	int fd = mnl_socket_get_fd(nl);
+	lv.t = t;
+	lv.rules = rules;
+	lv.legacy = legacy;
+	lv.out = &out;
+	lv.res = res;
+	lv.ifc.sp = t->sp;
+	lv.own_table = capture_strpool_intern(t->sp, NFP_TABLE, strlen(NFP_TABLE));
+	double start = now_mono();
+	struct rx rx;
+	memset(&rx, 0, sizeof(rx));
+	rx.fd = mnl_socket_get_fd(nl);
+	rx.max_bytes = (size_t)1 << 30;
+	pthread_mutex_init(&rx.mu, NULL);
+	pthread_cond_init(&rx.cv, NULL);
+	pthread_t rxt;
+	int rx_started = pthread_create(&rxt, NULL, rx_main, &rx) == 0;
+	if (rx_started) {
+		/* the receiver only copies: let it preempt everything else on a
+		 * busy host, so the kernel queue never overflows (needs root) */
+		struct sched_param sp = { .sched_priority = 1 };
+		pthread_setschedparam(rxt, SCHED_RR, &sp);
+	}
+	if (!rx_started) {
+		snprintf(msg, cap, "cannot start the receive thread");
+		st = NFP_LIVE_NOMEM;
+		goto out;
+	}
+	unsigned long overruns_seen = 0, dropped_seen = 0;
+	int stopping = 0;
 	for (;;) {
-		if (o->stop && *o->stop) {
-			res->stopped_by = 1;
-			break;
-		}
-		if (o->seconds > 0 && now_mono() - start >= o->seconds)
-			break;
-		if (o->count > 0 && res->complete >= (unsigned long)o->count)
-			break;
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		int pr = poll(&pfd, 1, 50);
-		if (pr < 0 && errno != EINTR) {
-			snprintf(msg, cap, "poll: %s", strerror(errno));
-			st = NFP_LIVE_KERNEL;
-			break;
-		}
-		/* drain everything queued before writing: the kernel never waits */
-		for (;;) {
-			ssize_t n = recv(fd, buf, 1 << 20, MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == ENOBUFS) {
-					res->overruns++;
-					const char *l = "L\tlost=0\toverruns=1\n";
-					capture_buf_put(&out, l, strlen(l));
-					continue;
-				}
-				break;
+		if (!stopping) {
+			if (o->stop && *o->stop) {
+				res->stopped_by = 1;
+				stopping = 1;
+			} else if ((o->seconds > 0 && now_mono() - start >= o->seconds) ||
+				   (o->count > 0 && res->complete >= (unsigned long)o->count)) {
+				stopping = 1;
 			}
-			double ts = now_real();
-			const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-			int left = (int)n;
-			while (mnl_nlmsg_ok(nlh, left)) {
-				struct nfp_hop h;
-				const char *err;
-				res->events++;
-				uint32_t lseq;
-				int has_seq = 0;
-				int dr = capture_nftrace_decode(nlh, nlh->nlmsg_len, &mon, t->sp, ifname_cb, &ifc, &h, &err);
-				if (dr == NFP_PARSE_SKIP &&
-				    capture_nflog_decode(nlh, nlh->nlmsg_len, t->sp, ifname_cb, &ifc, &h, &lseq, &has_seq, &err) ==
-					    NFP_PARSE_HOP) {
-					/* NFLOG numbers its messages: a gap is events lost */
-					if (has_seq) {
-						/* sequence numbers count per group */
-						const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-						unsigned gi = ntohs(g->res_id) % 16;
-						if (nflog_seq_valid[gi] && lseq > nflog_next[gi])
-							res->nflog_lost += lseq - nflog_next[gi];
-						nflog_next[gi] = lseq + 1;
-						nflog_seq_valid[gi] = 1;
-					}
-					if (!(h.flags & NFP_HOP_TS))
-						h.ts = now_real();
-					h.flags |= NFP_HOP_TS;
-					if (legacy && !h.rule_text && h.table) {
-						const char *txt = capture_rules_lookup(legacy, h.family, capture_str(t, h.table),
-										       capture_str(t, h.chain), h.kind, h.rule, 0, 0,
-										       capture_str(t, h.prefix));
-						if (txt) {
-							uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
-							h.rule_text = id == UINT32_MAX ? 0 : id;
-						}
-					}
-					if (capture_rec_write_hop(&out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0) {
-						st = NFP_LIVE_NOMEM;
-						snprintf(msg, cap, "out of memory");
-						goto out;
-					}
-					res->hops_written++;
-				} else if (dr == NFP_PARSE_HOP) {
-					h.ts = ts;
-					h.flags |= NFP_HOP_TS;
-					int own = h.table == own_table;
-					const char *chain = capture_str(t, h.chain);
-					/* nfpath's trace-setting chains are not part of any path */
-					if (own && strncmp(chain, "trace_", 6) == 0)
-						goto next;
-					if (own)
-						h.flags |= NFP_HOP_PROBE;
-					int hook, prio, isnat;
-					const char *tab = capture_str(t, h.table);
-					if (capture_rules_chain_hook(rules, h.family, tab, chain, &hook, &prio, &isnat) < 0 &&
-					    (h.flags & NFP_HOP_HAVE_PKT) && now_mono() - last_refresh > 1.0) {
-						/* a chain made after we listed: list again */
-						struct capture_rules *nr = load_ruleset();
-						if (nr) {
-							capture_rules_free(rules);
-							rules = nr;
-						}
-						last_refresh = now_mono();
-					}
-					if (capture_rules_chain_hook(rules, h.family, tab, chain, &hook, &prio, &isnat) == 0) {
-						/* a base chain running out of rules is followed
-						 * by its policy event; only user chains return */
-						if (h.kind == NFP_KIND_RETURN && !(h.flags & NFP_HOP_HANDLE))
-							goto next;
-						h.hook = (uint8_t)hook;
-						h.prio = (int16_t)prio;
-						h.have_prio = 1;
-					}
-					if (!h.rule_text && (h.flags & NFP_HOP_HANDLE)) {
-						const char *txt = capture_rules_lookup(rules, h.family, tab, chain, h.kind, -1, 1,
-										       h.handle, NULL);
-						if (txt) {
-							uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
-							h.rule_text = id == UINT32_MAX ? 0 : id;
-						}
-					}
-					if (capture_rec_write_hop(&out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0) {
-						st = NFP_LIVE_NOMEM;
-						snprintf(msg, cap, "out of memory");
-						goto out;
-					}
-					res->hops_written++;
-				}
-			next:
-				nlh = mnl_nlmsg_next(nlh, &left);
+			if (stopping) {
+				/* stop receiving, then decode what is queued */
+				rx.quit = 1;
+				pthread_join(rxt, NULL);
 			}
+		}
+		struct rx_block *blk = rx_pop(&rx, 50);
+		if (!blk && stopping)
+			break;
+		for (size_t off = 0; blk && off < blk->used;) {
+			uint32_t len;
+			double ts;
+			memcpy(&len, blk->data + off, 4);
+			memcpy(&ts, blk->data + off + 4, 8);
+			if (process_buf(&lv, blk->data + off + 12, len, ts) < 0) {
+				free(blk);
+				st = NFP_LIVE_NOMEM;
+				snprintf(msg, cap, "out of memory");
+				if (!stopping) {
+					rx.quit = 1;
+					pthread_join(rxt, NULL);
+				}
+				goto out;
+			}
+			off += 12 + len;
+		}
+		free(blk);
+		unsigned long ov = __atomic_load_n(&rx.overruns, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&rx.mu);
+		unsigned long dr = rx.dropped;
+		pthread_mutex_unlock(&rx.mu);
+		if (ov > overruns_seen || dr > dropped_seen) {
+			char l[80];
+			int n = snprintf(l, sizeof(l), "L\tlost=%lu\toverruns=%lu\n", dr - dropped_seen, ov - overruns_seen);
+			capture_buf_put(&out, l, (size_t)n);
+			res->overruns = ov;
+			res->rx_dropped = dr;
+			overruns_seen = ov;
+			dropped_seen = dr;
 		}
 		res->complete += close_idle(t, now_real(), o->grace > 0 ? o->grace : 0.3);
 		if (out.len && write_all(o->out_fd, out.p, out.len) < 0) {
 			if (errno == EPIPE) {
 				res->stopped_by = 2;
 				out.len = 0;
+				if (!stopping) {
+					rx.quit = 1;
+					pthread_join(rxt, NULL);
+				}
 				break;
 			}
 			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
 			st = NFP_LIVE_IO;
+			if (!stopping) {
+				rx.quit = 1;
+				pthread_join(rxt, NULL);
+			}
 			goto out;
 		}
 		out.len = 0;
+	}
+	for (struct rx_block *bb; (bb = rx.head);) {
+		rx.head = bb->next;
+		free(bb);
 	}
 	res->packets = t->npkts;
 	if (res->nflog_lost) {
@@ -667,9 +876,8 @@ out:
 	if (out.len && st == NFP_LIVE_OK)
 		write_all(o->out_fd, out.p, out.len);
 	capture_buf_free(&out);
-	free(buf);
 	capture_trace_free(t);
-	capture_rules_free(rules);
+	capture_rules_free(lv.rules ? lv.rules : rules);
 	capture_rules_free(legacy);
 	if (bound)
 		bindings_restore(&bind);

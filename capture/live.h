@@ -37,6 +37,7 @@ struct capture_live_opts {
 struct capture_live_result {
 	unsigned long events, hops_written, packets, complete, overruns, write_errors;
 	unsigned long nflog_lost; /* gaps in NFLOG sequence numbers */
+	unsigned long rx_dropped; /* received but over the queue limit */
 	int nflog_bound;	  /* legacy TRACE via nfnetlink_log was armed */
 	int stopped_by; /* 0 count/time, 1 signal, 2 output closed */
 };

@@ -11,6 +11,12 @@
 
 int capture_buf_put(struct capture_buf *b, const char *s, size_t n)
 {
+	if (__builtin_expect(b->len + n + 1 <= b->cap, 1)) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return 0;
+	}
 	if (b->len + n + 1 > b->cap) {
 		size_t nc = b->cap ? b->cap : 256;
 		while (b->len + n + 1 > nc)
@@ -39,25 +45,47 @@ void capture_buf_free(struct capture_buf *b)
 	b->len = b->cap = 0;
 }
 
+/* runs of plain bytes go out in one copy; only the rare special byte is
+ * escaped on its own (the writer is on the live capture's hot path) */
 static int put_escaped(struct capture_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '=') {
-			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-			if (capture_buf_put(b, e, 4) < 0)
-				return -1;
-		} else if (capture_buf_putc(b, (char)c) < 0) {
-			return -1;
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n) {
+			unsigned char c = (unsigned char)s[j];
+			if (c < 0x20 || c == 0x7f || c == '\\' || c == '=')
+				break;
+			j++;
 		}
+		if (j > i && capture_buf_put(b, s + i, j - i) < 0)
+			return -1;
+		if (j == n)
+			break;
+		unsigned char c = (unsigned char)s[j];
+		char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+		if (capture_buf_put(b, e, 4) < 0)
+			return -1;
+		i = j + 1;
 	}
 	return 0;
 }
 
+/* "\tkey=" */
+static int key(struct capture_buf *b, const char *k)
+{
+	char tmp[24];
+	size_t kl = strlen(k);
+	tmp[0] = '\t';
+	memcpy(tmp + 1, k, kl);
+	tmp[kl + 1] = '=';
+	return capture_buf_put(b, tmp, kl + 2);
+}
+
 static int kv(struct capture_buf *b, const char *k, const char *v, size_t vl)
 {
-	if (capture_buf_putc(b, '\t') < 0 || capture_buf_put(b, k, strlen(k)) < 0 || capture_buf_putc(b, '=') < 0)
+	if (key(b, k) < 0)
 		return -1;
 	return put_escaped(b, v, vl);
 }
@@ -69,26 +97,75 @@ static int kvs(struct capture_buf *b, const char *k, const struct capture_strpoo
 	return kv(b, k, capture_strpool_get(sp, id), capture_strpool_len(sp, id));
 }
 
+static size_t utoa(char *d, unsigned long long v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(d, t + i, sizeof(t) - i);
+	return sizeof(t) - i;
+}
+
 static int kvu(struct capture_buf *b, const char *k, unsigned long long v)
 {
 	char num[24];
-	int n = snprintf(num, sizeof(num), "%llu", v);
-	return kv(b, k, num, (size_t)n);
+	size_t n = utoa(num, v);
+	return key(b, k) | capture_buf_put(b, num, n);
 }
 
 static int kvaddr(struct capture_buf *b, const char *k, const uint8_t *a, int l3)
 {
 	char txt[INET6_ADDRSTRLEN];
-	if (!inet_ntop(l3 == 6 ? AF_INET6 : AF_INET, a, txt, sizeof(txt)))
-		return -1;
-	return kv(b, k, txt, strlen(txt));
+	size_t n = 0;
+	if (l3 != 6) {
+		for (int i = 0; i < 4; i++) {
+			n += utoa(txt + n, a[i]);
+			if (i < 3)
+				txt[n++] = '.';
+		}
+	} else {
+		if (!inet_ntop(AF_INET6, a, txt, sizeof(txt)))
+			return -1;
+		n = strlen(txt);
+	}
+	return key(b, k) | capture_buf_put(b, txt, n);
 }
 
 static int kvmac(struct capture_buf *b, const char *k, const uint8_t *m)
 {
-	char txt[18];
-	snprintf(txt, sizeof(txt), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return kv(b, k, txt, 17);
+	static const char hex[] = "0123456789abcdef";
+	char txt[17];
+	for (int i = 0; i < 6; i++) {
+		txt[i * 3] = hex[m[i] >> 4];
+		txt[i * 3 + 1] = hex[m[i] & 15];
+		if (i < 5)
+			txt[i * 3 + 2] = ':';
+	}
+	return key(b, k) | capture_buf_put(b, txt, 17);
+}
+
+/* seconds with microseconds, without printf */
+static int kvts(struct capture_buf *b, const char *k, double ts)
+{
+	if (!(ts >= 0 && ts < 1e15)) {
+		char t[40];
+		int n = snprintf(t, sizeof(t), "%.6f", ts);
+		return key(b, k) | capture_buf_put(b, t, (size_t)n);
+	}
+	unsigned long long us = (unsigned long long)(ts * 1e6 + 0.5);
+	char t[40];
+	size_t n = utoa(t, us / 1000000);
+	t[n++] = '.';
+	unsigned long long f = us % 1000000;
+	for (int i = 5; i >= 0; i--) {
+		t[n + (size_t)i] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	n += 6;
+	return key(b, k) | capture_buf_put(b, t, n);
 }
 
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
@@ -100,8 +177,10 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 	const char *fam = nfp_family_name(h->family);
 	r |= kv(b, "fam", fam, strlen(fam));
 	if (h->flags & NFP_HOP_TRACE_ID) {
-		char id[12];
-		snprintf(id, sizeof(id), "%08x", h->trace_id);
+		static const char hex[] = "0123456789abcdef";
+		char id[8];
+		for (int i = 0; i < 8; i++)
+			id[i] = hex[(h->trace_id >> (28 - 4 * i)) & 15];
 		r |= kv(b, "tid", id, 8);
 	}
 	r |= kvs(b, "table", sp, h->table);
@@ -121,11 +200,8 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 	r |= kvs(b, "out", sp, h->out);
 	r |= kvs(b, "physin", sp, h->physin);
 	r |= kvs(b, "physout", sp, h->physout);
-	if (h->flags & NFP_HOP_TS) {
-		char ts[40];
-		int n = snprintf(ts, sizeof(ts), "%.6f", h->ts);
-		r |= kv(b, "ts", ts, (size_t)n);
-	}
+	if (h->flags & NFP_HOP_TS)
+		r |= kvts(b, "ts", h->ts);
 	if (h->flags & NFP_HOP_CT) {
 		const char *c = nfp_ct_name(h->ct_state);
 		r |= kv(b, "ct", c, strlen(c));
@@ -144,8 +220,11 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 	}
 	if (h->have_prio) {
 		char pr[12];
-		int n = snprintf(pr, sizeof(pr), "%d", h->prio);
-		r |= kv(b, "prio", pr, (size_t)n);
+		size_t n = 0;
+		if (h->prio < 0)
+			pr[n++] = '-';
+		n += utoa(pr + n, (unsigned long long)(h->prio < 0 ? -(int)h->prio : h->prio));
+		r |= kv(b, "prio", pr, n);
 	}
 	r |= kvs(b, "text", sp, h->rule_text);
 	r |= kvs(b, "prefix", sp, h->prefix);

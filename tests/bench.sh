@@ -59,3 +59,8 @@ END {
 if "$NFPATH" --help | grep -q -- '--bench-render'; then
 	"$NFPATH" --demo --bench-render
 fi
+if [ "$(id -u)" = 0 ]; then
+	NFPATH=$NFPATH tests/bench_capture.sh
+else
+	echo "capture flood: skipped (needs root for the namespace lab)"
+fi

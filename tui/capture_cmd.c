@@ -34,6 +34,9 @@ static void capture_usage(FILE *f)
 	      "      --port N         shortcut: TCP/UDP packets from or to port N\n"
 	      "      --rate N         trace at most N packets/s (default 100, 0 = no limit)\n"
 	      "      --no-setup       install nothing; only listen (TRACE/LOG rules made by hand)\n"
+	      "      --no-nflog       do not bind nfnetlink_log (legacy iptables TRACE is then\n"
+	      "                       not captured; nf_log bindings stay untouched)\n"
+	      "      --nflog-group N  also read NFLOG group N ('log group N' rules); repeatable\n"
 	      "  -c, --count N        stop after N packets whose paths are complete\n"
 	      "  -t, --time SECONDS   stop after SECONDS\n"
 	      "      --grace SECONDS  a path is complete after this long without a new hop\n"
@@ -43,7 +46,10 @@ static void capture_usage(FILE *f)
 	      "\n"
 	      "Needs root or CAP_NET_ADMIN. nfpath installs only its own tables ('table\n"
 	      "bridge nfpath', 'table inet nfpath', flags owner): the kernel removes them\n"
-	      "when the capture ends, however it ends. Read the result with nfpath -r FILE.\n",
+	      "when the capture ends, however it ends. While capturing, nfnetlink_log is\n"
+	      "the bound logger for IPv4, IPv6 and bridge (so legacy iptables TRACE reaches\n"
+	      "nfpath); the previous loggers are put back at exit, by a watchdog process\n"
+	      "if nfpath is killed. Read the result with nfpath -r FILE.\n",
 	      f);
 }
 
@@ -67,12 +73,13 @@ int capture_main(int argc, char **argv)
 	o.out_name = "standard output";
 	o.stop = &stop_flag;
 	const char *wfile = NULL;
-	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE };
+	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP };
 	static const struct option lo[] = {
 		{ "netns", required_argument, 0, 'n' }, { "expr", required_argument, 0, 'e' },
 		{ "host", required_argument, 0, O_HOST }, { "proto", required_argument, 0, O_PROTO },
 		{ "port", required_argument, 0, O_PORT }, { "rate", required_argument, 0, O_RATE },
 		{ "no-setup", no_argument, 0, O_NOSETUP }, { "count", required_argument, 0, 'c' },
+		{ "no-nflog", no_argument, 0, O_NONFLOG }, { "nflog-group", required_argument, 0, O_GROUP },
 		{ "time", required_argument, 0, 't' },	  { "grace", required_argument, 0, O_GRACE },
 		{ "write", required_argument, 0, 'w' },	  { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -118,6 +125,16 @@ int capture_main(int argc, char **argv)
 			break;
 		case O_NOSETUP:
 			o.no_setup = 1;
+			break;
+		case O_NONFLOG:
+			o.no_nflog = 1;
+			break;
+		case O_GROUP:
+			if (num(optarg, 1, 65535, &v) < 0 || o.ngroups == 8) {
+				fprintf(stderr, "nfpath capture: --nflog-group wants 1..65535 (8 at most)\n");
+				return 2;
+			}
+			o.groups[o.ngroups++] = (int)v;
 			break;
 		case 'c':
 			if (num(optarg, 1, 1e12, &v) < 0) {
@@ -185,8 +202,10 @@ int capture_main(int argc, char **argv)
 		fprintf(stderr, "nfpath capture: %s\n", msg);
 		return 1;
 	}
-	fprintf(stderr, "nfpath capture: %lu events, %lu hops, %lu packets (%lu complete), %lu buffer overruns%s\n",
-		r.events, r.hops_written, r.packets, r.complete, r.overruns,
-		r.overruns ? " (events were lost)" : "");
+	fprintf(stderr,
+		"nfpath capture: %lu events, %lu hops, %lu packets (%lu complete); lost: %lu kernel buffer overruns, "
+		"%lu events over the queue limit, %lu NFLOG events%s\n",
+		r.events, r.hops_written, r.packets, r.complete, r.overruns, r.rx_dropped, r.nflog_lost,
+		r.overruns || r.rx_dropped || r.nflog_lost ? " (the recording is incomplete)" : "");
 	return 0;
 }
