@@ -19,8 +19,8 @@ CORE_OBJ := $(CAPTURE_SRC:%.c=$(B)/%.o) $(RENDER_SRC:%.c=$(B)/%.o)
 TUI_OBJ := $(TUI_SRC:%.c=$(B)/%.o) $(B)/assets.o
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-DEMO_TRACES := assets/demo/docker-c2c-ping.log
-DEMO_RULES := assets/demo/docker-c2c-iptables-save.txt assets/demo/docker-c2c-ebtables-save.txt
+DEMO_TRACES := assets/demo/lab-docker.rec
+DEMO_RULES :=
 
 .PHONY: all deps test-deps demo check unit e2e asan bench fuzz install clean lab-up lab-down
 

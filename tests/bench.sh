@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 python3 - "$tmp/big.log" "$LINES" <<'PY'
 import re, sys
-src = open("assets/demo/docker-c2c-ping.log").read().splitlines()
+src = open("tests/fixtures/docker-c2c-ping.log").read().splitlines()
 out, n = open(sys.argv[1], "w"), int(sys.argv[2])
 k = 0
 while k * len(src) < n:

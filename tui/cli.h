@@ -7,14 +7,18 @@
 
 #define NFP_VERSION "0.1.0"
 
-enum cli_mode { CLI_NONE, CLI_PRINT, CLI_JSON, CLI_STATS };
+enum cli_mode { CLI_NONE, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM };
 
 struct cli_opts {
 	enum cli_mode mode;
 	long packet; /* 1-based, 0 = all */
 	int ascii;
 	int demo;
+	int width, height;
+	int color; /* 1 force, -1 never, 0 when stdout is a terminal */
 };
+/* --diagram */
+int cli_diagram(const struct capture_trace *t, const struct cli_opts *o);
 /* `nfpath capture ...`: argv[0] is "capture" */
 int capture_main(int argc, char **argv);
 /* --print / --json / --stats */

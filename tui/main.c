@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "../capture/load.h"
 #include "../capture/record.h"
 #include "../render/print.h"
 #include "../render/text.h"
+#include "../render/picture.h"
 #include "assets.h"
 #include "cli.h"
 
@@ -61,9 +63,14 @@ static void usage(FILE *f)
 	      "      --print          packets and their hops as text (the default)\n"
 	      "      --json           one JSON object per packet per line\n"
 	      "      --stats          totals: lines, hops, packets, flows, hops per box/verdict\n"
-	      "  -p, --packet N       only packet N\n"
-	      "      --ascii          escape every non-ASCII byte (also when the locale is\n"
-	      "                       not UTF-8)\n"
+	      "      --diagram        the netfilter diagram with a packet's route\n"
+	      "  -p, --packet N       only packet N (--diagram: the packet drawn, default 1)\n"
+	      "      --width W        diagram width (default: the terminal's, or 200)\n"
+	      "      --height H       diagram height (default: the terminal's, or 50)\n"
+	      "      --ascii          ASCII only: drawing and escaped text (also when the\n"
+	      "                       locale is not UTF-8)\n"
+	      "      --color          colour even when stdout is not a terminal\n"
+	      "      --no-color       never colour (also NO_COLOR=1)\n"
 	      "\n"
 	      "  -h, --help           this text\n"
 	      "  -V, --version        version\n"
@@ -73,7 +80,8 @@ static void usage(FILE *f)
 	      f);
 }
 
-enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO };
+enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO, OPT_DIAGRAM, OPT_WIDTH, OPT_HEIGHT,
+       OPT_COLOR, OPT_NOCOLOR };
 
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -114,6 +122,9 @@ int main(int argc, char **argv)
 		{ "read", required_argument, 0, 'r' },	{ "rules", required_argument, 0, OPT_RULES },
 		{ "print", no_argument, 0, OPT_PRINT }, { "json", no_argument, 0, OPT_JSON },
 		{ "stats", no_argument, 0, OPT_STATS }, { "packet", required_argument, 0, 'p' },
+		{ "diagram", no_argument, 0, OPT_DIAGRAM }, { "width", required_argument, 0, OPT_WIDTH },
+		{ "height", required_argument, 0, OPT_HEIGHT }, { "color", no_argument, 0, OPT_COLOR },
+		{ "colour", no_argument, 0, OPT_COLOR }, { "no-color", no_argument, 0, OPT_NOCOLOR },
 		{ "ascii", no_argument, 0, OPT_ASCII }, { "demo", no_argument, 0, OPT_DEMO },
 		{ "help", no_argument, 0, 'h' },	{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -146,6 +157,24 @@ int main(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			o.mode = CLI_STATS;
+			break;
+		case OPT_DIAGRAM:
+			o.mode = CLI_DIAGRAM;
+			break;
+		case OPT_WIDTH:
+		case OPT_HEIGHT:
+			if (parse_num(optarg, 1, 10000, &v) < 0) {
+				fprintf(stderr, "nfpath: --%s wants a number from 1 to 10000\n",
+					c == OPT_WIDTH ? "width" : "height");
+				return EXIT_USAGE;
+			}
+			*(c == OPT_WIDTH ? &o.width : &o.height) = (int)v;
+			break;
+		case OPT_COLOR:
+			o.color = 1;
+			break;
+		case OPT_NOCOLOR:
+			o.color = -1;
 			break;
 		case 'p':
 			if (parse_num(optarg, 1, 100000000, &v) < 0) {
@@ -238,7 +267,7 @@ int main(int argc, char **argv)
 	}
 	if (o.mode == CLI_NONE)
 		o.mode = CLI_PRINT;
-	rc = cli_print_all(t, &o);
+	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : cli_print_all(t, &o);
 out:
 	capture_trace_free(t);
 	capture_rules_free(rules);
@@ -267,6 +296,41 @@ int cli_print_all(const struct capture_trace *t, const struct cli_opts *o)
 	if (r < 0) {
 		if (errno != EPIPE)
 			fprintf(stderr, "nfpath: writing output: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* the terminal's size when stdout is one, else the given default */
+static void term_size(int *w, int *h)
+{
+	struct winsize ws;
+	if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row) {
+		*w = ws.ws_col;
+		*h = ws.ws_row;
+	}
+}
+
+int cli_diagram(const struct capture_trace *t, const struct cli_opts *o)
+{
+	char err[256];
+	struct render_diagram *d = render_diagram_parse(nfp_asset_diagram, nfp_asset_diagram_len, err, sizeof(err));
+	if (!d) {
+		fprintf(stderr, "nfpath: built-in diagram: %s\n", err);
+		return 1;
+	}
+	int w = 200, h = 50;
+	term_size(&w, &h);
+	struct render_picture_opts po = { o->width ? o->width : w, o->height ? o->height : h, o->ascii, 0 };
+	po.color = o->color > 0 || (o->color == 0 && isatty(1) && !getenv("NO_COLOR"));
+	struct capture_buf b = { 0 };
+	int r = render_picture_diagram(&b, d, t, o->packet ? o->packet - 1 : 0, &po);
+	if (r == 0)
+		r = flush(&b);
+	capture_buf_free(&b);
+	render_diagram_free(d);
+	if (r < 0) {
+		fprintf(stderr, "nfpath: drawing the diagram: %s\n", strerror(errno));
 		return 1;
 	}
 	return 0;

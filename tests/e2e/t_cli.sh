@@ -1,7 +1,7 @@
 # CLI contract: exit codes, messages naming file and line, stdin, help.
 set -eu
 N=$NFPATH
-S=assets/demo/docker-c2c-ping.log
+S=tests/fixtures/docker-c2c-ping.log
 # usage errors exit 2
 set +e
 $N --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "no input should exit 2"; exit 1; }

@@ -1,8 +1,8 @@
 # --print and --json on the shared sample say what the issue asks.
 set -eu
 N=$NFPATH
-R="--rules assets/demo/docker-c2c-iptables-save.txt --rules assets/demo/docker-c2c-ebtables-save.txt"
-$N -r assets/demo/docker-c2c-ping.log $R --json > "$tmp/j"
+R="--rules tests/fixtures/docker-c2c-iptables-save.txt --rules tests/fixtures/docker-c2c-ebtables-save.txt"
+$N -r tests/fixtures/docker-c2c-ping.log $R --json > "$tmp/j"
 python3 - "$tmp/j" <<'PY'
 import json, sys
 pk = [json.loads(l) for l in open(sys.argv[1])]
@@ -27,7 +27,7 @@ for k in ("n", "layer", "box", "family", "table", "chain", "kind", "rule", "hand
           "in", "out", "physin", "physout", "src", "dst", "ts"):
     assert k in pk[0]["hops"][0], k
 PY
-$N -r assets/demo/docker-c2c-ping.log $R --print --packet 1 > "$tmp/p"
+$N -r tests/fixtures/docker-c2c-ping.log $R --print --packet 1 > "$tmp/p"
 grep -q "^packet 1  flow 1  original  ct new (inferred)  14 hops" "$tmp/p"
 grep -q "rule 4 .*-A FORWARD -o docker0 -j DOCKER" "$tmp/p"
 [ "$(grep -c '^packet' "$tmp/p")" = 1 ]

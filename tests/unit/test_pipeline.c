@@ -1,7 +1,7 @@
 /* The shared Docker sample and hand-made traces through load -> stitch. */
 #include "helpers.h"
 
-#define SAMPLE "assets/demo/" /* copies of ../shared/samples */
+#define SAMPLE "tests/fixtures/" /* copies of ../shared/samples */
 
 static const char *const first_request_boxes[] = {
 	"eb:broute:BROUTING", "eb:nat:PREROUTING", "raw:PREROUTING", "nat:PREROUTING",

@@ -1,0 +1,69 @@
+/* diagram: the netfilter packet-flow diagram as data, a packet's route
+ * over it, and drawing both into a canvas at any size.
+ *
+ * The description (assets/diagram.txt, embedded at build time) places each
+ * box on a grid; the layout picks the richest of three label sizes that
+ * fits the canvas: full labels with boxes ("mangle / prerouting", needs
+ * 197x46), short two-line labels (needs ~100x28), or one-line codes with a
+ * detail strip (needs 61x22). Below that it says how much it needs. */
+#ifndef NFP_RENDER_DIAGRAM_H
+#define NFP_RENDER_DIAGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../capture/trace.h"
+#include "canvas.h"
+
+struct render_diagram;
+
+/* Parses a description. NULL with a message ("line 12: ...") in err. */
+struct render_diagram *render_diagram_parse(const char *text, size_t len, char *err, size_t cap);
+void render_diagram_free(struct render_diagram *d);
+int render_diagram_nnodes(const struct render_diagram *d);
+int render_diagram_find(const struct render_diagram *d, const char *id); /* -1 when absent */
+const char *render_diagram_node_id(const struct render_diagram *d, int node);
+/* "mangle / prerouting" */
+void render_diagram_node_label(const struct render_diagram *d, int node, char *out, size_t cap);
+
+/* node flags of a route */
+#define RN_TRAVERSED 0x01u /* a hop happened here */
+#define RN_CURRENT 0x02u   /* the hop being read */
+#define RN_SKIPPED 0x04u   /* a chain box on the way without a hop */
+#define RN_PASSED 0x08u	   /* a non-chain node on the way */
+#define RN_A 0x10u	   /* compare: packet A was here */
+#define RN_B 0x20u	   /* compare: packet B was here */
+
+struct render_route {
+	int nnodes, nedges;
+	uint8_t *node;	   /* RN_* per node */
+	uint16_t *first;   /* first hop number (1-based) per node, 0 = none */
+	uint16_t *count;   /* hops per node */
+	uint8_t *edge;	   /* per edge: 1 on the route (A), 2 (B) */
+	int current;	   /* node of the current hop, -1 */
+};
+
+int render_route_init(struct render_route *r, const struct render_diagram *d);
+void render_route_free(struct render_route *r);
+void render_route_clear(struct render_route *r);
+/* Adds packet p's route. current: 0-based hop to mark, -1 none. which:
+ * 0 plain, RN_A or RN_B for a comparison. */
+void render_route_add(struct render_route *r, const struct render_diagram *d, const struct capture_trace *t,
+		      const struct nfp_packet *p, int current, unsigned which);
+/* The diagram node a hop sits on, -1 when it has no box. */
+int render_hop_node(const struct render_diagram *d, const struct capture_trace *t, const struct nfp_packet *p,
+		    uint32_t hop);
+
+struct render_diagram_opts {
+	int ascii;
+	const char *detail; /* one line for the detail strip (escaped), or NULL */
+};
+
+/* Draws into c (cleared first). Returns the tier used (0 full, 1 short,
+ * 2 codes), or -1 when c is too small (a message is drawn instead). */
+int render_diagram_draw(const struct render_diagram *d, const struct render_route *r, struct render_canvas *c,
+			const struct render_diagram_opts *o);
+/* Smallest canvas any tier fits in. */
+void render_diagram_min_size(const struct render_diagram *d, int *w, int *h);
+
+#endif

@@ -1,0 +1,45 @@
+/* picture: text renderings of the diagram and comparisons (picture.h). */
+#include "picture.h"
+
+#include "../capture/box.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p, uint32_t hi, char *out, size_t cap)
+{
+	const struct nfp_hop *h = capture_packet_hop(t, p, hi);
+	char kind[40];
+	render_hop_kind(t, h, kind, sizeof(kind));
+	struct capture_buf chain = { 0 };
+	render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 1);
+	snprintf(out, cap, "hop %u/%u  %s %s  chain %s  %s  %s%s", hi + 1, p->nhops, nfp_layer_name(h->layer),
+		 h->box ? nfp_box_name(h->box) : "?", chain.p ? chain.p : "-", kind,
+		 h->verdict ? nfp_verdict_name(h->verdict) : "", (h->flags & NFP_HOP_PROBE) ? "  (nfpath probe)" : "");
+	capture_buf_free(&chain);
+}
+
+int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d, const struct capture_trace *t,
+			   long pi, const struct render_picture_opts *o)
+{
+	struct render_canvas *c = render_canvas_new(o->width, o->height);
+	struct render_route r;
+	if (!c || render_route_init(&r, d) < 0) {
+		render_canvas_free(c);
+		return -1;
+	}
+	char detail[512] = "";
+	if (pi >= 0 && (size_t)pi < t->npkts) {
+		const struct nfp_packet *p = &t->pkts[pi];
+		render_route_add(&r, d, t, p, 0, 0);
+		if (p->nhops)
+			render_hop_detail(t, p, 0, detail, sizeof(detail));
+	}
+	struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL };
+	render_diagram_draw(d, pi >= 0 ? &r : NULL, c, &dopts);
+	int rc = render_canvas_text_out(c, b, o->color, o->ascii);
+	render_route_free(&r);
+	render_canvas_free(c);
+	return rc;
+}

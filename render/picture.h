@@ -1,0 +1,20 @@
+/* picture: the --diagram and --compare outputs as text, built from the same
+ * diagram, route and alignment code the TUI draws with. */
+#ifndef NFP_RENDER_PICTURE_H
+#define NFP_RENDER_PICTURE_H
+
+#include "../capture/record.h"
+#include "../capture/trace.h"
+#include "diagram.h"
+
+struct render_picture_opts {
+	int width, height, ascii, color;
+};
+
+/* The diagram with packet pi's route (pi < 0: no route), current hop 0. */
+int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d, const struct capture_trace *t,
+			   long pi, const struct render_picture_opts *o);
+/* Detail line of hop h of packet p: "hop 4/14  link nat:PREROUTING policy 2 accept" */
+void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p, uint32_t h, char *out, size_t cap);
+
+#endif
