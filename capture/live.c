@@ -113,23 +113,16 @@ int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap
 	static const char *const probe[] = { "probe_pre", "probe_in", "probe_fwd", "probe_out", "probe_post" };
 	for (int f = 0; f < 2; f++) {
 		OUT("table %s %s {\n\tflags owner\n", fams[f], NFP_TABLE);
-		if (!o->no_setup) {
-			/* the earliest point a packet can be marked */
-			OUT("\tchain trace_pre {\n\t\ttype filter hook prerouting priority -400; policy accept;\n");
-			for (int i = 0; i < nsel; i++)
-				OUT("\t\t%s %smeta nftrace set 1\n", sel[i], lim);
+		/* one empty base chain at every hook reports each traced packet
+		 * crossing it, with its devices; the first ones also mark the
+		 * packets to trace (the earliest point a packet can be marked) */
+		for (int i = 0; i < 5; i++) {
+			int marks = !o->no_setup && (i == 0 || (f == 1 && i == 3));
+			OUT("\tchain %s {\n\t\ttype filter hook %s priority %d; policy accept;\n", probe[i], hooks[i],
+			    marks ? -400 : -399);
+			for (int k = 0; marks && k < nsel; k++)
+				OUT("\t\t%s %smeta nftrace set 1\n", sel[k], lim);
 			OUT("\t}\n");
-			if (f == 1) {
-				OUT("\tchain trace_out {\n\t\ttype filter hook output priority -400; policy accept;\n");
-				for (int i = 0; i < nsel; i++)
-					OUT("\t\t%s %smeta nftrace set 1\n", sel[i], lim);
-				OUT("\t}\n");
-			}
-			/* empty chains at every hook: each traced packet reports
-			 * crossing it, with its devices */
-			for (int i = 0; i < 5; i++)
-				OUT("\tchain %s {\n\t\ttype filter hook %s priority -399; policy accept;\n\t}\n", probe[i],
-				    hooks[i]);
 		}
 		OUT("}\n");
 	}
@@ -724,7 +717,7 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		}
 		/* a stale table of a crashed nfpath cannot exist (owner flag),
 		 * but one made by hand with our name would: refuse, never delete */
-		if (nft_run_cmd_from_buffer(nft, script) != 0) {
+		if (!o->no_setup && nft_run_cmd_from_buffer(nft, script) != 0) {
 			const char *e = nft_ctx_get_error_buffer(nft);
 			snprintf(msg, cap, "nft refused the trace set-up%s:\n%s", o->nexpr ? " (check -e EXPR)" : "",
 				 e ? e : "");

@@ -502,6 +502,16 @@ static void draw_box(const struct render_diagram *d, const struct layout *L, str
 	}
 }
 
+/* cells of a straight run already taken by box text */
+static int blocked(const struct render_canvas *c, int x0, int y0, int x1, int y1)
+{
+	int n = 0;
+	for (int y = y0; y <= y1; y++)
+		for (int x = x0; x <= x1; x++)
+			n += !render_canvas_is_free(c, x, y);
+	return n;
+}
+
 /* an arrow from box a to box b, along free cells; heavy when routed */
 static void draw_edge(const struct render_diagram *d, const struct layout *L, struct render_canvas *c, int a, int b,
 		      unsigned style, int ascii, int fg)
@@ -538,11 +548,29 @@ static void draw_edge(const struct render_diagram *d, const struct layout *L, st
 		}
 		return;
 	}
+	/* two L shapes: down/up first then across, or across first then
+	 * down/up; take the one that crosses fewer boxes */
 	int y = B.cy;
-	if (goes_up)
-		vline(c, x, y, A.y0 - 1, style);
-	else
-		vline(c, x, A.y1 + 1, y, style);
+	int vy0 = goes_up ? y : A.y1 + 1, vy1 = goes_up ? A.y0 - 1 : y;
+	int hx0 = B.x0 > x ? x : B.x1 + 1, hx1 = B.x0 > x ? B.x0 - 1 : x;
+	int cost_v = blocked(c, x, vy0, x, vy1) + blocked(c, hx0, y, hx1, y);
+	int ax = B.cx > A.x1 ? A.x1 + 1 : A.x0 - 1; /* leave a from its side */
+	int hy = A.cy;
+	int h2x0 = B.cx > A.x1 ? ax : B.cx, h2x1 = B.cx > A.x1 ? B.cx : ax;
+	int v2y0 = goes_up ? B.y1 + 1 : hy, v2y1 = goes_up ? hy : B.y0 - 1;
+	int cost_h = blocked(c, h2x0, hy, h2x1, hy) + blocked(c, B.cx, v2y0, B.cx, v2y1);
+	if (cost_h < cost_v) {
+		hline(c, h2x0, h2x1, hy, style);
+		if (goes_up) {
+			vline(c, B.cx, v2y0, v2y1, style);
+			render_canvas_put(c, B.cx, L->tier == 0 ? B.y1 : B.y1 + 1, up, fg, attr);
+		} else {
+			vline(c, B.cx, v2y0, v2y1, style);
+			render_canvas_put(c, B.cx, L->tier == 0 ? B.y0 : B.y0 - 1, down, fg, attr);
+		}
+		return;
+	}
+	vline(c, x, vy0, vy1, style);
 	if (B.x0 > x) {
 		hline(c, x, B.x0 - 1, y, style);
 		render_canvas_put(c, B.x0, y, right, fg, attr);
@@ -556,10 +584,14 @@ static void too_small(const struct render_diagram *d, struct render_canvas *c)
 {
 	int w, h;
 	render_diagram_min_size(d, &w, &h);
-	char msg[96];
-	snprintf(msg, sizeof(msg), "terminal too small for the diagram: need %dx%d", w, h);
-	int y = c->h / 2, x = (c->w - (int)strlen(msg)) / 2;
-	render_canvas_text(c, x < 0 ? 0 : x, y, msg, c->w, RF_WARN, RA_BOLD);
+	char need[64];
+	snprintf(need, sizeof(need), "needs %dx%d", w, h);
+	const char *lines[] = { "terminal too small", "for the diagram:", need };
+	for (int i = 0; i < 3; i++) {
+		int len = (int)strlen(lines[i]);
+		int x = (c->w - len) / 2, y = c->h / 2 - 1 + i;
+		render_canvas_text(c, x < 0 ? 0 : x, y < 0 ? 0 : y, lines[i], c->w, RF_WARN, RA_BOLD);
+	}
 }
 
 int render_diagram_draw(const struct render_diagram *d, const struct render_route *r, struct render_canvas *c,
@@ -598,16 +630,43 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 			continue;
 		struct box b = box_of(d, &L, n);
 		char num[16];
-		if (r->count[n] > 1)
+		if (r->count[n] > 1 && L.tier < 2)
 			snprintf(num, sizeof(num), "%s%u+%u", (r->node[n] & RN_CURRENT) ? (o->ascii ? ">" : "\xe2\x96\xb6") : "",
 				 r->first[n], r->count[n] - 1);
 		else
 			snprintf(num, sizeof(num), "%s%u", (r->node[n] & RN_CURRENT) ? (o->ascii ? ">" : "\xe2\x96\xb6") : "",
 				 r->first[n]);
 		int y = L.tier == 0 ? b.y0 : b.y0 - 1;
-		int maxw = b.x1 - b.x0 - (L.tier == 0 ? 1 : -1);
+		/* stop before the next box's number: never overlap */
+		int maxw = b.x1 - b.x0 - (L.tier == 0 ? 1 : 0);
 		render_canvas_text(c, b.x0 + (L.tier == 0 ? 1 : 0), y, num, maxw, RF_ROUTE,
 				   RA_BOLD | ((r->node[n] & RN_CURRENT) ? RA_REVERSE : 0));
+	}
+	/* small tiers have no dashed borders to spare: mark skipped boxes and
+	 * compare membership in the number line, readable without colour */
+	for (int n = 0; r && L.tier > 0 && n < d->nnodes; n++) {
+		struct box b = box_of(d, &L, n);
+		const char *mark = NULL;
+		if ((r->node[n] & RN_SKIPPED) && !r->first[n])
+			mark = o->ascii ? "-" : "\xc3\x97";
+		else if ((r->node[n] & (RN_A | RN_B)) == (RN_A | RN_B))
+			mark = "AB";
+		else if (r->node[n] & RN_A)
+			mark = "A";
+		else if (r->node[n] & RN_B)
+			mark = "B";
+		if (mark)
+			render_canvas_text(c, b.x0 + 1, b.y0 - 1, mark, b.x1 - b.x0, RF_SKIPPED, 0);
+	}
+	for (int n = 0; r && L.tier == 0 && n < d->nnodes; n++) {
+		const char *mark = (r->node[n] & (RN_A | RN_B)) == (RN_A | RN_B) ? "A+B"
+				   : (r->node[n] & RN_A)			 ? "A"
+				   : (r->node[n] & RN_B)			 ? "B"
+										 : NULL;
+		if (mark) {
+			struct box b = box_of(d, &L, n);
+			render_canvas_text(c, b.x0 + 1, b.y0, mark, b.x1 - b.x0 - 1, RF_ROUTE, RA_BOLD);
+		}
 	}
 	/* path frames on line 0 */
 	for (int f = 0; f < d->nframes; f++) {
@@ -644,11 +703,11 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 	/* legend */
 	const char *leg;
 	if (o->ascii)
-		leg = L.tier == 0 ? "legend: eb = ebtables box  === route  ... skipped (no hop)  >N current hop  N+k hop N and k more"
-				  : "legend: CAPS/#: route  ::: skipped  >N current hop  N+k: hop N and k more";
+		leg = L.tier == 0 ? "legend: #= route  :. skipped (no hop)  >N current hop  N+k hop N and k more  A/B compare"
+				  : "legend: N hop  >N current  N+k: N and k more  - skipped  A/B compared";
 	else
 		leg = L.tier == 0 ? "legend: \xe2\x94\x8f\xe2\x94\x81\xe2\x94\x93 route  \xe2\x94\x8c\xe2\x94\x84\xe2\x94\x90 skipped (no hop)  \xe2\x96\xb6N current hop  N+k hop N and k more  colours: ebtables iptables conntrack"
-				  : "legend: \xe2\x94\x83\xe2\x94\x81 route  \xe2\x94\x86 skipped  \xe2\x96\xb6N current hop  N+k hop N and k more";
+				  : "legend: N hop  \xe2\x96\xb6N current  N+k: N and k more  \xc3\x97 skipped  A/B compared";
 	render_canvas_text(c, 0, L.legend_y, leg, c->w, RF_BAND, 0);
 	if (L.tier == 2 && o->detail)
 		render_canvas_text(c, 0, L.legend_y + 1, o->detail, c->w, RF_DEFAULT, RA_BOLD);

@@ -7,16 +7,20 @@
 
 #define NFP_VERSION "0.1.0"
 
-enum cli_mode { CLI_NONE, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM };
+enum cli_mode { CLI_NONE, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE };
 
 struct cli_opts {
 	enum cli_mode mode;
 	long packet; /* 1-based, 0 = all */
+	long cmp_a, cmp_b;
 	int ascii;
 	int demo;
 	int width, height;
+	int no_route;
 	int color; /* 1 force, -1 never, 0 when stdout is a terminal */
 };
+/* --compare A,B */
+int cli_compare(const struct capture_trace *t, const struct cli_opts *o);
 /* --diagram */
 int cli_diagram(const struct capture_trace *t, const struct cli_opts *o);
 /* `nfpath capture ...`: argv[0] is "capture" */

@@ -15,6 +15,7 @@
 #include "../capture/record.h"
 #include "../render/print.h"
 #include "../render/text.h"
+#include "../render/compare.h"
 #include "../render/picture.h"
 #include "assets.h"
 #include "cli.h"
@@ -64,7 +65,9 @@ static void usage(FILE *f)
 	      "      --json           one JSON object per packet per line\n"
 	      "      --stats          totals: lines, hops, packets, flows, hops per box/verdict\n"
 	      "      --diagram        the netfilter diagram with a packet's route\n"
+	      "      --compare A,B    packets A and B side by side, and their differences\n"
 	      "  -p, --packet N       only packet N (--diagram: the packet drawn, default 1)\n"
+	      "      --no-route       --diagram without any packet's route\n"
 	      "      --width W        diagram width (default: the terminal's, or 200)\n"
 	      "      --height H       diagram height (default: the terminal's, or 50)\n"
 	      "      --ascii          ASCII only: drawing and escaped text (also when the\n"
@@ -81,7 +84,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO, OPT_DIAGRAM, OPT_WIDTH, OPT_HEIGHT,
-       OPT_COLOR, OPT_NOCOLOR };
+       OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE };
 
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -123,6 +126,7 @@ int main(int argc, char **argv)
 		{ "print", no_argument, 0, OPT_PRINT }, { "json", no_argument, 0, OPT_JSON },
 		{ "stats", no_argument, 0, OPT_STATS }, { "packet", required_argument, 0, 'p' },
 		{ "diagram", no_argument, 0, OPT_DIAGRAM }, { "width", required_argument, 0, OPT_WIDTH },
+		{ "compare", required_argument, 0, OPT_COMPARE }, { "no-route", no_argument, 0, OPT_NOROUTE },
 		{ "height", required_argument, 0, OPT_HEIGHT }, { "color", no_argument, 0, OPT_COLOR },
 		{ "colour", no_argument, 0, OPT_COLOR }, { "no-color", no_argument, 0, OPT_NOCOLOR },
 		{ "ascii", no_argument, 0, OPT_ASCII }, { "demo", no_argument, 0, OPT_DEMO },
@@ -161,6 +165,23 @@ int main(int argc, char **argv)
 		case OPT_DIAGRAM:
 			o.mode = CLI_DIAGRAM;
 			break;
+		case OPT_NOROUTE:
+			o.no_route = 1;
+			break;
+		case OPT_COMPARE: {
+			long a, b2;
+			char *comma = strchr(optarg, ',');
+			if (comma)
+				*comma = '\0';
+			if (!comma || parse_num(optarg, 1, 100000000, &a) < 0 || parse_num(comma + 1, 1, 100000000, &b2) < 0) {
+				fprintf(stderr, "nfpath: --compare wants A,B (two packet numbers)\n");
+				return EXIT_USAGE;
+			}
+			o.mode = CLI_COMPARE;
+			o.cmp_a = a;
+			o.cmp_b = b2;
+			break;
+		}
 		case OPT_WIDTH:
 		case OPT_HEIGHT:
 			if (parse_num(optarg, 1, 10000, &v) < 0) {
@@ -260,6 +281,12 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (o.mode == CLI_COMPARE && ((size_t)o.cmp_a > t->npkts || (size_t)o.cmp_b > t->npkts)) {
+		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n",
+			(size_t)o.cmp_a > t->npkts ? o.cmp_a : o.cmp_b, t->npkts);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (o.packet && (size_t)o.packet > t->npkts) {
 		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o.packet, t->npkts);
 		rc = EXIT_USAGE;
@@ -267,7 +294,7 @@ int main(int argc, char **argv)
 	}
 	if (o.mode == CLI_NONE)
 		o.mode = CLI_PRINT;
-	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : cli_print_all(t, &o);
+	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : o.mode == CLI_COMPARE ? cli_compare(t, &o) : cli_print_all(t, &o);
 out:
 	capture_trace_free(t);
 	capture_rules_free(rules);
@@ -324,13 +351,29 @@ int cli_diagram(const struct capture_trace *t, const struct cli_opts *o)
 	struct render_picture_opts po = { o->width ? o->width : w, o->height ? o->height : h, o->ascii, 0 };
 	po.color = o->color > 0 || (o->color == 0 && isatty(1) && !getenv("NO_COLOR"));
 	struct capture_buf b = { 0 };
-	int r = render_picture_diagram(&b, d, t, o->packet ? o->packet - 1 : 0, &po);
+	int r = render_picture_diagram(&b, d, t, o->no_route ? -1 : o->packet ? o->packet - 1 : 0, &po);
 	if (r == 0)
 		r = flush(&b);
 	capture_buf_free(&b);
 	render_diagram_free(d);
 	if (r < 0) {
 		fprintf(stderr, "nfpath: drawing the diagram: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int cli_compare(const struct capture_trace *t, const struct cli_opts *o)
+{
+	int w = 200, h = 50;
+	term_size(&w, &h);
+	struct capture_buf b = { 0 };
+	int r = render_compare_text(&b, t, (size_t)o->cmp_a - 1, (size_t)o->cmp_b - 1, o->width ? o->width : w, o->ascii);
+	if (r == 0)
+		r = flush(&b);
+	capture_buf_free(&b);
+	if (r < 0) {
+		fprintf(stderr, "nfpath: comparing: %s\n", strerror(errno));
 		return 1;
 	}
 	return 0;

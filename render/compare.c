@@ -1,0 +1,213 @@
+/* compare: alignment and the side-by-side text (see compare.h). */
+#include "compare.h"
+
+#include "../capture/box.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* the same chain of the same box, reached the same way (interned ids
+ * compare by value: one strpool per trace) */
+static int same_step(const struct capture_trace *t, const struct nfp_hop *x, const struct nfp_hop *y)
+{
+	(void)t;
+	return x->box == y->box && x->layer == y->layer && x->chain == y->chain && x->kind == y->kind &&
+	       x->rule == y->rule && (x->flags & NFP_HOP_PROBE) == (y->flags & NFP_HOP_PROBE);
+}
+
+int render_align(const struct capture_trace *t, const struct nfp_packet *pa, const struct nfp_packet *pb,
+		 struct render_align *out)
+{
+	size_t n = pa->nhops, m = pb->nhops;
+	memset(out, 0, sizeof(*out));
+	/* hop lists are short (tens): a full LCS table is fine, but cap it */
+	if (n > 4000 || m > 4000) {
+		n = n > 4000 ? 4000 : n;
+		m = m > 4000 ? 4000 : m;
+	}
+	uint16_t *L = calloc((n + 1) * (m + 1), sizeof(*L));
+	out->rows = malloc((n + m + 1) * sizeof(*out->rows));
+	if (!L || !out->rows) {
+		free(L);
+		free(out->rows);
+		out->rows = NULL;
+		return -1;
+	}
+#define AT(i, j) L[(size_t)(i) * (m + 1) + (size_t)(j)]
+	for (size_t i = n; i-- > 0;)
+		for (size_t j = m; j-- > 0;) {
+			int eq = same_step(t, capture_packet_hop(t, pa, (uint32_t)i), capture_packet_hop(t, pb, (uint32_t)j));
+			uint16_t best = AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1);
+			if (eq && AT(i + 1, j + 1) + 1 > best)
+				best = (uint16_t)(AT(i + 1, j + 1) + 1);
+			AT(i, j) = best;
+		}
+	size_t i = 0, j = 0;
+	while (i < n || j < m) {
+		if (i < n && j < m &&
+		    same_step(t, capture_packet_hop(t, pa, (uint32_t)i), capture_packet_hop(t, pb, (uint32_t)j)) &&
+		    AT(i, j) == AT(i + 1, j + 1) + 1) {
+			out->rows[out->n++] = (struct render_align_row){ (int32_t)i, (int32_t)j };
+			i++;
+			j++;
+		} else if (j >= m || (i < n && AT(i + 1, j) >= AT(i, j + 1))) {
+			out->rows[out->n++] = (struct render_align_row){ (int32_t)i, -1 };
+			i++;
+		} else {
+			out->rows[out->n++] = (struct render_align_row){ -1, (int32_t)j };
+			j++;
+		}
+	}
+#undef AT
+	free(L);
+	return 0;
+}
+
+void render_align_free(struct render_align *al)
+{
+	free(al->rows);
+	al->rows = NULL;
+	al->n = 0;
+}
+
+void render_compare_cell(const struct capture_trace *t, const struct nfp_packet *p, int32_t hop, char *out,
+			 size_t cap, int w, int ascii)
+{
+	if (hop < 0) {
+		/* a gap: the other packet made a hop here (the dash is one
+		 * column wide in UTF-8 too) */
+		snprintf(out, cap, "    %s%-*s", ascii ? "-" : "\xe2\x80\x94", w - 5 > 0 ? w - 5 : 0, "");
+		return;
+	}
+	const struct nfp_hop *h = capture_packet_hop(t, p, (uint32_t)hop);
+	char kind[40];
+	render_hop_kind(t, h, kind, sizeof(kind));
+	struct capture_buf chain = { 0 };
+	const char *box = nfp_box_name(h->box);
+	const char *bc = strrchr(box, ':');
+	if (h->chain && (!bc || strcmp(bc + 1, capture_str(t, h->chain)) != 0)) {
+		capture_buf_put(&chain, " [", 2);
+		render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 1);
+		capture_buf_putc(&chain, ']');
+	}
+	char line[256];
+	snprintf(line, sizeof(line), "%3d %-4.4s %s%s %s %s%s", hop + 1, h->layer == NFP_LAYER_LINK ? "link" : "net",
+		 *box ? box : "?", chain.p ? chain.p : "", kind, h->verdict ? nfp_verdict_name(h->verdict) : "",
+		 (h->flags & NFP_HOP_PROBE) ? " (probe)" : "");
+	capture_buf_free(&chain);
+	snprintf(out, cap, "%-*.*s", w, w, line);
+}
+
+static int box_in(const struct capture_trace *t, const struct nfp_packet *p, int box, int layer)
+{
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->box == box && h->layer == layer)
+			return 1;
+	}
+	return 0;
+}
+
+int render_compare_words(struct capture_buf *b, const struct capture_trace *t, size_t a, size_t bidx,
+			 const struct render_align *al)
+{
+	const struct nfp_packet *pa = &t->pkts[a], *pb = &t->pkts[bidx];
+	char line[256];
+	int r = 0, said = 0;
+	/* boxes one packet crossed and the other did not */
+	for (int side = 0; side < 2; side++) {
+		const struct nfp_packet *p = side ? pb : pa, *q = side ? pa : pb;
+		uint8_t seen[NFP_BOX__COUNT][3];
+		memset(seen, 0, sizeof(seen));
+		for (uint32_t i = 0; i < p->nhops; i++) {
+			const struct nfp_hop *h = capture_packet_hop(t, p, i);
+			if (!h->box || (h->flags & NFP_HOP_PROBE) || seen[h->box][h->layer])
+				continue;
+			seen[h->box][h->layer] = 1;
+			if (!box_in(t, q, h->box, h->layer)) {
+				int n = snprintf(line, sizeof(line), "%s (%s) only in packet %zu\n", nfp_box_name(h->box),
+						 nfp_layer_name(h->layer), (side ? bidx : a) + 1);
+				r |= capture_buf_put(b, line, (size_t)n);
+				said++;
+			}
+		}
+	}
+	/* chains inside a box one packet ran and the other did not */
+	size_t only_a = 0, only_b = 0;
+	for (size_t i = 0; i < al->n; i++) {
+		only_a += al->rows[i].b < 0;
+		only_b += al->rows[i].a < 0;
+	}
+	if (pa->ct != pb->ct || pa->dir != pb->dir) {
+		int n = snprintf(line, sizeof(line), "conntrack: %s %s in packet %zu, %s %s in packet %zu\n",
+				 nfp_ct_name(pa->ct), nfp_dir_name(pa->dir), a + 1, nfp_ct_name(pb->ct), nfp_dir_name(pb->dir),
+				 bidx + 1);
+		r |= capture_buf_put(b, line, (size_t)n);
+		said++;
+	}
+	int nat_only_a = 0;
+	for (uint32_t i = 0; i < pa->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, pa, i);
+		if ((h->box == NFP_BOX_NAT_PREROUTING || h->box == NFP_BOX_NAT_POSTROUTING || h->box == NFP_BOX_NAT_OUTPUT ||
+		     h->box == NFP_BOX_NAT_INPUT) &&
+		    !box_in(t, pb, h->box, h->layer))
+			nat_only_a = 1;
+	}
+	if (nat_only_a && pa->ct == NFP_CT_NEW && pb->ct == NFP_CT_ESTABLISHED && pa->flow == pb->flow) {
+		const char *why = "the later packet skips the nat chains: conntrack applies the NAT binding made for "
+				  "the first packet\n";
+		r |= capture_buf_put(b, why, strlen(why));
+	}
+	int n = snprintf(line, sizeof(line), "%zu hops in packet %zu, %zu in packet %zu; %zu only in %zu, %zu only in %zu\n",
+			 (size_t)pa->nhops, a + 1, (size_t)pb->nhops, bidx + 1, only_a, a + 1, only_b, bidx + 1);
+	r |= capture_buf_put(b, line, (size_t)n);
+	if (!said) {
+		const char *same = "same boxes in both packets\n";
+		r |= capture_buf_put(b, same, strlen(same));
+	}
+	return r ? -1 : 0;
+}
+
+int render_compare_text(struct capture_buf *b, const struct capture_trace *t, size_t a, size_t bidx, int width,
+			int ascii)
+{
+	const struct nfp_packet *pa = &t->pkts[a], *pb = &t->pkts[bidx];
+	struct render_align al;
+	if (render_align(t, pa, pb, &al) < 0)
+		return -1;
+	int col = (width - 3) / 2;
+	if (col < 20)
+		col = 20;
+	char l[2][1024], sum[256];
+	int r = 0;
+	for (int s = 0; s < 2; s++) {
+		const struct nfp_packet *p = s ? pb : pa;
+		render_packet_summary(t, p, sum, sizeof(sum));
+		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", (s ? bidx : a) + 1, sum, nfp_ct_name(p->ct));
+	}
+	char line[2200];
+	int n = snprintf(line, sizeof(line), "%-*.*s %s %.*s\n", col, col, l[0], ascii ? "|" : "\xe2\x94\x82", col, l[1]);
+	r |= capture_buf_put(b, line, (size_t)n);
+	for (size_t i = 0; i < al.n; i++) {
+		char ca[1024], cb[1024];
+		render_compare_cell(t, pa, al.rows[i].a, ca, sizeof(ca), col, ascii);
+		render_compare_cell(t, pb, al.rows[i].b, cb, sizeof(cb), col, ascii);
+		const char *mid = al.rows[i].a < 0 ? (ascii ? ">" : "\xe2\x96\xb6")
+				  : al.rows[i].b < 0 ? (ascii ? "<" : "\xe2\x97\x80")
+						     : (ascii ? "|" : "\xe2\x94\x82");
+		n = snprintf(line, sizeof(line), "%s %s %s\n", ca, mid, cb);
+		/* trailing blanks off */
+		while (n > 1 && line[n - 2] == ' ') {
+			line[n - 2] = '\n';
+			line[n - 1] = '\0';
+			n--;
+		}
+		r |= capture_buf_put(b, line, (size_t)n);
+	}
+	r |= capture_buf_put(b, "\ndifferences:\n", 14);
+	r |= render_compare_words(b, t, a, bidx, &al);
+	render_align_free(&al);
+	return r ? -1 : 0;
+}
