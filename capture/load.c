@@ -118,7 +118,7 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 	}
 	capture_trace_settle(t, 0);
 	capture_trace_resolve(t, rules, 0);
-	if (t->st.hops == before) {
+	if (nsrc && t->st.hops == before) {
 		*why = "no trace lines in the input";
 		return NFP_LOAD_NO_TRACE;
 	}

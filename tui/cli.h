@@ -7,7 +7,7 @@
 
 #define NFP_VERSION "0.1.0"
 
-enum cli_mode { CLI_NONE, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE };
+enum cli_mode { CLI_NONE, CLI_TUI, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE };
 
 struct cli_opts {
 	enum cli_mode mode;

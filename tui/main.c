@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../capture/load.h"
@@ -19,6 +24,7 @@
 #include "../render/picture.h"
 #include "assets.h"
 #include "cli.h"
+#include "tui.h"
 
 #define EXIT_USAGE 2
 
@@ -47,6 +53,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: nfpath [options] -r FILE...      explore recorded or logged traces\n"
 	      "       nfpath --demo                    explore the bundled Docker-host sample\n"
+	      "       nfpath [options] --live [capture options]   trace live and explore (root)\n"
 	      "       nfpath capture [options]         trace live (root), write a recording;\n"
 	      "                                        see nfpath capture --help\n"
 	      "\n"
@@ -60,8 +67,8 @@ static void usage(FILE *f)
 	      "                       'nft -a list ruleset' output, for rule text; repeatable\n"
 	      "      --demo           use the bundled sample and its rule sets\n"
 	      "\n"
-	      "Output:\n"
-	      "      --print          packets and their hops as text (the default)\n"
+	      "Output (on a terminal the explorer opens without one of these; press ? there):\n"
+	      "      --print          packets and their hops as text (the default off a terminal)\n"
 	      "      --json           one JSON object per packet per line\n"
 	      "      --stats          totals: lines, hops, packets, flows, hops per box/verdict\n"
 	      "      --diagram        the netfilter diagram with a packet's route\n"
@@ -113,11 +120,74 @@ static int flush(struct capture_buf *b)
 	return 0;
 }
 
+/* runs `nfpath capture ARGS` with its stdout on a pipe; returns the
+ * read end. live_argv[0] is "--live", replaced by "capture". */
+static int spawn_capture(char **live_argv, pid_t *pid)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	int n = 0;
+	while (live_argv[n])
+		n++;
+	char **av = calloc((size_t)n + 2, sizeof(*av));
+	if (!av)
+		return -1;
+	av[0] = "nfpath";
+	av[1] = "capture";
+	for (int i = 1; i < n; i++)
+		av[i + 1] = live_argv[i];
+	*pid = fork();
+	if (*pid < 0) {
+		free(av);
+		return -1;
+	}
+	if (*pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		/* the capture's messages would scribble over the explorer */
+		int dn = open("/dev/null", O_WRONLY);
+		if (dn >= 0)
+			dup2(dn, 2);
+		execv("/proc/self/exe", av);
+		_exit(127);
+	}
+	free(av);
+	close(p[1]);
+	return p[0];
+}
+
+/* Under sudo the viewer needs no privilege: become the invoking user. The
+ * capture child keeps root for set-up and tear-down. */
+static void drop_privileges(void)
+{
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+	if (geteuid() != 0 || !su || !sg)
+		return;
+	uid_t uid = (uid_t)strtoul(su, NULL, 10);
+	gid_t gid = (gid_t)strtoul(sg, NULL, 10);
+	if (uid == 0)
+		return;
+	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+		fprintf(stderr, "nfpath: cannot drop privileges to uid %u: %s\n", (unsigned)uid, strerror(errno));
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	if (argc > 1 && strcmp(argv[1], "capture") == 0)
 		return capture_main(argc - 1, argv + 1);
+	/* "--live" ends nfpath's own options: the rest go to the capture */
+	char **live_argv = NULL;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--live") == 0) {
+			live_argv = argv + i;
+			argc = i;
+			break;
+		}
 	struct cli_opts o;
 	memset(&o, 0, sizeof(o));
 	o.packet = 0;
@@ -234,7 +304,16 @@ int main(int argc, char **argv)
 				src[nsrc++] = (struct capture_source){ a->name, a->data, a->len };
 		}
 	}
-	if (nsrc == 0) {
+	if (live_argv) {
+		if (nsrc) {
+			fprintf(stderr, "nfpath: --live and -r exclude each other\n");
+			return EXIT_USAGE;
+		}
+		if (o.mode != CLI_NONE && o.mode != CLI_TUI) {
+			fprintf(stderr, "nfpath: --live opens the explorer; for text use nfpath capture | nfpath -r - --print\n");
+			return EXIT_USAGE;
+		}
+	} else if (nsrc == 0) {
 		fprintf(stderr, "nfpath: no input: give -r FILE or --demo (see --help)\n");
 		return EXIT_USAGE;
 	}
@@ -249,7 +328,52 @@ int main(int argc, char **argv)
 	}
 	struct diag_ctx dc = { 0, 0, 0 };
 	const char *bad, *why;
+	if (o.mode == CLI_NONE)
+		o.mode = isatty(1) ? CLI_TUI : CLI_PRINT;
+	/* the explorer reads one stream as it grows: a pipe, a live capture,
+	 * or a file still being written */
+	struct capture_input *stream = NULL;
+	int stream_fd = -1, stream_is_file = 0;
+	pid_t child = 0;
+	const char *label = nsrc ? src[0].name : "live";
+	if (o.mode == CLI_TUI && (live_argv || (nsrc == 1 && !src[0].data))) {
+		if (live_argv) {
+			stream_fd = spawn_capture(live_argv, &child);
+			if (stream_fd < 0) {
+				fprintf(stderr, "nfpath: cannot start the capture: %s\n", strerror(errno));
+				return 1;
+			}
+			drop_privileges();
+		} else {
+			stream_fd = strcmp(src[0].name, "-") == 0 ? 0 : open(src[0].name, O_RDONLY | O_CLOEXEC);
+			if (stream_fd < 0) {
+				struct capture_buf b = { 0 };
+				render_esc(&b, src[0].name, strlen(src[0].name), 0);
+				fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", strerror(errno));
+				capture_buf_free(&b);
+				return EXIT_USAGE;
+			}
+		}
+		stream = calloc(1, sizeof(*stream));
+		if (!stream)
+			return 1;
+		capture_input_init(stream, t, label, 0, diag, &dc);
+		struct stat sb;
+		stream_is_file = fstat(stream_fd, &sb) == 0 && S_ISREG(sb.st_mode);
+		if (stream_is_file) {
+			/* what is there now, at once; the rest as it grows */
+			char buf[1 << 16];
+			ssize_t n;
+			while ((n = read(stream_fd, buf, sizeof(buf))) > 0)
+				capture_input_feed(stream, buf, (size_t)n);
+		}
+		nsrc = 0;
+	}
 	enum capture_load_status st = capture_load(t, rules, src, nsrc, rsrc, nrsrc, diag, &dc, &bad, &why);
+	if (st == NFP_LOAD_OK && stream_is_file && t->st.hops == 0) {
+		st = NFP_LOAD_NO_TRACE;
+		why = "no trace lines in the input";
+	}
 	int rc = 0;
 	if (dc.total > dc.shown)
 		fprintf(stderr, "nfpath: %lu more malformed lines not shown\n", dc.total - dc.shown);
@@ -292,8 +416,27 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.mode == CLI_NONE)
-		o.mode = CLI_PRINT;
+	if (o.mode == CLI_TUI) {
+		struct tui_opts to = { o.ascii, o.color, label, stream_fd, stream, stream_is_file, child };
+		char lab[300];
+		if (live_argv) {
+			const char *ns = "current netns";
+			for (char **a = live_argv; *a; a++)
+				if ((strcmp(*a, "-n") == 0 || strcmp(*a, "--netns") == 0) && a[1])
+					ns = a[1];
+			snprintf(lab, sizeof(lab), "live %s", ns);
+			to.source = lab;
+		}
+		rc = tui_run(t, rules, &to);
+		if (child) {
+			kill(child, SIGTERM);
+			waitpid(child, NULL, 0);
+		}
+		if (stream_fd > 0)
+			close(stream_fd);
+		free(stream);
+		goto out;
+	}
 	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : o.mode == CLI_COMPARE ? cli_compare(t, &o) : cli_print_all(t, &o);
 out:
 	capture_trace_free(t);

@@ -1,0 +1,295 @@
+/* explain: hop explanations and detail lines (see explain.h). */
+#include "explain.h"
+
+#include "../capture/box.h"
+#include "print.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define PUTS(b, s) capture_buf_put((b), (s), strlen(s))
+
+static int has_word(const char *text, const char *w)
+{
+	return text && strcasestr(text, w) != NULL;
+}
+
+/* what Docker's chains are for (iptables and nftables names) */
+static const char *docker_chain(const char *chain)
+{
+	if (strcmp(chain, "DOCKER-USER") == 0)
+		return "DOCKER-USER is where Docker leaves room for your own rules; it is evaluated before Docker's.";
+	if (strncmp(chain, "DOCKER-ISOLATION", 16) == 0)
+		return "DOCKER-ISOLATION chains keep Docker networks apart: traffic from one bridge to another is dropped "
+		       "here.";
+	if (strcmp(chain, "DOCKER") == 0)
+		return "The DOCKER chain holds the published ports: DNAT in the nat table, ACCEPT in the filter table.";
+	if (strncmp(chain, "DOCKER-", 7) == 0)
+		return "A chain made by Docker.";
+	return NULL;
+}
+
+int render_explain(struct capture_buf *b, const struct capture_trace *t, const struct render_diagram *d,
+		   const struct nfp_packet *p, uint32_t hi)
+{
+	const struct nfp_hop *h = capture_packet_hop(t, p, hi);
+	const char *chain = capture_str(t, h->chain);
+	const char *rt = capture_str(t, h->rule_text);
+	int hook = nfp_box_hook(h->box);
+	int r = 0;
+	char line[512];
+
+	if (h->flags & NFP_HOP_PROBE) {
+		r |= PUTS(b, "nfpath's own probe at this hook: a waypoint showing the packet crossed it and through "
+			     "which ports, not one of the host's rules. ");
+	}
+	if (nfp_box_class(h->box) == 0 && h->layer == NFP_LAYER_LINK) {
+		r |= PUTS(b, "This iptables chain is called from the bridge (br_netfilter, bridge-nf-call-iptables): the "
+			     "frame is being bridged between ports, not routed");
+		r |= PUTS(b, h->physin || h->physout ? "; PHYSIN/PHYSOUT name the bridge ports. " : ". ");
+	}
+	if (nfp_box_class(h->box) == 1) {
+		r |= PUTS(b, "An ebtables (bridge family) hook: it sees Ethernet frames on the bridge ports. ");
+	}
+	/* boxes crossed without a line since the previous hop */
+	if (d && hi > 0) {
+		int prev = -1;
+		for (uint32_t k = hi; k-- > 0;)
+			if ((prev = render_hop_node(d, t, p, k)) >= 0)
+				break;
+		int cur = render_hop_node(d, t, p, hi);
+		struct render_route rr;
+		if (prev >= 0 && cur >= 0 && prev != cur && render_route_init(&rr, d) == 0) {
+			/* route of just these two hops: the skipped chain boxes between */
+			struct nfp_packet two = *p;
+			uint32_t idx[2] = { p->hops[hi - 1], p->hops[hi] };
+			for (uint32_t k = hi; k-- > 0;)
+				if (render_hop_node(d, t, p, k) == prev) {
+					idx[0] = p->hops[k];
+					break;
+				}
+			two.hops = idx;
+			two.nhops = 2;
+			render_route_add(&rr, d, t, &two, -1, 0);
+			int nskip = 0, nat = 0;
+			char names[256] = "";
+			for (int n = 0; n < rr.nnodes; n++)
+				if (rr.node[n] & RN_SKIPPED) {
+					const char *id = render_diagram_node_id(d, n);
+					const char *slash = strchr(id, '/');
+					size_t l = strlen(names);
+					snprintf(names + l, sizeof(names) - l, "%s%s", nskip ? ", " : "", slash ? slash + 1 : id);
+					nskip++;
+					nat |= strstr(id, "/nat:") != NULL;
+				}
+			if (nskip) {
+				snprintf(line, sizeof(line),
+					 "On the way here the packet crossed %s without a line: no rule there matched, or that "
+					 "table is not registered at the hook on this host. ",
+					 names);
+				r |= PUTS(b, line);
+				if (nat && p->ct != NFP_CT_NEW)
+					r |= PUTS(b, "The nat table is only consulted for a connection's first packet; this one "
+						     "belongs to an established connection, so conntrack applies the NAT binding "
+						     "made for the first packet without running the nat chains. ");
+			}
+			render_route_free(&rr);
+		}
+	}
+	if (strcmp(capture_str(t, h->table), "raw") == 0 && h->kind == NFP_KIND_POLICY && h->source == NFP_SRC_KLOG)
+		r |= PUTS(b, "The TRACE rule that started this trace does not print its own match: tracing begins after "
+			     "it, so the first line of the raw table is the next rule that matches or, as here, the chain's "
+			     "policy. ");
+	if (h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO) {
+		r |= PUTS(b, h->verdict == NFP_V_JUMP ? "This rule jumps to the user chain " : "This rule goes to the user chain ");
+		r |= render_esc(b, capture_str(t, h->jump), capture_strpool_len(t->sp, h->jump), 0);
+		snprintf(line, sizeof(line), "; its hops stay in the %s box, since a user chain runs inside the base chain "
+					     "that called it. ",
+			 nfp_box_name(h->box));
+		r |= PUTS(b, line);
+	}
+	if (h->kind == NFP_KIND_RETURN) {
+		r |= PUTS(b, "End of the user chain: evaluation returns to the chain that jumped here, at the rule after "
+			     "the jump. ");
+	}
+	const char *dk = docker_chain(chain);
+	if (!dk && h->jump)
+		dk = docker_chain(capture_str(t, h->jump));
+	if (dk) {
+		r |= PUTS(b, dk);
+		r |= PUTS(b, " ");
+	}
+	if (has_word(rt, "MASQUERADE") || has_word(rt, "masquerade")) {
+		r |= PUTS(b, "MASQUERADE rewrites the source address to the outgoing interface's own address when the "
+			     "packet leaves (outbound NAT, how containers reach the outside); conntrack remembers it and "
+			     "rewrites the replies back. ");
+	} else if (has_word(rt, "DNAT") || has_word(rt, "dnat to")) {
+		r |= PUTS(b, "DNAT rewrites the destination (a published port: the host's address and port become the "
+			     "container's); the later hops show the new address, and the replies are rewritten back by "
+			     "conntrack. ");
+	} else if (has_word(rt, "SNAT") || has_word(rt, "snat to")) {
+		r |= PUTS(b, "SNAT rewrites the source address; the replies are rewritten back by conntrack. ");
+	}
+	/* flooding: several bridge egress hops to different ports */
+	if (h->box == NFP_BOX_EB_NAT_POSTROUTING || h->box == NFP_BOX_EB_FILTER_FORWARD) {
+		uint32_t ports[8];
+		int np = 0;
+		for (uint32_t k = 0; k < p->nhops; k++) {
+			const struct nfp_hop *o = capture_packet_hop(t, p, k);
+			if (o->box != h->box || !o->out)
+				continue;
+			int seen = 0;
+			for (int q = 0; q < np; q++)
+				seen |= ports[q] == o->out;
+			if (!seen && np < 8)
+				ports[np++] = o->out;
+		}
+		if (np > 1)
+			r |= PUTS(b, "The bridge flooded this frame to every port: it has not learnt which port leads to "
+				     "the destination MAC (or the frame is broadcast), so one packet leaves several times. ");
+	}
+	if (p->ct != NFP_CT_UNKNOWN && hi == 0) {
+		snprintf(line, sizeof(line), "Conntrack: %s, %s direction (%s). ", nfp_ct_name(p->ct), nfp_dir_name(p->dir),
+			 p->ct_kernel ? "from the kernel" : "inferred from the order of the flow's packets");
+		r |= PUTS(b, line);
+	}
+	/* what happens next */
+	switch (h->verdict) {
+	case NFP_V_ACCEPT:
+		if (hi + 1 < p->nhops)
+			snprintf(line, sizeof(line), "Accepted: the packet leaves this chain and goes on to %s.",
+				 nfp_box_name(capture_packet_hop(t, p, hi + 1)->box));
+		else
+			snprintf(line, sizeof(line), "Accepted; this is the last hop traced for this packet.");
+		r |= PUTS(b, line);
+		break;
+	case NFP_V_DROP:
+	case NFP_V_REJECT:
+		r |= PUTS(b, "The packet is dropped here: it goes no further.");
+		break;
+	case NFP_V_CONTINUE:
+		r |= PUTS(b, "The rule does not decide: evaluation continues with the next rule.");
+		break;
+	case NFP_V_QUEUE:
+		r |= PUTS(b, "The packet is queued to a userspace program, which decides its fate.");
+		break;
+	default:
+		if (hook == NFP_HOOK_NONE && !h->box)
+			r |= PUTS(b, "This line names no chain nfpath knows, so it is not placed on the diagram.");
+		break;
+	}
+	return r ? -1 : 0;
+}
+
+static int field(struct capture_buf *b, const char *k, const char *v)
+{
+	char line[64];
+	snprintf(line, sizeof(line), "%-9s ", k);
+	return PUTS(b, line) | PUTS(b, v) | PUTS(b, "\n");
+}
+
+int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, uint32_t hi,
+		      int ascii)
+{
+	const struct nfp_hop *h = capture_packet_hop(t, p, hi);
+	char v[512], kind[48];
+	int r = 0;
+	snprintf(v, sizeof(v), "%s (%s layer)", h->box ? nfp_box_name(h->box) : "not placed",
+		 h->layer ? nfp_layer_name(h->layer) : "?");
+	r |= field(b, "box", v);
+	struct capture_buf e = { 0 };
+	render_esc(&e, capture_str(t, h->table), capture_strpool_len(t->sp, h->table), ascii);
+	capture_buf_putc(&e, ':');
+	render_esc(&e, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), ascii);
+	snprintf(v, sizeof(v), "%s %s", nfp_family_name(h->family), e.p ? e.p : "");
+	capture_buf_free(&e);
+	r |= field(b, "chain", v);
+	render_hop_kind(t, h, kind, sizeof(kind));
+	snprintf(v, sizeof(v), "%s%s%s", kind, h->verdict ? ", verdict " : "", h->verdict ? nfp_verdict_name(h->verdict) : "");
+	r |= field(b, "kind", v);
+	const char *rt = capture_str(t, h->rule_text);
+	struct capture_buf rb = { 0 };
+	if (*rt)
+		render_esc(&rb, rt, strlen(rt), ascii);
+	else if (h->kind == NFP_KIND_POLICY)
+		capture_buf_put(&rb, "(the chain's policy)", 20);
+	else if (h->kind == NFP_KIND_RETURN)
+		capture_buf_put(&rb, "(end of chain: implicit return)", 31);
+	else if (h->prefix) {
+		capture_buf_put(&rb, "log prefix \"", 12);
+		render_esc(&rb, capture_str(t, h->prefix), capture_strpool_len(t->sp, h->prefix), ascii);
+		capture_buf_putc(&rb, '"');
+	} else
+		capture_buf_put(&rb, "(unknown: give --rules)", 23);
+	r |= PUTS(b, "rule      ") | PUTS(b, rb.p ? rb.p : "") | PUTS(b, "\n");
+	capture_buf_free(&rb);
+	static const char *const dn[] = { "in", "out", "physin", "physout" };
+	const uint32_t dv[] = { h->in, h->out, h->physin, h->physout };
+	struct capture_buf dev = { 0 };
+	for (int k = 0; k < 4; k++) {
+		if (!dv[k])
+			continue;
+		if (dev.len)
+			capture_buf_putc(&dev, ' ');
+		PUTS(&dev, dn[k]);
+		capture_buf_putc(&dev, '=');
+		render_esc(&dev, capture_str(t, dv[k]), capture_strpool_len(t->sp, dv[k]), ascii);
+		const char *nm = render_name(t, 1, capture_str(t, dv[k]));
+		if (*nm) {
+			PUTS(&dev, " [");
+			render_esc(&dev, nm, strlen(nm), ascii);
+			PUTS(&dev, "]");
+		}
+	}
+	r |= field(b, "devices", dev.p ? dev.p : "-");
+	capture_buf_free(&dev);
+	const struct nfp_pkt *pk = &h->pk;
+	if (pk->flags & NFP_PK_ADDRS) {
+		char s[48], d[48];
+		render_addr(pk, 0, s, sizeof(s));
+		render_addr(pk, 1, d, sizeof(d));
+		int n = snprintf(v, sizeof(v), "%s > %s", s, d);
+		if ((pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID))
+			n = snprintf(v, sizeof(v), "%s:%u > %s:%u", s, pk->sport, d, pk->dport);
+		/* NAT: compare with the previous hop that had addresses */
+		for (uint32_t k = hi; k-- > 0;) {
+			const struct nfp_pkt *q = &capture_packet_hop(t, p, k)->pk;
+			if (!(q->flags & NFP_PK_ADDRS))
+				continue;
+			if (memcmp(q->src, pk->src, 16) || memcmp(q->dst, pk->dst, 16) ||
+			    ((q->flags & pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID) &&
+			     (q->sport != pk->sport || q->dport != pk->dport))) {
+				char qs[48], qd[48];
+				render_addr(q, 0, qs, sizeof(qs));
+				render_addr(q, 1, qd, sizeof(qd));
+				snprintf(v + n, sizeof(v) - (size_t)n, "  (NAT: was %s > %s at hop %u)", qs, qd, k + 1);
+			}
+			break;
+		}
+		r |= field(b, "packet", v);
+	}
+	v[0] = '\0';
+	size_t o = 0;
+	if (pk->flags & NFP_PK_IPID)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "id %u ", pk->ipid);
+	if (pk->flags & NFP_PK_TTL)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "ttl %u ", pk->ttl);
+	if (pk->flags & NFP_PK_LEN)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "len %u ", pk->len);
+	if (pk->flags & NFP_PK_MARK)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "mark 0x%x ", pk->mark);
+	if (pk->flags & NFP_PK_MACS)
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "mac %02x:%02x:%02x:%02x:%02x:%02x > %02x:%02x:%02x:%02x:%02x:%02x",
+				      pk->mac_src[0], pk->mac_src[1], pk->mac_src[2], pk->mac_src[3], pk->mac_src[4],
+				      pk->mac_src[5], pk->mac_dst[0], pk->mac_dst[1], pk->mac_dst[2], pk->mac_dst[3],
+				      pk->mac_dst[4], pk->mac_dst[5]);
+	if (o)
+		r |= field(b, "fields", v);
+	snprintf(v, sizeof(v), "%s, %s (%s)", nfp_ct_name((h->flags & NFP_HOP_CT) ? h->ct_state : p->ct),
+		 nfp_dir_name((h->flags & NFP_HOP_CT) && h->ct_dir ? h->ct_dir : p->dir),
+		 (h->flags & NFP_HOP_CT) ? "kernel" : p->ct_kernel ? "kernel" : "inferred");
+	r |= field(b, "conntrack", v);
+	return r ? -1 : 0;
+}

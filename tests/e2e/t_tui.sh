@@ -1,0 +1,123 @@
+# The real explorer in a real terminal (tmux): every key of the help, the
+# status line, compare, resize, NO_COLOR, an ASCII locale, a clean exit.
+set -eu
+command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
+N=$(readlink -f "$NFPATH")
+S=tests/fixtures/docker-c2c-ping.log
+sock=$tmp/tmux.sock
+T() { tmux -S "$sock" "$@"; }
+trap 'T kill-server 2>/dev/null || true' EXIT
+
+start() { # W H ENV... -- ARGS...
+	local w=$1 h=$2
+	shift 2
+	local envs=()
+	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+	shift
+	T kill-server 2>/dev/null || true
+	rm -f "$tmp/exit"
+	T -f /dev/null new-session -d -s t -x "$w" -y "$h" \
+		"env ${envs[*]} $N $* ; echo \$? > $tmp/exit; sleep 60"
+	wait_for "packet [0-9]"
+}
+screen() { T capture-pane -t t -p; }
+keys() { T send-keys -t t "$@"; sleep 0.15; }
+wait_for() { # pattern [seconds]
+	for _ in $(seq 1 ${2:-40}); do
+		screen | grep -q -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for: $1"
+	screen
+	return 1
+}
+expect() { screen | grep -q -- "$1" || { echo "expected on screen: $1"; screen; exit 1; }; }
+expect_not() { if screen | grep -q -- "$1"; then echo "unexpected on screen: $1"; screen; exit 1; fi; }
+quit_clean() {
+	keys q
+	for _ in $(seq 1 50); do [ -s "$tmp/exit" ] && break; sleep 0.1; done
+	[ "$(cat "$tmp/exit")" = 0 ] || { echo "exit status $(cat "$tmp/exit")"; exit 1; }
+	[ "$(T display -p -t t '#{alternate_on}')" = 0 ] || { echo "still on the alternate screen"; exit 1; }
+	expect_not "| packet "
+}
+
+cd "$tmp"
+cp "$OLDPWD/$S" sample.log
+cp "$OLDPWD/tests/fixtures/docker-c2c-iptables-save.txt" ipt.txt
+
+# --- 200x50, UTF-8, colour ---
+start 200 50 LC_ALL=C.UTF-8 TERM=xterm-256color -- -r sample.log --rules ipt.txt
+expect "packet 1/3 | hop 1/14"
+keys n; keys n; keys n
+expect "hop 4/14"
+expect "nat:PREROUTING"
+keys Right; expect "hop 5/14"
+keys Left; keys p; expect "hop 3/14"
+keys End; expect "hop 14/14"
+keys Home; expect "hop 1/14"
+keys j; expect "packet 2/3 | hop 1/10"
+keys Down; expect "packet 3/3"
+keys k; keys Up; expect "packet 1/3"
+keys f; expect "packet 2/3"
+keys k
+keys c; wait_for "compare 1 vs 3"
+expect "nat:PREROUTING (link) only in packet 1"
+keys n; keys Right; keys p; keys Left; keys End; keys Home; expect "row 1/"
+keys Escape; wait_for "packet 1/3 | hop"
+expect_not "compare 1 vs"
+keys r; wait_for "compare 1 vs 2"
+keys Escape
+keys /; keys -l "seq 2"; keys Enter
+wait_for "Packets 1  filter: seq 2"
+keys /; keys Escape
+wait_for "Packets 3"
+keys Tab; keys Tab; keys Tab; keys Tab
+keys z; expect_not "Hops of packet"; keys z; expect "Hops of packet"
+keys NPage; expect "packet 3/3"; keys PPage; expect "packet 1/3"
+keys Space; expect "display paused"; keys Space; expect "display resumed"
+keys F; expect "follow"; expect "packet 3/3"; keys F; keys k; keys k; expect "packet 1/3"
+keys w; wait_for "wrote 34 hops to nfpath-"
+ls nfpath-*.rec >/dev/null
+"$N" -r nfpath-*.rec --stats | grep -q "^packets *3$"
+keys '?'; wait_for "nfpath keys"; expect "request vs reply"; keys Escape; wait_for "packet 1/3"
+# resize and back, without losing the selection
+keys j; keys n; keys n
+T resize-window -t t -x 80 -y 24; sleep 0.3; wait_for "packet 2/3 | hop 3/10"
+T resize-window -t t -x 200 -y 50; sleep 0.3; wait_for "packet 2/3 | hop 3/10"
+expect "Hops of packet 2"
+# below the smallest size, and back
+T resize-window -t t -x 30 -y 8; sleep 0.3; wait_for "terminal too small"
+T resize-window -t t -x 120 -y 40; sleep 0.3; wait_for "packet 2/3 | hop 3/10"
+quit_clean
+
+# --- 80x24, NO_COLOR, TERM=xterm: every area reachable with Tab ---
+start 80 24 LC_ALL=C.UTF-8 TERM=xterm NO_COLOR=1 -- -r sample.log
+expect "packet 1/3 | hop 1/14"
+expect "hop 1/14  link eb:broute:BROUTING"
+keys Tab; expect "Packets 3"
+keys Tab; expect "Hops of packet 1"
+keys Tab; expect "Hop 1/14"; expect "box       eb:broute:BROUTING"
+keys Tab; keys n; keys n; keys n; expect "hop 4/14"
+keys c; wait_for "compare 1 vs 3"; keys Escape
+quit_clean
+
+# --- an ASCII locale, TERM=screen: nothing but ASCII on screen ---
+start 80 24 LC_ALL=C TERM=screen -- -r sample.log
+expect "packet 1/3 | hop 1/14"
+if screen | LC_ALL=C grep -q '[^[:print:][:space:]]'; then echo "non-ASCII on an ASCII terminal"; screen; exit 1; fi
+keys n; expect "hop 2/14"
+quit_clean
+
+# --- SIGTERM and SIGHUP restore the terminal too ---
+for sig in TERM HUP; do
+	start 100 30 LC_ALL=C.UTF-8 TERM=xterm -- -r sample.log
+	pid=$(pgrep -f "^$N -r sample.log" | head -1)
+	kill -s $sig "$pid"
+	for _ in $(seq 1 50); do [ -s "$tmp/exit" ] && break; sleep 0.1; done
+	[ "$(T display -p -t t '#{alternate_on}')" = 0 ] || { echo "SIG$sig left the alternate screen on"; exit 1; }
+done
+
+# --- a pipe: the capture format streamed into the explorer ---
+start 120 40 LC_ALL=C.UTF-8 TERM=xterm -- -r - '<' sample.log
+expect "packet 1/3"
+quit_clean

@@ -1,0 +1,27 @@
+/* tui: the interactive explorer (ncurses). It only lays out panes, blits
+ * canvases and text that render/ produced, and routes keys. */
+#ifndef NFP_TUI_H
+#define NFP_TUI_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "../capture/input.h"
+#include "../capture/rules.h"
+#include "../capture/trace.h"
+
+struct tui_opts {
+	int ascii;
+	int color;	    /* 1 force, -1 never, 0 when the terminal has colours */
+	const char *source; /* shown on the status line */
+	int stream_fd;	    /* >= 0: keep reading records/lines from it (pipe, growing file, live) */
+	struct capture_input *in; /* the decoder that read stream_fd so far; not owned */
+	int stream_is_file; /* a regular file: poll for growth after EOF */
+	pid_t child;	    /* the capture process of --live, or 0 */
+};
+
+/* Runs until q; returns the exit status. The terminal is restored on
+ * every exit path, signals included. */
+int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o);
+
+#endif
