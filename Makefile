@@ -22,7 +22,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 DEMO_TRACES := assets/demo/lab-docker.rec
 DEMO_RULES :=
 
-.PHONY: all deps test-deps demo check unit e2e asan bench fuzz install clean lab-up lab-down
+.PHONY: all deps test-deps demo check unit e2e asan bench fuzz fuzz-replay install clean
 
 all: deps $(B)/nfpath
 
@@ -60,7 +60,52 @@ unit: $(UNIT_BIN)
 e2e: $(B)/nfpath
 	@NFPATH=$(B)/nfpath tests/e2e/run.sh
 
-check: test-deps all unit e2e
+# fuzz targets: each exercises one decoder; seeds are the project's fixtures
+FUZZ_TARGETS := input klog monitor record netlink pkt rules diagram
+FUZZ_SEEDS_input := tests/fixtures assets/demo tests/fuzz/regress/input
+FUZZ_SEEDS_klog := tests/fixtures tests/fuzz/regress/klog
+FUZZ_SEEDS_monitor := tests/fixtures tests/fuzz/regress/monitor
+FUZZ_SEEDS_record := assets/demo tests/fuzz/regress/record
+FUZZ_SEEDS_netlink := tests/fixtures/netlink tests/fuzz/regress/netlink
+FUZZ_SEEDS_pkt := tests/fixtures/netlink tests/fuzz/regress/pkt
+FUZZ_SEEDS_rules := tests/fixtures tests/fuzz/regress/rules
+FUZZ_SEEDS_diagram := assets tests/fuzz/regress/diagram
+FUZZ_SECONDS ?= 60
+REPLAY_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz_%)
+
+$(B)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/runner.c $(CORE_OBJ) $(B)/assets.o
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -pthread
+
+# every seed and every past crash through every target (plain and asan builds)
+fuzz-replay: $(REPLAY_BIN)
+	@set -e; $(foreach t,$(FUZZ_TARGETS),mkdir -p tests/fuzz/regress/$(t); \
+		find $(FUZZ_SEEDS_$(t)) -maxdepth 1 -type f | xargs -r $(B)/fuzz-replay/fuzz_$(t);)
+
+# always relinked: the library objects below may have changed
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c FORCE
+	@mkdir -p build-fuzz
+	$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/assets.o $(CORE_OBJ:$(B)/%=build-fuzz/%)
+	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(CORE_OBJ:$(B)/%=build-fuzz/%) build-fuzz/assets.o $(PKG_LIBS) -pthread
+
+# make fuzz FUZZ_SECONDS=600: every target for that long; prints executions
+# and crashes per target (crash inputs land in build-fuzz/, copy them to
+# tests/fuzz/regress/TARGET/ as regression tests)
+fuzz:
+	@tests/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	@$(foreach t,$(FUZZ_TARGETS),mkdir -p build-fuzz/corpus/$(t) tests/fuzz/regress/$(t); \
+		rm -f build-fuzz/crash-$(t)-*; \
+		build-fuzz/fuzz_$(t) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/crash-$(t)- build-fuzz/corpus/$(t) $(FUZZ_SEEDS_$(t)) \
+			> build-fuzz/$(t).log 2>&1; \
+		printf '%-8s %s executions, %s crashes\n' $(t) \
+			"$$(awk '/stat::number_of_executed_units/ {print $$2}' build-fuzz/$(t).log)" \
+			"$$(ls build-fuzz/crash-$(t)-* 2>/dev/null | wc -l)";)
+
+FORCE:
+
+check: test-deps all unit fuzz-replay e2e
 
 asan:
 	@tests/deps.sh fuzz

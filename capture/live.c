@@ -516,6 +516,7 @@ struct live {
 	uint32_t nflog_next[16];
 	int nflog_seq_valid[16];
 	double last_refresh;
+	unsigned raw_kept;
 };
 
 static void set_rule_text(struct live *lv, struct nfp_hop *h, const struct capture_rules *r, int by_handle)
@@ -569,13 +570,32 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 	return 1;
 }
 
+/* NFPATH_RAW_DIR=DIR keeps the first datagrams as files: decoder fixtures,
+ * fuzz seeds, and something to attach to a bug report */
+static void keep_raw(struct live *lv, const char *buf, size_t n)
+{
+	const char *dir = getenv("NFPATH_RAW_DIR");
+	if (!dir || lv->raw_kept >= 200)
+		return;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/msg-%03u.bin", dir, lv->raw_kept++);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, n) < 0) {
+		/* best effort */
+	}
+	close(fd);
+}
+
 /* one received datagram (one or more netlink messages) */
 static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
 {
+	keep_raw(lv, buf, n);
 	struct capture_trace *t = lv->t;
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	int left = (int)n;
-	while (mnl_nlmsg_ok(nlh, left)) {
+	const struct nlmsghdr *nlh;
+	size_t off = 0;
+	while ((nlh = capture_nl_next(buf, n, &off)) != NULL) {
 		struct nfp_hop h;
 		const char *err;
 		uint32_t lseq;
@@ -609,7 +629,6 @@ static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
 				return -1;
 			lv->res->hops_written++;
 		}
-		nlh = mnl_nlmsg_next(nlh, &left);
 	}
 	return 0;
 }

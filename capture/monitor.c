@@ -39,12 +39,11 @@ static int next_word(struct tok *t, const char **w, size_t *wl)
 		return 0;
 	const char *st = t->s;
 	if (*st == '"') {
+		/* an unterminated quote takes the rest of the line */
 		const char *q = memchr(st + 1, '"', (size_t)(t->end - st - 1));
-		if (!q)
-			q = t->end - 1;
 		*w = st + 1;
-		*wl = (size_t)(q - st - 1);
-		t->s = q + 1;
+		*wl = (size_t)((q ? q : t->end) - st - 1);
+		t->s = q ? q + 1 : t->end;
 		return 1;
 	}
 	while (t->s < t->end && *t->s != ' ')

@@ -9,6 +9,20 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <string.h>
 
+const void *capture_nl_next(const void *buf, size_t len, size_t *off)
+{
+	if (*off >= len || len - *off < sizeof(struct nlmsghdr))
+		return NULL;
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)((const char *)buf + *off);
+	uint32_t ml;
+	memcpy(&ml, &nlh->nlmsg_len, sizeof(ml));
+	if (ml < sizeof(struct nlmsghdr) || ml > len - *off)
+		return NULL;
+	size_t step = (size_t)NLMSG_ALIGN(ml);
+	*off += step < len - *off ? step : len - *off;
+	return nlh;
+}
+
 struct attrs {
 	const struct nlattr *tb[NFP_NFTA_TRACE_MAX + 1];
 };

@@ -20,6 +20,11 @@
 #define NFP_NFTA_TRACE_CT_STATE 21
 #define NFP_NFTA_TRACE_MAX 21
 
+/* The next whole netlink message in buf[0..len) at *off, advancing *off;
+ * NULL when none is left. Stricter than libmnl's mnl_nlmsg_ok, which casts
+ * a length over 2 GiB to a negative int and accepts it. */
+const void *capture_nl_next(const void *buf, size_t len, size_t *off);
+
 /* ifindex -> interned device name (0 when unknown); may be NULL */
 typedef uint32_t (*capture_ifname_fn)(void *ctx, uint32_t ifindex);
 

@@ -151,8 +151,14 @@ static int kvmac(struct capture_buf *b, const char *k, const uint8_t *m)
 static int kvts(struct capture_buf *b, const char *k, double ts)
 {
 	if (!(ts >= 0 && ts < 1e15)) {
+		/* negative, huge or not a number: printf's form, cut to fit
+		 * (snprintf returns what it would have written) */
 		char t[40];
-		int n = snprintf(t, sizeof(t), "%.6f", ts);
+		int n = snprintf(t, sizeof(t), "%.6g", ts);
+		if (n < 0)
+			n = 0;
+		if ((size_t)n >= sizeof(t))
+			n = (int)sizeof(t) - 1;
 		return key(b, k) | capture_buf_put(b, t, (size_t)n);
 	}
 	unsigned long long us = (unsigned long long)(ts * 1e6 + 0.5);

@@ -137,6 +137,10 @@ struct render_diagram *render_diagram_parse(const char *text, size_t len, char *
 			}
 			sp[*n].a = atoi(tok[1]);
 			sp[*n].b = atoi(tok[2]);
+			if (sp[*n].a < 0 || sp[*n].b < sp[*n].a || sp[*n].b >= (isband ? 16 : 32)) {
+				snprintf(err, cap, "line %d: bad %s range", lineno, tok[0]);
+				goto fail;
+			}
 			snprintf(sp[*n].name, sizeof(sp[*n].name), "%s", tok[3]);
 			(*n)++;
 		} else {
@@ -148,6 +152,16 @@ struct render_diagram *render_diagram_parse(const char *text, size_t len, char *
 		snprintf(err, cap, "no nodes");
 		goto fail;
 	}
+	for (int i = 0; i < d->nbands; i++)
+		if (d->bands[i].b >= d->nrows) {
+			snprintf(err, cap, "band %s beyond the last row", d->bands[i].name);
+			goto fail;
+		}
+	for (int i = 0; i < d->nframes; i++)
+		if (d->frames[i].b >= d->ncols) {
+			snprintf(err, cap, "frame %s beyond the last column", d->frames[i].name);
+			goto fail;
+		}
 	return d;
 nomem:
 	snprintf(err, cap, "out of memory");
@@ -696,7 +710,8 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 		int len = (int)strlen(nm);
 		int ok = 1;
 		for (int x = 0; x < len + 2 && ok; x++)
-			ok = render_canvas_is_free(c, x, y) || c->cells[(size_t)y * (size_t)c->w + (size_t)x].ch == ' ';
+			ok = x >= c->w || render_canvas_is_free(c, x, y) ||
+			     (y >= 0 && y < c->h && c->cells[(size_t)y * (size_t)c->w + (size_t)x].ch == ' ');
 		if (ok && y >= 0)
 			render_canvas_text(c, 0, y, nm, len, RF_BAND, RA_BOLD);
 	}
