@@ -4,7 +4,7 @@
 # on a number: goals are read by people.
 set -eu
 NFPATH=${NFPATH:-build/nfpath}
-LINES=${BENCH_LINES:-1000000}
+LINES=${BENCH_LINES:-1150000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 python3 - "$tmp/big.log" "$LINES" <<'PY'
@@ -41,6 +41,7 @@ print("%s %.3f %d" % (sys.argv[1], best, rss))
 PY
 }
 echo "input: $lines lines, $bytes bytes (synthetic rounds of the shared Docker sample)"
+echo "(the speed goal is set for 1,000,000 lines; these are a few more, for 100,000 packets)"
 a=$(run awk awk '{n+=NF} END{print n}' "$tmp/big.log")
 s=$(run stats "$NFPATH" -r "$tmp/big.log" --stats)
 j=$(run json "$NFPATH" -r "$tmp/big.log" --json)
@@ -56,9 +57,8 @@ END {
 	printf "%-34s %8.3f %8.2f   goal <= 3.00\n", "nfpath --json > /dev/null", t["json"], t["json"] / t["awk"]
 	printf "peak RSS of --json: %d KiB for %d hops = %.0f bytes/hop (goal < 200)\n", r["json"], hops, r["json"] * 1024 / hops
 }'
-if "$NFPATH" --help | grep -q -- '--bench-render'; then
-	"$NFPATH" --demo --bench-render
-fi
+# drawing: one frame, and the explorer with ~100,000 packets loaded
+"$NFPATH" -r "$tmp/big.log" --bench-render
 if [ "$(id -u)" = 0 ]; then
 	NFPATH=$NFPATH tests/bench_capture.sh
 else

@@ -7,7 +7,7 @@
 
 #define NFP_VERSION "0.1.0"
 
-enum cli_mode { CLI_NONE, CLI_TUI, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE };
+enum cli_mode { CLI_NONE, CLI_TUI, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE, CLI_BENCH };
 
 struct cli_opts {
 	enum cli_mode mode;
@@ -17,8 +17,13 @@ struct cli_opts {
 	int demo;
 	int width, height;
 	int no_route;
+	const char *diagram_file;
+	const char *diagram_text; /* the description in use (built-in or file) */
+	size_t diagram_len;
 	int color; /* 1 force, -1 never, 0 when stdout is a terminal */
 };
+/* --bench-render: times for make bench */
+int cli_bench(struct capture_trace *t, const struct cli_opts *o);
 /* --compare A,B */
 int cli_compare(const struct capture_trace *t, const struct cli_opts *o);
 /* --diagram */

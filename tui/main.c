@@ -2,6 +2,7 @@
  * capture_load, and hands the trace to a printer or the explorer. The only
  * place that prints errors and chooses the exit status. */
 #include <errno.h>
+#include <time.h>
 #include <getopt.h>
 #include <locale.h>
 #include <langinfo.h>
@@ -75,6 +76,8 @@ static void usage(FILE *f)
 	      "      --compare A,B    packets A and B side by side, and their differences\n"
 	      "  -p, --packet N       only packet N (--diagram: the packet drawn, default 1)\n"
 	      "      --no-route       --diagram without any packet's route\n"
+	      "      --diagram-file F use F instead of the built-in diagram description\n"
+	      "      --bench-render   time rendering and key handling (for make bench)\n"
 	      "      --width W        diagram width (default: the terminal's, or 200)\n"
 	      "      --height H       diagram height (default: the terminal's, or 50)\n"
 	      "      --ascii          ASCII only: drawing and escaped text (also when the\n"
@@ -91,7 +94,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO, OPT_DIAGRAM, OPT_WIDTH, OPT_HEIGHT,
-       OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE };
+       OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE, OPT_DIAGFILE, OPT_BENCH };
 
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -117,6 +120,36 @@ static int flush(struct capture_buf *b)
 		off += (size_t)n;
 	}
 	b->len = 0;
+	return 0;
+}
+
+/* the diagram description: the built-in one, or --diagram-file (checked
+ * here so a bad file is a usage error before anything starts) */
+static int load_diagram(struct cli_opts *o)
+{
+	o->diagram_text = nfp_asset_diagram;
+	o->diagram_len = nfp_asset_diagram_len;
+	if (!o->diagram_file)
+		return 0;
+	FILE *f = fopen(o->diagram_file, "r");
+	static char buf[1 << 16];
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	int e = errno;
+	if (f)
+		fclose(f);
+	if (!f) {
+		fprintf(stderr, "nfpath: %s: %s\n", o->diagram_file, strerror(e));
+		return -1;
+	}
+	char err[256];
+	struct render_diagram *d = render_diagram_parse(buf, n, err, sizeof(err));
+	if (!d) {
+		fprintf(stderr, "nfpath: %s: %s\n", o->diagram_file, err);
+		return -1;
+	}
+	render_diagram_free(d);
+	o->diagram_text = buf;
+	o->diagram_len = n;
 	return 0;
 }
 
@@ -197,6 +230,7 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, 0, OPT_STATS }, { "packet", required_argument, 0, 'p' },
 		{ "diagram", no_argument, 0, OPT_DIAGRAM }, { "width", required_argument, 0, OPT_WIDTH },
 		{ "compare", required_argument, 0, OPT_COMPARE }, { "no-route", no_argument, 0, OPT_NOROUTE },
+		{ "diagram-file", required_argument, 0, OPT_DIAGFILE }, { "bench-render", no_argument, 0, OPT_BENCH },
 		{ "height", required_argument, 0, OPT_HEIGHT }, { "color", no_argument, 0, OPT_COLOR },
 		{ "colour", no_argument, 0, OPT_COLOR }, { "no-color", no_argument, 0, OPT_NOCOLOR },
 		{ "ascii", no_argument, 0, OPT_ASCII }, { "demo", no_argument, 0, OPT_DEMO },
@@ -237,6 +271,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOROUTE:
 			o.no_route = 1;
+			break;
+		case OPT_DIAGFILE:
+			o.diagram_file = optarg;
+			break;
+		case OPT_BENCH:
+			o.mode = CLI_BENCH;
 			break;
 		case OPT_COMPARE: {
 			long a, b2;
@@ -416,8 +456,13 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (load_diagram(&o) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (o.mode == CLI_TUI) {
-		struct tui_opts to = { o.ascii, o.color, label, stream_fd, stream, stream_is_file, child };
+		struct tui_opts to = { o.ascii, o.color, label, stream_fd, stream, stream_is_file, child, o.diagram_text,
+				       o.diagram_len };
 		char lab[300];
 		if (live_argv) {
 			const char *ns = "current netns";
@@ -435,6 +480,10 @@ int main(int argc, char **argv)
 		if (stream_fd > 0)
 			close(stream_fd);
 		free(stream);
+		goto out;
+	}
+	if (o.mode == CLI_BENCH) {
+		rc = cli_bench(t, &o);
 		goto out;
 	}
 	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : o.mode == CLI_COMPARE ? cli_compare(t, &o) : cli_print_all(t, &o);
@@ -484,9 +533,9 @@ static void term_size(int *w, int *h)
 int cli_diagram(const struct capture_trace *t, const struct cli_opts *o)
 {
 	char err[256];
-	struct render_diagram *d = render_diagram_parse(nfp_asset_diagram, nfp_asset_diagram_len, err, sizeof(err));
+	struct render_diagram *d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
 	if (!d) {
-		fprintf(stderr, "nfpath: built-in diagram: %s\n", err);
+		fprintf(stderr, "nfpath: diagram: %s\n", err);
 		return 1;
 	}
 	int w = 200, h = 50;
@@ -519,5 +568,41 @@ int cli_compare(const struct capture_trace *t, const struct cli_opts *o)
 		fprintf(stderr, "nfpath: comparing: %s\n", strerror(errno));
 		return 1;
 	}
+	return 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cli_bench(struct capture_trace *t, const struct cli_opts *o)
+{
+	char err[256];
+	struct render_diagram *d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
+	struct render_canvas *c = render_canvas_new(200, 50);
+	struct render_route r;
+	if (!d || !c || render_route_init(&r, d) < 0 || !t->npkts) {
+		fprintf(stderr, "nfpath: bench set-up failed\n");
+		return 1;
+	}
+	struct render_diagram_opts dopts = { 0, NULL };
+	int runs = 2000, tier = -1;
+	double t0 = mono();
+	for (int i = 0; i < runs; i++) {
+		render_route_clear(&r);
+		render_route_add(&r, d, t, &t->pkts[(size_t)i % t->npkts], i % 5, 0);
+		tier = render_diagram_draw(d, &r, c, &dopts);
+	}
+	double per = (mono() - t0) / runs;
+	printf("render 200x50 frame with a route (tier %d): %.3f ms (goal < 1 ms)\n", tier, per * 1e3);
+	render_route_free(&r);
+	render_canvas_free(c);
+	render_diagram_free(d);
+	struct tui_opts to = { o->ascii, 0, "bench", -1, NULL, 0, 0, o->diagram_text, o->diagram_len };
+	double key = tui_bench(t, &to, 200, 50, 200);
+	printf("explorer redraw after a key, %zu packets loaded, 200x50: %.2f ms (goal < 20 ms)\n", t->npkts, key * 1e3);
 	return 0;
 }

@@ -15,7 +15,6 @@
 #include "../render/explain.h"
 #include "../render/picture.h"
 #include "../render/text.h"
-#include "assets.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -864,7 +863,7 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	u.in = o->in;
 	u.ascii = o->ascii;
 	char err[256];
-	u.d = render_diagram_parse(nfp_asset_diagram, nfp_asset_diagram_len, err, sizeof(err));
+	u.d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
 	if (!u.d || render_route_init(&u.route, u.d) < 0) {
 		fprintf(stderr, "nfpath: built-in diagram: %s\n", u.d ? "out of memory" : err);
 		render_diagram_free(u.d);
@@ -942,4 +941,44 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	render_diagram_free(u.d);
 	free(u.vis);
 	return rc;
+}
+
+double tui_bench(struct capture_trace *t, const struct tui_opts *o, int w, int h, int n)
+{
+	struct tui u;
+	memset(&u, 0, sizeof(u));
+	u.t = t;
+	u.o = o;
+	u.fd = -1;
+	u.ascii = o->ascii;
+	char err[256];
+	u.d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
+	if (!u.d || render_route_init(&u.route, u.d) < 0)
+		return -1;
+	u.shown = t->npkts;
+	refilter(&u);
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *scr = out && in ? newterm("xterm", out, in) : NULL;
+	double per = -1;
+	if (scr) {
+		resizeterm(h, w);
+		draw(&u);
+		double t0 = now_s();
+		for (int i = 0; i < n; i++) {
+			key(&u, i % 2 ? 'j' : 'n');
+			draw(&u);
+		}
+		per = (now_s() - t0) / n;
+		endwin();
+		delscreen(scr);
+	}
+	if (out)
+		fclose(out);
+	if (in)
+		fclose(in);
+	render_route_free(&u.route);
+	render_canvas_free(u.canvas);
+	render_diagram_free(u.d);
+	free(u.vis);
+	return per;
 }

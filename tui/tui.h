@@ -18,10 +18,16 @@ struct tui_opts {
 	struct capture_input *in; /* the decoder that read stream_fd so far; not owned */
 	int stream_is_file; /* a regular file: poll for growth after EOF */
 	pid_t child;	    /* the capture process of --live, or 0 */
+	const char *diagram_text; /* the diagram description */
+	size_t diagram_len;
 };
 
 /* Runs until q; returns the exit status. The terminal is restored on
  * every exit path, signals included. */
 int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o);
+
+/* Average seconds to handle a key and redraw, on a w x h screen drawn to
+ * /dev/null, over n presses of 'j' (make bench). */
+double tui_bench(struct capture_trace *t, const struct tui_opts *o, int w, int h, int n);
 
 #endif
