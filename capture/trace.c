@@ -281,6 +281,10 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 	for (int i = t->nopen - 1; i >= 0 && best_strong < reachable; i--) {
 		const struct nfp_packet *p = &t->pkts[t->open[i]];
 		int strong;
+		/* no real path is this long: a stream repeating one packet must
+		 * not grow it without end */
+		if (p->nhops >= NFP_MAX_HOPS)
+			continue;
 		int m = ident_match(p, h, &strong);
 		int same_tid = (h->flags & NFP_HOP_TRACE_ID) && p->trace_id == h->trace_id;
 		if (m == 0)
@@ -303,6 +307,12 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 
 long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 {
+	if (t->max_packets && t->npkts > t->max_packets + t->max_packets / 4 + 64) {
+		/* keep memory bounded on endless input: finish what is idle,
+		 * then let the oldest packets go (amortised: a quarter at once) */
+		capture_trace_settle(t, 4096);
+		capture_trace_trim(t, t->max_packets);
+	}
 	if (grow((void **)&t->hops, &t->caphops, t->nhops + 1, sizeof(*t->hops)) < 0)
 		return -1;
 	struct nfp_hop *h = &t->hops[t->nhops];
@@ -565,6 +575,60 @@ void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq)
 			return;
 		t->flows_done++;
 	}
+}
+
+/* ---- bounded memory ---------------------------------------------------- */
+
+static void compact_hops(struct capture_trace *t)
+{
+	size_t live = 0;
+	for (size_t i = 0; i < t->npkts; i++)
+		live += t->pkts[i].nhops;
+	if (t->nhops < 8192 || live * 2 > t->nhops)
+		return;
+	uint32_t *remap = malloc(t->nhops * sizeof(*remap));
+	if (!remap)
+		return; /* try again next time */
+	for (size_t i = 0; i < t->nhops; i++)
+		remap[i] = NFP_NONE;
+	for (size_t i = 0; i < t->npkts; i++)
+		for (uint32_t k = 0; k < t->pkts[i].nhops; k++)
+			remap[t->pkts[i].hops[k]] = 0;
+	size_t w = 0;
+	for (size_t i = 0; i < t->nhops; i++)
+		if (remap[i] != NFP_NONE) {
+			t->hops[w] = t->hops[i];
+			remap[i] = (uint32_t)w++;
+		}
+	for (size_t i = 0; i < t->npkts; i++)
+		for (uint32_t k = 0; k < t->pkts[i].nhops; k++)
+			t->pkts[i].hops[k] = remap[t->pkts[i].hops[k]];
+	t->nhops = w;
+	free(remap);
+}
+
+size_t capture_trace_trim(struct capture_trace *t, size_t max)
+{
+	if (!max || t->npkts <= max)
+		return 0;
+	size_t k = t->npkts - max;
+	if (k > t->flows_done)
+		k = t->flows_done; /* only finished packets go */
+	if (!k)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		free(t->pkts[i].hops);
+	memmove(t->pkts, t->pkts + k, (t->npkts - k) * sizeof(*t->pkts));
+	t->npkts -= k;
+	t->flows_done -= k;
+	for (int i = 0; i < t->nopen; i++)
+		t->open[i] -= (uint32_t)k;
+	for (size_t f = 0; f < t->nflows; f++)
+		t->flows[f].first_packet = t->flows[f].first_packet >= k ? t->flows[f].first_packet - (uint32_t)k : NFP_NONE;
+	t->pkt_base += k;
+	t->st.dropped_packets += k;
+	compact_hops(t);
+	return k;
 }
 
 /* ---- names ----------------------------------------------------------- */

@@ -20,6 +20,7 @@
 struct capture_rules;
 
 #define NFP_NONE UINT32_MAX
+#define NFP_MAX_HOPS 4096 /* hops of one packet; more start a new packet */
 
 struct nfp_packet {
 	uint32_t *hops; /* indices into trace->hops, in traversal order */
@@ -54,6 +55,8 @@ struct capture_trace {
 	struct nfp_flow *flows;
 	size_t nflows, capflows;
 	struct capture_trace_stats st;
+	size_t max_packets; /* 0 = unlimited; past it the oldest packets go */
+	size_t pkt_base;    /* packets dropped before pkts[0]: pkts[i] is number pkt_base + i + 1 */
 	/* stitcher state */
 	uint32_t open[64];
 	int nopen;
@@ -84,6 +87,11 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *h);
 /* Closes packets idle for more than idle_seq hops (0: all) and assigns
  * flows to every closed packet in packet order. */
 void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq);
+
+/* Drops the oldest packets (closed, with flows) until at most max remain,
+ * and compacts the hops when half of them belong to dropped packets.
+ * Indices into pkts shift down by the number dropped (returned). */
+size_t capture_trace_trim(struct capture_trace *t, size_t max);
 
 /* Records a name for a device (kind 1) or address text (kind 2). */
 int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val);

@@ -128,7 +128,7 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 			seen[h->box][h->layer] = 1;
 			if (!box_in(t, q, h->box, h->layer)) {
 				int n = snprintf(line, sizeof(line), "%s (%s) only in packet %zu\n", nfp_box_name(h->box),
-						 nfp_layer_name(h->layer), (side ? bidx : a) + 1);
+						 nfp_layer_name(h->layer), t->pkt_base + (side ? bidx : a) + 1);
 				r |= capture_buf_put(b, line, (size_t)n);
 				said++;
 			}
@@ -142,8 +142,8 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 	}
 	if (pa->ct != pb->ct || pa->dir != pb->dir) {
 		int n = snprintf(line, sizeof(line), "conntrack: %s %s in packet %zu, %s %s in packet %zu\n",
-				 nfp_ct_name(pa->ct), nfp_dir_name(pa->dir), a + 1, nfp_ct_name(pb->ct), nfp_dir_name(pb->dir),
-				 bidx + 1);
+				 nfp_ct_name(pa->ct), nfp_dir_name(pa->dir), t->pkt_base + a + 1, nfp_ct_name(pb->ct),
+				 nfp_dir_name(pb->dir), t->pkt_base + bidx + 1);
 		r |= capture_buf_put(b, line, (size_t)n);
 		said++;
 	}
@@ -161,7 +161,8 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 		r |= capture_buf_put(b, why, strlen(why));
 	}
 	int n = snprintf(line, sizeof(line), "%zu hops in packet %zu, %zu in packet %zu; %zu only in %zu, %zu only in %zu\n",
-			 (size_t)pa->nhops, a + 1, (size_t)pb->nhops, bidx + 1, only_a, a + 1, only_b, bidx + 1);
+			 (size_t)pa->nhops, t->pkt_base + a + 1, (size_t)pb->nhops, t->pkt_base + bidx + 1, only_a,
+			 t->pkt_base + a + 1, only_b, t->pkt_base + bidx + 1);
 	r |= capture_buf_put(b, line, (size_t)n);
 	if (!said) {
 		const char *same = "same boxes in both packets\n";
@@ -185,7 +186,8 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 	for (int s = 0; s < 2; s++) {
 		const struct nfp_packet *p = s ? pb : pa;
 		render_packet_summary(t, p, sum, sizeof(sum));
-		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", (s ? bidx : a) + 1, sum, nfp_ct_name(p->ct));
+		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", t->pkt_base + (s ? bidx : a) + 1, sum,
+			 nfp_ct_name(p->ct));
 	}
 	char line[2200];
 	int n = snprintf(line, sizeof(line), "%-*.*s %s %.*s\n", col, col, l[0], ascii ? "|" : "\xe2\x94\x82", col, l[1]);

@@ -86,7 +86,7 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	const struct nfp_packet *p = &t->pkts[pi];
 	char sum[256];
 	render_packet_summary(t, p, sum, sizeof(sum));
-	int r = putf(b, "packet %zu  flow %u  %s  ct %s (%s)  %u hops\n  %s\n", pi + 1,
+	int r = putf(b, "packet %zu  flow %u  %s  ct %s (%s)  %u hops\n  %s\n", t->pkt_base + pi + 1,
 		     p->flow == NFP_NONE ? 0 : p->flow + 1, nfp_dir_name(p->dir), nfp_ct_name(p->ct), ct_source(p),
 		     p->nhops, sum);
 	const struct nfp_pkt *prev = NULL;
@@ -185,7 +185,7 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 	render_addr(bp, 0, sa, sizeof(sa));
 	render_addr(bp, 1, da, sizeof(da));
 	int r = putf(b, "{\"packet\":%zu,\"flow\":%u,\"direction\":\"%s\",\"ct\":\"%s\",\"ct_source\":\"%s\",\"summary\":",
-		     pi + 1, p->flow == NFP_NONE ? 0 : p->flow + 1,
+		     t->pkt_base + pi + 1, p->flow == NFP_NONE ? 0 : p->flow + 1,
 		     p->dir == NFP_DIR_REPLY ? "reply" : "original", nfp_ct_name(p->ct), ct_source(p));
 	r |= render_json_str(b, sum, strlen(sum));
 	r |= putf(b, ",\"proto\":\"%s\",\"src\":", proto);
@@ -261,9 +261,10 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 	int r = putf(b,
 		     "lines read      %lu\nlines skipped   %lu (not trace output)\nlines malformed %lu\n"
 		     "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n",
-		     s->lines, s->skipped, s->bad, s->hops, t->npkts, t->nflows, s->lost_events);
+		     s->lines, s->skipped, s->bad, s->hops, t->pkt_base + t->npkts, t->nflows, s->lost_events);
 	if (s->dropped_packets)
-		r |= putf(b, "packets dropped %lu (over --max-packets)\n", s->dropped_packets);
+		r |= putf(b, "packets dropped %lu (over --max-packets; the table below counts the %zu kept)\n",
+			  s->dropped_packets, t->npkts);
 	/* hops per (layer, box) and verdict */
 	unsigned long cnt[3][NFP_BOX__COUNT][NFP_V_OTHER + 1];
 	memset(cnt, 0, sizeof(cnt));

@@ -13,6 +13,7 @@ struct cli_opts {
 	enum cli_mode mode;
 	long packet; /* 1-based, 0 = all */
 	long cmp_a, cmp_b;
+	long max_packets;
 	int ascii;
 	int demo;
 	int width, height;

@@ -80,6 +80,8 @@ static void usage(FILE *f)
 	      "      --bench-render   time rendering and key handling (for make bench)\n"
 	      "      --width W        diagram width (default: the terminal's, or 200)\n"
 	      "      --height H       diagram height (default: the terminal's, or 50)\n"
+	      "      --max-packets N  keep at most N packets in memory; older ones are dropped\n"
+	      "                       and counted (default 100000, 0 = no limit)\n"
 	      "      --ascii          ASCII only: drawing and escaped text (also when the\n"
 	      "                       locale is not UTF-8)\n"
 	      "      --color          colour even when stdout is not a terminal\n"
@@ -94,7 +96,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO, OPT_DIAGRAM, OPT_WIDTH, OPT_HEIGHT,
-       OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE, OPT_DIAGFILE, OPT_BENCH };
+       OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE, OPT_DIAGFILE, OPT_BENCH, OPT_MAXPKT };
 
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -223,6 +225,7 @@ int main(int argc, char **argv)
 		}
 	struct cli_opts o;
 	memset(&o, 0, sizeof(o));
+	o.max_packets = 100000;
 	o.packet = 0;
 	static const struct option lopts[] = {
 		{ "read", required_argument, 0, 'r' },	{ "rules", required_argument, 0, OPT_RULES },
@@ -231,6 +234,7 @@ int main(int argc, char **argv)
 		{ "diagram", no_argument, 0, OPT_DIAGRAM }, { "width", required_argument, 0, OPT_WIDTH },
 		{ "compare", required_argument, 0, OPT_COMPARE }, { "no-route", no_argument, 0, OPT_NOROUTE },
 		{ "diagram-file", required_argument, 0, OPT_DIAGFILE }, { "bench-render", no_argument, 0, OPT_BENCH },
+		{ "max-packets", required_argument, 0, OPT_MAXPKT },
 		{ "height", required_argument, 0, OPT_HEIGHT }, { "color", no_argument, 0, OPT_COLOR },
 		{ "colour", no_argument, 0, OPT_COLOR }, { "no-color", no_argument, 0, OPT_NOCOLOR },
 		{ "ascii", no_argument, 0, OPT_ASCII }, { "demo", no_argument, 0, OPT_DEMO },
@@ -277,6 +281,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BENCH:
 			o.mode = CLI_BENCH;
+			break;
+		case OPT_MAXPKT:
+			if (parse_num(optarg, 0, 1000000000, &v) < 0) {
+				fprintf(stderr, "nfpath: --max-packets wants a count (0 = no limit)\n");
+				return EXIT_USAGE;
+			}
+			o.max_packets = v;
 			break;
 		case OPT_COMPARE: {
 			long a, b2;
@@ -366,6 +377,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nfpath: out of memory\n");
 		return 1;
 	}
+	t->max_packets = (size_t)o.max_packets;
 	struct diag_ctx dc = { 0, 0, 0 };
 	const char *bad, *why;
 	if (o.mode == CLI_NONE)
@@ -445,14 +457,19 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (o.mode == CLI_COMPARE && ((size_t)o.cmp_a > t->npkts || (size_t)o.cmp_b > t->npkts)) {
-		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n",
-			(size_t)o.cmp_a > t->npkts ? o.cmp_a : o.cmp_b, t->npkts);
+	size_t first = t->pkt_base + 1, last = t->pkt_base + t->npkts;
+	if (o.mode == CLI_COMPARE && ((size_t)o.cmp_a < first || (size_t)o.cmp_a > last || (size_t)o.cmp_b < first ||
+				      (size_t)o.cmp_b > last)) {
+		fprintf(stderr, "nfpath: no packet %ld (the input has %zu..%zu)\n",
+			(size_t)o.cmp_a < first || (size_t)o.cmp_a > last ? o.cmp_a : o.cmp_b, first, last);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.packet && (size_t)o.packet > t->npkts) {
-		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o.packet, t->npkts);
+	if (t->st.dropped_packets && o.mode != CLI_TUI)
+		fprintf(stderr, "nfpath: %lu oldest packets dropped (over --max-packets %ld); numbers go on from %zu\n",
+			t->st.dropped_packets, o.max_packets, t->pkt_base + 1);
+	if (o.packet && ((size_t)o.packet <= t->pkt_base || (size_t)o.packet > t->pkt_base + t->npkts)) {
+		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o.packet, t->pkt_base + t->npkts);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -497,8 +514,8 @@ int cli_print_all(const struct capture_trace *t, const struct cli_opts *o)
 {
 	struct capture_buf b = { 0 };
 	struct render_print_opts po = { o->ascii };
-	size_t from = o->packet ? (size_t)o->packet - 1 : 0;
-	size_t to = o->packet ? (size_t)o->packet : t->npkts;
+	size_t from = o->packet ? (size_t)o->packet - 1 - t->pkt_base : 0;
+	size_t to = o->packet ? (size_t)o->packet - t->pkt_base : t->npkts;
 	int r = 0;
 	if (o->mode == CLI_STATS) {
 		r = render_print_stats(&b, t);
@@ -543,7 +560,7 @@ int cli_diagram(const struct capture_trace *t, const struct cli_opts *o)
 	struct render_picture_opts po = { o->width ? o->width : w, o->height ? o->height : h, o->ascii, 0 };
 	po.color = o->color > 0 || (o->color == 0 && isatty(1) && !getenv("NO_COLOR"));
 	struct capture_buf b = { 0 };
-	int r = render_picture_diagram(&b, d, t, o->no_route ? -1 : o->packet ? o->packet - 1 : 0, &po);
+	int r = render_picture_diagram(&b, d, t, o->no_route ? -1 : o->packet ? o->packet - 1 - (long)t->pkt_base : 0, &po);
 	if (r == 0)
 		r = flush(&b);
 	capture_buf_free(&b);
@@ -560,7 +577,8 @@ int cli_compare(const struct capture_trace *t, const struct cli_opts *o)
 	int w = 200, h = 50;
 	term_size(&w, &h);
 	struct capture_buf b = { 0 };
-	int r = render_compare_text(&b, t, (size_t)o->cmp_a - 1, (size_t)o->cmp_b - 1, o->width ? o->width : w, o->ascii);
+	int r = render_compare_text(&b, t, (size_t)o->cmp_a - 1 - t->pkt_base, (size_t)o->cmp_b - 1 - t->pkt_base,
+				    o->width ? o->width : w, o->ascii);
 	if (r == 0)
 		r = flush(&b);
 	capture_buf_free(&b);

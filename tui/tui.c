@@ -239,7 +239,7 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 			snprintf(flow, sizeof(flow), "f?");
 		else
 			snprintf(flow, sizeof(flow), "f%u", p->flow + 1);
-		snprintf(line, sizeof(line), "%5zu %-4s %s %-11.11s %s  %uh", i + 1, flow, dir,
+		snprintf(line, sizeof(line), "%5zu %-4s %s %-11.11s %s  %uh", u->t->pkt_base + i + 1, flow, dir,
 			 p->flow == NFP_NONE ? "" : nfp_ct_name(p->ct), sum, p->nhops);
 		attr_t a = i == u->sel ? A_REVERSE : 0;
 		fill(y + 1 + r, x, w, a);
@@ -251,7 +251,7 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 {
 	const struct nfp_packet *p = u->t->npkts ? &u->t->pkts[u->sel] : NULL;
 	char title[96];
-	snprintf(title, sizeof(title), " Hops of packet %zu ", p ? u->sel + 1 : 0);
+	snprintf(title, sizeof(title), " Hops of packet %zu ", p ? u->t->pkt_base + u->sel + 1 : 0);
 	pane_title(y, x, w, title, u->focus == P_HOPS);
 	if (!p)
 		return;
@@ -370,10 +370,12 @@ static void draw_status(struct tui *u, int y, int w)
 	char s[512];
 	const struct nfp_packet *p = u->t->npkts ? &u->t->pkts[u->sel] : NULL;
 	size_t npk = u->paused ? u->shown : u->t->npkts;
-	int n = snprintf(s, sizeof(s), " %s | packet %zu/%zu | hop %u/%u", u->o->source, p ? u->sel + 1 : 0, npk,
+	int n = snprintf(s, sizeof(s), " %s | packet %zu/%zu | hop %u/%u", u->o->source,
+			 p ? u->t->pkt_base + u->sel + 1 : 0, u->t->pkt_base + npk,
 			 p && p->nhops ? u->hop + 1 : 0, p ? p->nhops : 0);
 	if (u->view == V_COMPARE)
-		n += snprintf(s + n, sizeof(s) - (size_t)n, " | compare %zu vs %zu row %zu/%zu", u->ca + 1, u->cb + 1,
+		n += snprintf(s + n, sizeof(s) - (size_t)n, " | compare %zu vs %zu row %zu/%zu", u->t->pkt_base + u->ca + 1,
+			      u->t->pkt_base + u->cb + 1,
 			      u->crow + 1, u->al.n);
 	if (u->o->child || (u->fd >= 0 && !u->o->stream_is_file))
 		n += snprintf(s + n, sizeof(s) - (size_t)n, " | live %.0f ev/s lost %lu%s%s", u->ev_rate, u->t->st.lost_events,
@@ -438,7 +440,7 @@ static void draw_compare(struct tui *u, int h, int w)
 	for (int s = 0; s < 2; s++) {
 		const struct nfp_packet *p = s ? pb : pa;
 		render_packet_summary(u->t, p, sum, sizeof(sum));
-		snprintf(head[s], sizeof(head[s]), " %s %zu: %s, ct %s", s ? "B" : "A", (s ? u->cb : u->ca) + 1, sum,
+		snprintf(head[s], sizeof(head[s]), " %s %zu: %s, ct %s", s ? "B" : "A", u->t->pkt_base + (s ? u->cb : u->ca) + 1, sum,
 			 nfp_ct_name(p->ct));
 	}
 	fill(y0, 0, w, A_UNDERLINE);
@@ -652,7 +654,7 @@ static void pump(struct tui *u)
 	if (u->fd < 0)
 		return;
 	char buf[65536];
-	size_t got = 0;
+	size_t got = 0, base = u->t->pkt_base;
 	for (int i = 0; i < 64; i++) {
 		ssize_t n = read(u->fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -668,6 +670,20 @@ static void pump(struct tui *u)
 	double now = now_s();
 	if (got)
 		u->last_data = now;
+	size_t gone = u->t->pkt_base - base;
+	if (gone) {
+		/* the oldest packets were dropped (--max-packets): indices moved */
+		if (u->sel < gone)
+			u->sel = 0, u->hop = 0;
+		else
+			u->sel -= gone;
+		if (u->view == V_COMPARE && (u->ca < gone || u->cb < gone))
+			u->view = V_MAIN;
+		u->ca = u->ca >= gone ? u->ca - gone : 0;
+		u->cb = u->cb >= gone ? u->cb - gone : 0;
+		u->shown = u->shown >= gone ? u->shown - gone : 0;
+		refilter(u);
+	}
 	/* a quiet stream: the packets in flight are complete */
 	if (u->t->nopen && (now - u->last_data > 0.5 || u->eof)) {
 		if (u->eof && u->in)

@@ -253,6 +253,57 @@ START_TEST(fixture_formats)
 }
 END_TEST
 
+/* --max-packets: the oldest go, numbers stay, hops are compacted */
+START_TEST(bounded_memory)
+{
+	struct capture_trace *t = capture_trace_new();
+	t->max_packets = 100;
+	struct capture_input in;
+	capture_input_init(&in, t, "gen", 0, NULL, NULL);
+	char line[512];
+	for (int i = 0; i < 20000; i++) {
+		for (int k = 0; k < 3; k++) {
+			int n = snprintf(line, sizeof(line),
+					 "TRACE: %s:%s:policy:1 IN=eth0 OUT= SRC=10.0.%d.%d DST=10.1.0.1 LEN=84 TTL=64 ID=%d "
+					 "PROTO=ICMP TYPE=8 CODE=0 ID=%d SEQ=1\n",
+					 k == 0 ? "raw" : k == 1 ? "mangle" : "filter", k == 2 ? "INPUT" : "PREROUTING",
+					 i / 250 % 250, i % 250, i % 65536, i);
+			capture_input_feed(&in, line, (size_t)n);
+		}
+	}
+	capture_input_end(&in);
+	capture_trace_settle(t, 0);
+	ck_assert_uint_le(t->npkts, 100 + 100 / 4 + 64 + 1);
+	ck_assert_uint_eq(t->pkt_base + t->npkts, 20000);
+	ck_assert_uint_eq(t->st.dropped_packets, t->pkt_base);
+	ck_assert_uint_le(t->nhops, 3 * (t->npkts + 8192));
+	/* the last packet is still whole and correct after compaction */
+	const struct nfp_packet *p = &t->pkts[t->npkts - 1];
+	ck_assert_uint_eq(p->nhops, 3);
+	ck_assert_int_eq(capture_packet_hop(t, p, 2)->box, NFP_BOX_FILTER_INPUT);
+	ck_assert_uint_eq(capture_packet_hop(t, p, 0)->pk.ipid, 19999 % 65536);
+	capture_trace_free(t);
+}
+END_TEST
+
+/* the same line forever is not one endless packet */
+START_TEST(endless_packet)
+{
+	struct capture_trace *t = capture_trace_new();
+	struct capture_input in;
+	capture_input_init(&in, t, "gen", 0, NULL, NULL);
+	const char *l = "TRACE: filter:INPUT:rule:1 IN=lo OUT= SRC=1.2.3.4 DST=1.2.3.4 LEN=84 TTL=64 ID=7 PROTO=ICMP "
+			"TYPE=8 CODE=0 ID=1 SEQ=1\n";
+	for (int i = 0; i < 3 * NFP_MAX_HOPS; i++)
+		capture_input_feed(&in, l, strlen(l));
+	capture_input_end(&in);
+	capture_trace_settle(t, 0);
+	ck_assert_uint_eq(t->npkts, 3);
+	ck_assert_uint_eq(t->pkts[0].nhops, NFP_MAX_HOPS);
+	capture_trace_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -267,6 +318,8 @@ int main(void)
 	tcase_add_test(tc, no_trace_lines);
 	tcase_add_test(tc, malformed_lines_reported_rest_read);
 	tcase_add_test(tc, fixture_formats);
+	tcase_add_test(tc, bounded_memory);
+	tcase_add_test(tc, endless_packet);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
