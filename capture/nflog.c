@@ -72,6 +72,14 @@ int capture_nflog_decode(const void *msg, size_t len, struct capture_strpool *sp
 		if (r < 0)
 			return NFP_PARSE_BAD;
 		if (r == 0) {
+			/* a user's "log group" rule: the prefix may name the chain,
+			 * and the packet header always names the hook */
+			const struct nlattr *ph = tb[NFULA_PACKET_HDR];
+			if (ph && mnl_attr_get_payload_len(ph) >= sizeof(struct nfulnl_msg_packet_hdr)) {
+				const struct nfulnl_msg_packet_hdr *hdr = mnl_attr_get_payload(ph);
+				if (hdr->hook <= 5)
+					h->hook = (uint8_t)(hdr->hook == 5 ? 8 /* NFP_HOOK_BROUTING */ : hdr->hook + 1);
+			}
 			while (pl && p[pl - 1] == ' ')
 				pl--;
 			uint32_t id = capture_strpool_intern(sp, p, pl);
