@@ -6,6 +6,7 @@
  * context's socket (exit, crash, SIGKILL) removes them in the kernel. */
 #include "live.h"
 
+#include "names.h"
 #include "nflog.h"
 #include "nftrace.h"
 #include "record.h"
@@ -504,6 +505,65 @@ static unsigned long close_idle(struct capture_trace *t, double now, double grac
 }
 
 
+
+/* ---- names, off the hot path ------------------------------------------ */
+struct namer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct capture_buf pending; /* N records not yet written */
+	struct capture_strpool *seen;
+	volatile int quit;
+	int scans;
+};
+
+static void *namer_main(void *arg)
+{
+	struct namer *n = arg;
+	while (!n->quit) {
+		struct capture_buf b = { 0 };
+		capture_names_scan(&b);
+		pthread_mutex_lock(&n->mu);
+		/* only what is new since the last look */
+		for (size_t off = 0; off < b.len;) {
+			const char *nl = memchr(b.p + off, '\n', b.len - off);
+			size_t l = nl ? (size_t)(nl - b.p - off) + 1 : b.len - off;
+			if (capture_strpool_find(n->seen, b.p + off, l) == UINT32_MAX) {
+				capture_strpool_intern(n->seen, b.p + off, l);
+				capture_buf_put(&n->pending, b.p + off, l);
+			}
+			off += l;
+		}
+		n->scans++;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 3;
+		if (!n->quit)
+			pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+		pthread_mutex_unlock(&n->mu);
+		capture_buf_free(&b);
+	}
+	return NULL;
+}
+
+static void namer_stop(struct namer *n, pthread_t th)
+{
+	pthread_mutex_lock(&n->mu);
+	n->quit = 1;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+	pthread_join(th, NULL);
+}
+
+static void namer_take(struct namer *n, struct capture_buf *out)
+{
+	pthread_mutex_lock(&n->mu);
+	if (n->pending.len) {
+		capture_buf_put(out, n->pending.p, n->pending.len);
+		n->pending.len = 0;
+	}
+	pthread_mutex_unlock(&n->mu);
+}
+
 /* state of one capture, for the per-message work */
 struct live {
 	struct capture_trace *t;
@@ -644,6 +704,10 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	struct capture_rules *rules = NULL, *legacy = NULL;
 	struct live lv; /* rules may be replaced inside: free lv.rules */
 	memset(&lv, 0, sizeof(lv));
+	struct namer namer;
+	memset(&namer, 0, sizeof(namer));
+	pthread_t namert;
+	int namer_started = 0;
 	struct bindings bind;
 	int bound = 0, wd_fd = -1;
 	pid_t wd_pid = -1;
@@ -802,6 +866,10 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		st = NFP_LIVE_NOMEM;
 		goto out;
 	}
+	pthread_mutex_init(&namer.mu, NULL);
+	pthread_cond_init(&namer.cv, NULL);
+	namer.seen = capture_strpool_new();
+	namer_started = namer.seen && pthread_create(&namert, NULL, namer_main, &namer) == 0;
 	unsigned long overruns_seen = 0, dropped_seen = 0;
 	int stopping = 0;
 	for (;;) {
@@ -853,6 +921,8 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 			overruns_seen = ov;
 			dropped_seen = dr;
 		}
+		if (namer_started)
+			namer_take(&namer, &out);
 		res->complete += close_idle(t, now_real(), o->grace > 0 ? o->grace : 0.3);
 		if (out.len && write_all(o->out_fd, out.p, out.len) < 0) {
 			if (errno == EPIPE) {
@@ -878,6 +948,12 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		rx.head = bb->next;
 		free(bb);
 	}
+	if (namer_started) {
+		/* a short capture still gets its names: the first look finishes */
+		namer_stop(&namer, namert);
+		namer_started = 0;
+		namer_take(&namer, &out);
+	}
 	res->packets = t->npkts;
 	if (res->nflog_lost) {
 		char l[64];
@@ -885,6 +961,10 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		capture_buf_put(&out, l, (size_t)n);
 	}
 out:
+	if (namer_started)
+		namer_stop(&namer, namert);
+	capture_buf_free(&namer.pending);
+	capture_strpool_free(namer.seen);
 	if (out.len && st == NFP_LIVE_OK)
 		write_all(o->out_fd, out.p, out.len);
 	capture_buf_free(&out);

@@ -232,13 +232,29 @@ void render_packet_summary(const struct capture_trace *t, const struct nfp_packe
 			snprintf(out + o, cap - o, " (no addresses)");
 		return;
 	}
-	if (o < cap) {
-		if ((pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID))
-			o += (size_t)snprintf(out + o, cap - o, pk->l3 == 6 ? " [%s]:%u > [%s]:%u" : " %s:%u > %s:%u", s,
-					      pk->sport, d, pk->dport);
+	/* "c1 (172.17.0.2)" when the capture learnt who holds the address */
+	char sn[160], dn[160];
+	for (int k = 0; k < 2; k++) {
+		const char *a = k ? d : s;
+		char *outn = k ? dn : sn;
+		uint32_t id = capture_trace_name(t, 2, a);
+		int ports = (pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID);
+		char addr[80];
+		if (ports)
+			snprintf(addr, sizeof(addr), pk->l3 == 6 ? "[%s]:%u" : "%s:%u", a, k ? pk->dport : pk->sport);
 		else
-			o += (size_t)snprintf(out + o, cap - o, " %s > %s", s, d);
+			snprintf(addr, sizeof(addr), "%s", a);
+		if (id) {
+			struct capture_buf e = { 0 };
+			render_esc(&e, capture_str(t, id), capture_strpool_len(t->sp, id), 0);
+			snprintf(outn, 160, "%.60s (%s)", e.p ? e.p : "", addr);
+			capture_buf_free(&e);
+		} else {
+			snprintf(outn, 160, "%s", addr);
+		}
 	}
+	if (o < cap)
+		o += (size_t)snprintf(out + o, cap - o, " %s > %s", sn, dn);
 	if ((pk->flags & NFP_PK_ICMPID) && o < cap)
 		o += (size_t)snprintf(out + o, cap - o, " id %u seq %u", pk->sport, pk->dport);
 	if (pk->proto == 6 && pk->tcp_flags && o < cap) {

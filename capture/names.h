@@ -1,0 +1,26 @@
+/* names: who is behind a bridge port or an address.
+ *
+ * Runs in the traced namespace, off the capture's hot path (a thread that
+ * looks again every few seconds). A veth port is named after the namespace
+ * of its peer: the Docker container using it (asked of `docker`, which may
+ * be absent, slow or hung: it gets two seconds), else the `ip netns` name,
+ * else "pid N" of a process inside it. Addresses are named after the
+ * container or namespace that holds them, or the local interface. */
+#ifndef NFP_NAMES_H
+#define NFP_NAMES_H
+
+#include "record.h"
+
+/* Appends "N\tkind=...\tkey=...\tname=..." records for everything found to
+ * b. Returns the number of records; never fails the capture. */
+int capture_names_scan(struct capture_buf *b);
+
+/* Parsers, pure, for tests. */
+/* one line of `ip -d -o link show`: ifname, and the peer's netns name or
+ * id (-1 when none). Returns 0 when the line is a link. */
+int capture_names_parse_link(const char *line, char *ifname, size_t ifcap, char *nsname, size_t nscap, int *nsid);
+/* one line of our `docker inspect --format`: "/name|id|sandbox|ip,ip," */
+int capture_names_parse_docker(const char *line, char *name, size_t ncap, char *id, size_t icap, char *sandbox,
+			       size_t scap, char *ips, size_t ipcap);
+
+#endif
