@@ -19,7 +19,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <signal.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <net/if.h>
 #include <nftables/libnftables.h>
@@ -181,6 +183,28 @@ static struct capture_rules *load_ruleset(void)
 }
 
 
+/* ---- privileges ----------------------------------------------------------
+ * After set-up the capture keeps only what tear-down and listening need:
+ * CAP_NET_ADMIN (restoring nf_log bindings, listing the ruleset again).
+ * The kernel drops our tables when the socket closes: no privilege needed
+ * for that. Returns 0 when the drop was made, -1 when not root-capable. */
+static int keep_only_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0 || !(data[0].effective & (1u << CAP_NET_ADMIN)))
+		return -1;
+	/* the bounding set first (needs CAP_SETPCAP, still held): no exec
+	 * can bring the others back */
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (cap != CAP_NET_ADMIN)
+			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = 1u << CAP_NET_ADMIN;
+	return syscall(SYS_capset, &hdr, data) < 0 ? -1 : 0;
+}
+
 /* ---- nf_log bindings ---------------------------------------------------
  * Legacy iptables TRACE goes through the logger bound for the family. We
  * bind nfnetlink_log for IPv4, IPv6 and bridge while capturing and put the
@@ -260,6 +284,7 @@ static pid_t watchdog_start(const struct bindings *b, int *wfd, int keep_fd)
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != p[0] && fd != keep_fd)
 				close(fd);
+		keep_only_net_admin();
 		char c;
 		while (read(p[0], &c, 1) > 0 || errno == EINTR)
 			;
@@ -811,6 +836,11 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	rules = load_ruleset();
 	if (res->nflog_bound)
 		legacy = load_legacy();
+	/* the names need a look into other namespaces (CAP_SYS_ADMIN): take it
+	 * now, then give up everything but CAP_NET_ADMIN */
+	struct capture_buf first_names = { 0 };
+	capture_names_scan(&first_names);
+	keep_only_net_admin();
 	t = capture_trace_new();
 	if (!t || !rules) {
 		st = NFP_LIVE_NOMEM;
@@ -869,6 +899,15 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	pthread_mutex_init(&namer.mu, NULL);
 	pthread_cond_init(&namer.cv, NULL);
 	namer.seen = capture_strpool_new();
+	/* the first look was made with full privileges above */
+	for (size_t off = 0; namer.seen && off < first_names.len;) {
+		const char *eol = memchr(first_names.p + off, '\n', first_names.len - off);
+		size_t l = eol ? (size_t)(eol - first_names.p - off) + 1 : first_names.len - off;
+		capture_strpool_intern(namer.seen, first_names.p + off, l);
+		off += l;
+	}
+	capture_buf_put(&out, first_names.p ? first_names.p : "", first_names.len);
+	capture_buf_free(&first_names);
 	namer_started = namer.seen && pthread_create(&namert, NULL, namer_main, &namer) == 0;
 	unsigned long overruns_seen = 0, dropped_seen = 0;
 	int stopping = 0;
@@ -890,6 +929,17 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		struct rx_block *blk = rx_pop(&rx, 50);
 		if (!blk && stopping)
 			break;
+		if (!stopping) {
+			/* the reader of our pipe went away while nothing was traced:
+			 * a write would tell, but there may be none for a long time */
+			struct pollfd op = { o->out_fd, 0, 0 };
+			if (poll(&op, 1, 0) > 0 && (op.revents & (POLLERR | POLLHUP))) {
+				res->stopped_by = 2;
+				stopping = 1;
+				rx.quit = 1;
+				pthread_join(rxt, NULL);
+			}
+		}
 		for (size_t off = 0; blk && off < blk->used;) {
 			uint32_t len;
 			double ts;

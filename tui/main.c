@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -178,6 +179,11 @@ static int spawn_capture(char **live_argv, pid_t *pid)
 		return -1;
 	}
 	if (*pid == 0) {
+		/* the explorer gone (crashed, killed): the capture ends too, and
+		 * with it the trace tables */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(0);
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);

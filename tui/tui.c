@@ -524,7 +524,7 @@ static void draw(struct tui *u)
 			draw_detail(u, ph + hh, lw + 1, rw, body - ph - hh, p, u->hop);
 		} else if (body >= 36) {
 			/* diagram above, panes below */
-			int dhh = body - 11;
+			int dhh = body - 10;
 			draw_diagram(u, 0, 0, w, dhh);
 			int pw = w / 3;
 			draw_packets(u, dhh, 0, pw, body - dhh);
