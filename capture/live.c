@@ -807,6 +807,25 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 				goto out;
 			}
 	}
+	{
+		char hdr[1024];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		char when[32];
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		char host[64] = "";
+		gethostname(host, sizeof(host) - 1);
+		int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
+				 when, host, netns_desc, o->nexpr ? o->expr[0] : o->host || o->proto || o->port ? "shortcuts" : "icmp echo",
+				 o->no_setup ? " (no set-up)" : "");
+		if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
+		    (nflog_note[0] && write_all(o->out_fd, nflog_note, strlen(nflog_note)) < 0)) {
+			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
+			st = NFP_LIVE_IO;
+			goto out;
+		}
+	}
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft) {
 		snprintf(msg, cap, "cannot create an nftables context");
@@ -846,25 +865,6 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		st = NFP_LIVE_NOMEM;
 		snprintf(msg, cap, "out of memory");
 		goto out;
-	}
-	{
-		char hdr[1024];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		char when[32];
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		char host[64] = "";
-		gethostname(host, sizeof(host) - 1);
-		int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
-				 when, host, netns_desc, o->nexpr ? o->expr[0] : o->host || o->proto || o->port ? "shortcuts" : "icmp echo",
-				 o->no_setup ? " (no set-up)" : "");
-		if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
-		    (nflog_note[0] && write_all(o->out_fd, nflog_note, strlen(nflog_note)) < 0)) {
-			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
-			st = NFP_LIVE_IO;
-			goto out;
-		}
 	}
 	if (o->ready)
 		o->ready(o->ready_ctx);

@@ -9,7 +9,7 @@ LAB=assets/lab/lab
 export NFPL_DIR=$tmp/lab
 sock=$tmp/tmux.sock
 T() { tmux -S "$sock" "$@"; }
-trap '$LAB down >/dev/null 2>&1 || true; T kill-server 2>/dev/null || true' EXIT
+trap '$LAB down >/dev/null 2>&1 || true; tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null; tmux -S "$tmp/tmux2.sock" kill-server 2>/dev/null; true' EXIT
 $LAB down >/dev/null
 $LAB up --plain >/dev/null
 bindings() { ip netns exec nfpl-host sh -c 'cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10 /proc/sys/net/netfilter/nf_log/7' | tr '\n' ' '; }
@@ -63,7 +63,9 @@ for _ in $(seq 1 40); do [ -s "$tmp/exit" ] && break; sleep 0.1; done
 [ "$(T display -p -t t '#{alternate_on}')" = 0 ]
 T kill-server 2>/dev/null || true
 
-# the explorer is killed: its capture follows
+# the explorer is killed: its capture follows (a new tmux server: the old
+# one may still be on its way out)
+sock=$tmp/tmux2.sock
 T -f /dev/null new-session -d -s t -x 120 -y 40 "LC_ALL=C.UTF-8 TERM=xterm $N --live -n nfpl-host; sleep 30"
 armed
 kill -9 "$(pgrep -f "^$N --live" | head -1)"
