@@ -9,7 +9,7 @@ LAB=assets/lab/lab
 export NFPL_DIR=$tmp/lab
 sock=$tmp/tmux.sock
 T() { tmux -S "$sock" "$@"; }
-trap '$LAB down >/dev/null 2>&1 || true; tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null; tmux -S "$tmp/tmux2.sock" kill-server 2>/dev/null; true' EXIT
+trap '$LAB down >/dev/null 2>&1 || true; tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null || true; tmux -S "$tmp/tmux2.sock" kill-server 2>/dev/null || true' EXIT
 $LAB down >/dev/null
 $LAB up --plain >/dev/null
 bindings() { ip netns exec nfpl-host sh -c 'cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10 /proc/sys/net/netfilter/nf_log/7' | tr '\n' ' '; }
