@@ -84,48 +84,67 @@ static struct memo *memo_slot(struct memo *m, size_t n, const struct nfp_hop *h)
 	return &m[k % n];
 }
 
-void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from)
+#define NMEMO 512
+
+struct capture_resolver {
+	struct memo memo[NMEMO];
+};
+
+struct capture_resolver *capture_resolver_new(void)
 {
-	static const size_t nmemo = 512;
-	struct memo *memo = calloc(nmemo, sizeof(*memo));
-	for (size_t i = from; i < t->nhops; i++) {
-		struct nfp_hop *h = &t->hops[i];
-		uint8_t hf = h->flags & NFP_HOP_HANDLE;
-		struct memo *m = memo && !h->rule_text && rules ? memo_slot(memo, nmemo, h) : NULL;
-		if (m && m->valid && m->table == h->table && m->chain == h->chain && m->prefix == h->prefix &&
-		    m->rule == h->rule && m->handle == h->handle && m->family == h->family && m->kind == h->kind &&
-		    m->flags == hf) {
-			h->rule_text = m->text;
-		} else if (!h->rule_text && rules) {
-			const char *txt = capture_rules_lookup(rules, h->family, capture_str(t, h->table),
-							       capture_str(t, h->chain), h->kind, h->rule,
-							       !!(h->flags & NFP_HOP_HANDLE), h->handle, capture_str(t, h->prefix));
-			if (txt) {
-				uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
-				if (id != UINT32_MAX)
-					h->rule_text = id;
-			}
-			if (m)
-				*m = (struct memo){ h->table, h->chain, h->prefix, h->rule_text, h->rule,
-						    h->handle,  h->family, h->kind,   hf,	  1 };
+	return calloc(1, sizeof(struct capture_resolver));
+}
+
+void capture_resolver_free(struct capture_resolver *rv)
+{
+	free(rv);
+}
+
+void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *rules, struct capture_resolver *rv,
+			 struct nfp_hop *h)
+{
+	uint8_t hf = h->flags & NFP_HOP_HANDLE;
+	struct memo *m = rv && !h->rule_text && rules ? memo_slot(rv->memo, NMEMO, h) : NULL;
+	if (m && m->valid && m->table == h->table && m->chain == h->chain && m->prefix == h->prefix &&
+	    m->rule == h->rule && m->handle == h->handle && m->family == h->family && m->kind == h->kind &&
+	    m->flags == hf) {
+		h->rule_text = m->text;
+	} else if (!h->rule_text && rules) {
+		const char *txt = capture_rules_lookup(rules, h->family, capture_str(t, h->table), capture_str(t, h->chain),
+						       h->kind, h->rule, !!(h->flags & NFP_HOP_HANDLE), h->handle,
+						       capture_str(t, h->prefix));
+		if (txt) {
+			uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
+			if (id != UINT32_MAX)
+				h->rule_text = id;
 		}
-		if (h->verdict)
-			continue;
-		if (h->kind == NFP_KIND_RETURN) {
-			h->verdict = NFP_V_RETURN;
-			continue;
-		}
-		const char *jump;
-		size_t jl;
-		int v = capture_rule_verdict(capture_str(t, h->rule_text), &jump, &jl);
-		if (v) {
-			h->verdict = (uint8_t)v;
-			if (jump && !h->jump) {
-				uint32_t id = capture_strpool_intern(t->sp, jump, jl);
-				if (id != UINT32_MAX)
-					h->jump = id;
-			}
+		if (m)
+			*m = (struct memo){ h->table, h->chain, h->prefix, h->rule_text, h->rule,
+					    h->handle,  h->family, h->kind,   hf,	  1 };
+	}
+	if (h->verdict)
+		return;
+	if (h->kind == NFP_KIND_RETURN) {
+		h->verdict = NFP_V_RETURN;
+		return;
+	}
+	const char *jump;
+	size_t jl;
+	int v = capture_rule_verdict(capture_str(t, h->rule_text), &jump, &jl);
+	if (v) {
+		h->verdict = (uint8_t)v;
+		if (jump && !h->jump) {
+			uint32_t id = capture_strpool_intern(t->sp, jump, jl);
+			if (id != UINT32_MAX)
+				h->jump = id;
 		}
 	}
-	free(memo);
+}
+
+void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from)
+{
+	struct capture_resolver *rv = capture_resolver_new();
+	for (size_t i = from; i < t->nhops; i++)
+		capture_resolve_hop(t, rules, rv, &t->hops[i]);
+	capture_resolver_free(rv);
 }

@@ -12,6 +12,15 @@
 /* Resolves hops [from, t->nhops). rules may be NULL. */
 void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from);
 
+/* A lookup memo, so consecutive packets hitting the same rules cost one
+ * hash probe each. Owned by the caller. */
+struct capture_resolver;
+struct capture_resolver *capture_resolver_new(void);
+void capture_resolver_free(struct capture_resolver *rv);
+/* Resolves one hop; rv may be NULL (no memo). */
+void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *rules, struct capture_resolver *rv,
+			 struct nfp_hop *h);
+
 /* Verdict implied by a rule text, NFP_V_NONE when unknown. *jump gets the
  * target chain for jumps (points into text, *jl its length). */
 int capture_rule_verdict(const char *text, const char **jump, size_t *jl);

@@ -17,6 +17,7 @@
 #include "trace.h"
 
 #include "box.h"
+#include "resolve.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -59,6 +60,7 @@ void capture_trace_free(struct capture_trace *t)
 	free(t->flows);
 	free(t->fh);
 	free(t->names);
+	capture_resolver_free(t->resolver);
 	capture_strpool_free(t->sp);
 	free(t);
 }
@@ -571,9 +573,22 @@ void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq)
 		}
 	}
 	while (t->flows_done < t->npkts && !t->pkts[t->flows_done].open) {
-		if (assign_flow(t, (uint32_t)t->flows_done) < 0)
+		size_t pi = t->flows_done;
+		if (assign_flow(t, (uint32_t)pi) < 0)
 			return;
+		/* the packet is final: resolve it, count it, hand it on */
+		if (!t->resolver)
+			t->resolver = capture_resolver_new();
+		const struct nfp_packet *p = &t->pkts[pi];
+		for (uint32_t i = 0; i < p->nhops; i++) {
+			struct nfp_hop *h = &t->hops[p->hops[i]];
+			capture_resolve_hop(t, t->rules, t->resolver, h);
+			t->st.box_verdict[h->layer < 3 ? h->layer : 0][h->box < NFP_BOX__COUNT ? h->box : 0]
+					 [h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER]++;
+		}
 		t->flows_done++;
+		if (t->on_done)
+			t->on_done(t->done_ctx, t, pi);
 	}
 }
 

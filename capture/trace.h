@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "box.h"
 #include "hop.h"
 #include "strpool.h"
 
@@ -43,7 +44,11 @@ struct nfp_flow {
 struct capture_trace_stats {
 	unsigned long lines, skipped, bad, hops, lost_events, dropped_packets;
 	unsigned long by_source[NFP_SRC__COUNT];
+	/* hops of settled packets by [layer][box][verdict] */
+	unsigned long box_verdict[3][NFP_BOX__COUNT][NFP_V_OTHER + 1];
 };
+
+struct capture_resolver;
 
 struct capture_trace {
 	struct capture_strpool *sp;
@@ -56,6 +61,11 @@ struct capture_trace {
 	size_t nflows, capflows;
 	struct capture_trace_stats st;
 	size_t max_packets; /* 0 = unlimited; past it the oldest packets go */
+	/* called once per packet when it is complete, its flow known and its
+	 * hops resolved, in packet order (streaming printers) */
+	void (*on_done)(void *ctx, const struct capture_trace *t, size_t pi);
+	void *done_ctx;
+	struct capture_resolver *resolver;
 	size_t pkt_base;    /* packets dropped before pkts[0]: pkts[i] is number pkt_base + i + 1 */
 	/* stitcher state */
 	uint32_t open[64];

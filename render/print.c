@@ -263,16 +263,9 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 		     "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n",
 		     s->lines, s->skipped, s->bad, s->hops, t->pkt_base + t->npkts, t->nflows, s->lost_events);
 	if (s->dropped_packets)
-		r |= putf(b, "packets dropped %lu (over --max-packets; the table below counts the %zu kept)\n",
-			  s->dropped_packets, t->npkts);
-	/* hops per (layer, box) and verdict */
-	unsigned long cnt[3][NFP_BOX__COUNT][NFP_V_OTHER + 1];
-	memset(cnt, 0, sizeof(cnt));
-	for (size_t i = 0; i < t->nhops; i++) {
-		const struct nfp_hop *h = &t->hops[i];
-		cnt[h->layer < 3 ? h->layer : 0][h->box < NFP_BOX__COUNT ? h->box : 0]
-		   [h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER]++;
-	}
+		r |= putf(b, "packets dropped %lu (over --max-packets)\n", s->dropped_packets);
+	/* hops per (layer, box) and verdict, counted as packets settled */
+	const unsigned long(*cnt)[NFP_BOX__COUNT][NFP_V_OTHER + 1] = s->box_verdict;
 	r |= putf(b, "\n%-8s %-20s %8s %8s %8s %8s %8s\n", "layer", "box", "hops", "accept", "drop", "jump/ret",
 		  "other");
 	for (int l = 0; l < 3; l++)

@@ -31,7 +31,5 @@ int cli_compare(const struct capture_trace *t, const struct cli_opts *o);
 int cli_diagram(const struct capture_trace *t, const struct cli_opts *o);
 /* `nfpath capture ...`: argv[0] is "capture" */
 int capture_main(int argc, char **argv);
-/* --print / --json / --stats */
-int cli_print_all(const struct capture_trace *t, const struct cli_opts *o);
 
 #endif

@@ -81,8 +81,10 @@ static void usage(FILE *f)
 	      "      --bench-render   time rendering and key handling (for make bench)\n"
 	      "      --width W        diagram width (default: the terminal's, or 200)\n"
 	      "      --height H       diagram height (default: the terminal's, or 50)\n"
-	      "      --max-packets N  keep at most N packets in memory; older ones are dropped\n"
-	      "                       and counted (default 100000, 0 = no limit)\n"
+	      "      --max-packets N  the explorer, --diagram and --compare keep at most N\n"
+	      "                       packets; older ones are dropped and counted (default\n"
+	      "                       100000, 0 = no limit). --print/--json/--stats stream\n"
+	      "                       every packet in bounded memory\n"
 	      "      --ascii          ASCII only: drawing and escaped text (also when the\n"
 	      "                       locale is not UTF-8)\n"
 	      "      --color          colour even when stdout is not a terminal\n"
@@ -124,6 +126,29 @@ static int flush(struct capture_buf *b)
 	}
 	b->len = 0;
 	return 0;
+}
+
+/* --print and --json stream: each packet is written once it is final, so
+ * any input size runs in bounded memory and loses no packet */
+struct emit {
+	struct capture_buf b;
+	const struct cli_opts *o;
+	int err;
+};
+
+static int flush(struct capture_buf *b);
+
+static void emit_packet(void *ctx, const struct capture_trace *t, size_t pi)
+{
+	struct emit *e = ctx;
+	if (e->err || e->o->mode == CLI_STATS)
+		return;
+	if (e->o->packet && (size_t)e->o->packet != t->pkt_base + pi + 1)
+		return;
+	struct render_print_opts po = { e->o->ascii };
+	int r = e->o->mode == CLI_JSON ? render_json_packet(&e->b, t, pi) : render_print_packet(&e->b, t, pi, &po);
+	if (r < 0 || (e->b.len > (1u << 20) && flush(&e->b) < 0))
+		e->err = errno ? errno : EIO;
 }
 
 /* the diagram description: the built-in one, or --diagram-file (checked
@@ -427,6 +452,14 @@ int main(int argc, char **argv)
 		}
 		nsrc = 0;
 	}
+	struct emit em = { { 0 }, &o, 0 };
+	int streaming = o.mode == CLI_PRINT || o.mode == CLI_JSON || o.mode == CLI_STATS;
+	if (streaming) {
+		t->on_done = emit_packet;
+		t->done_ctx = &em;
+		/* printed packets need not stay: a window is enough */
+		t->max_packets = 4096;
+	}
 	enum capture_load_status st = capture_load(t, rules, src, nsrc, rsrc, nrsrc, diag, &dc, &bad, &why);
 	if (st == NFP_LOAD_OK && stream_is_file && t->st.hops == 0) {
 		st = NFP_LOAD_NO_TRACE;
@@ -471,10 +504,11 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (t->st.dropped_packets && o.mode != CLI_TUI)
+	if (t->st.dropped_packets && !streaming && o.mode != CLI_TUI)
 		fprintf(stderr, "nfpath: %lu oldest packets dropped (over --max-packets %ld); numbers go on from %zu\n",
 			t->st.dropped_packets, o.max_packets, t->pkt_base + 1);
-	if (o.packet && ((size_t)o.packet <= t->pkt_base || (size_t)o.packet > t->pkt_base + t->npkts)) {
+	if (o.packet && (streaming ? (size_t)o.packet > t->pkt_base + t->npkts
+				   : ((size_t)o.packet <= t->pkt_base || (size_t)o.packet > t->pkt_base + t->npkts))) {
 		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o.packet, t->pkt_base + t->npkts);
 		rc = EXIT_USAGE;
 		goto out;
@@ -509,39 +543,25 @@ int main(int argc, char **argv)
 		rc = cli_bench(t, &o);
 		goto out;
 	}
-	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : o.mode == CLI_COMPARE ? cli_compare(t, &o) : cli_print_all(t, &o);
+	if (streaming) {
+		/* the packets are out already; the totals come last */
+		if (o.mode == CLI_STATS)
+			render_print_stats(&em.b, t);
+		if (!em.err && flush(&em.b) < 0)
+			em.err = errno;
+		if (em.err && em.err != EPIPE)
+			fprintf(stderr, "nfpath: writing output: %s\n", strerror(em.err));
+		rc = em.err ? 1 : 0;
+		capture_buf_free(&em.b);
+		goto out;
+	}
+	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : cli_compare(t, &o);
 out:
 	capture_trace_free(t);
 	capture_rules_free(rules);
 	return rc;
 }
 
-int cli_print_all(const struct capture_trace *t, const struct cli_opts *o)
-{
-	struct capture_buf b = { 0 };
-	struct render_print_opts po = { o->ascii };
-	size_t from = o->packet ? (size_t)o->packet - 1 - t->pkt_base : 0;
-	size_t to = o->packet ? (size_t)o->packet - t->pkt_base : t->npkts;
-	int r = 0;
-	if (o->mode == CLI_STATS) {
-		r = render_print_stats(&b, t);
-	} else {
-		for (size_t i = from; i < to && r == 0; i++) {
-			r = o->mode == CLI_JSON ? render_json_packet(&b, t, i) : render_print_packet(&b, t, i, &po);
-			if (b.len > (1u << 20) && flush(&b) < 0)
-				r = -1;
-		}
-	}
-	if (r == 0 && flush(&b) < 0)
-		r = -1;
-	capture_buf_free(&b);
-	if (r < 0) {
-		if (errno != EPIPE)
-			fprintf(stderr, "nfpath: writing output: %s\n", strerror(errno));
-		return 1;
-	}
-	return 0;
-}
 
 /* the terminal's size when stdout is one, else the given default */
 static void term_size(int *w, int *h)

@@ -22,10 +22,20 @@ PY
 }
 # AddressSanitizer keeps freed memory in quarantine: not ours to measure
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
-gen 50000 | /usr/bin/env time -f "%M" -o "$tmp/rss1" "$N" -r - --stats --max-packets 2000 > "$tmp/o1" 2> "$tmp/e1"
-gen 400000 | /usr/bin/env time -f "%M" -o "$tmp/rss2" "$N" -r - --stats --max-packets 2000 > "$tmp/o2" 2> "$tmp/e2"
-grep -q "^packets *400000$" "$tmp/o2" || { cat "$tmp/o2" "$tmp/e2"; exit 1; }
-grep -q "oldest packets dropped" "$tmp/e2"
+gen 50000 | /usr/bin/env time -f "%M" -o "$tmp/rss1" "$N" -r - --json > "$tmp/o1" 2> "$tmp/e1"
+gen 400000 | /usr/bin/env time -f "%M" -o "$tmp/rss2" "$N" -r - --json > "$tmp/o2" 2> "$tmp/e2"
+# every packet is printed (the printers stream), in order
+[ "$(wc -l < "$tmp/o2")" = 400000 ] || { echo "$(wc -l < "$tmp/o2") packets printed"; cat "$tmp/e2"; exit 1; }
+tail -1 "$tmp/o2" | grep -q '^{"packet":400000,'
 r1=$(cat "$tmp/rss1") r2=$(cat "$tmp/rss2")
 [ "$r2" -lt $((r1 * 3 / 2 + 8192)) ] || { echo "RSS grew from $r1 KiB (50k packets) to $r2 KiB (400k)"; exit 1; }
-echo "rss: huge line $(cat "$tmp/rss") KiB; --max-packets 2000: $r1 KiB at 50k packets, $r2 KiB at 400k"
+# the explorer's own bound: --max-packets keeps the newest
+gen 20000 > "$tmp/20k.log"
+"$N" -r "$tmp/20k.log" --max-packets 1000 --diagram -p 20000 --width 80 --height 24 > /dev/null 2> "$tmp/e3"
+grep -q "oldest packets dropped" "$tmp/e3"
+set +e
+"$N" -r "$tmp/20k.log" --max-packets 1000 --diagram -p 1 > /dev/null 2> "$tmp/e4"
+[ $? = 2 ] || { echo "a dropped packet was not refused"; exit 1; }
+set -e
+grep -q "no packet 1" "$tmp/e4"
+echo "rss: huge line $(cat "$tmp/rss") KiB; --json streams: $r1 KiB at 50k packets, $r2 KiB at 400k"
