@@ -4,9 +4,10 @@ set -eu
 command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
 N=$(readlink -f "$NFPATH")
 S=tests/fixtures/docker-c2c-ping.log
-sock=$tmp/tmux.sock
+nsock=0
+sock=$tmp/tmux0.sock
 T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null || true' EXIT
+trap 'for s in "$tmp"/tmux*.sock; do tmux -S "$s" kill-server 2>/dev/null || true; done' EXIT
 
 start() { # W H ENV... -- ARGS...
 	local w=$1 h=$2
@@ -15,6 +16,9 @@ start() { # W H ENV... -- ARGS...
 	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
 	shift
 	T kill-server 2>/dev/null || true
+	# a new server each time: the old one may still be on its way out
+	nsock=$((nsock + 1))
+	sock=$tmp/tmux$nsock.sock
 	rm -f "$tmp/exit"
 	T -f /dev/null new-session -d -s t -x "$w" -y "$h" \
 		"env ${envs[*]} $N $* ; echo \$? > $tmp/exit; sleep 60"
