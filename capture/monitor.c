@@ -89,7 +89,7 @@ static int ip_proto_word(const char *w, size_t wl)
 	return -1;
 }
 
-static struct capture_mon_pkt *slot_for(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create)
+struct capture_mon_pkt *capture_mon_slot(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create)
 {
 	for (unsigned i = 0; i < 64; i++)
 		if (st->slot[i].used && st->slot[i].id == id && st->slot[i].family == fam)
@@ -236,7 +236,7 @@ static int nft_packet_fields(struct tok *t, struct capture_strpool *sp, uint32_t
 	return 0;
 }
 
-static void copy_packet(struct nfp_hop *h, const struct capture_mon_pkt *sl)
+void capture_mon_apply(struct nfp_hop *h, const struct capture_mon_pkt *sl)
 {
 	h->in = sl->in;
 	h->out = sl->out;
@@ -304,7 +304,7 @@ int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, 
 		return NFP_PARSE_BAD;
 	}
 	if (W("packet:")) {
-		struct capture_mon_pkt *sl = slot_for(st, (uint32_t)id, (uint8_t)fam, 1);
+		struct capture_mon_pkt *sl = capture_mon_slot(st, (uint32_t)id, (uint8_t)fam, 1);
 		sl->in = sl->out = 0;
 		sl->ct_state = sl->ct_dir = 0;
 		sl->ct_id = 0;
@@ -322,9 +322,9 @@ int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, 
 	h->flags |= NFP_HOP_TRACE_ID;
 	h->table = intern(sp, tw, tl);
 	h->chain = intern(sp, cw, cl);
-	const struct capture_mon_pkt *sl = slot_for(st, (uint32_t)id, (uint8_t)fam, 0);
+	const struct capture_mon_pkt *sl = capture_mon_slot(st, (uint32_t)id, (uint8_t)fam, 0);
 	if (sl)
-		copy_packet(h, sl);
+		capture_mon_apply(h, sl);
 	if (W("rule")) {
 		h->kind = NFP_KIND_RULE;
 		const char *txt = t.s;
@@ -452,7 +452,7 @@ int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, s
 		return NFP_PARSE_BAD;
 	}
 	if (is_packet) {
-		struct capture_mon_pkt *sl = slot_for(st, (uint32_t)id, (uint8_t)fam, 1);
+		struct capture_mon_pkt *sl = capture_mon_slot(st, (uint32_t)id, (uint8_t)fam, 1);
 		sl->in = sl->out = 0;
 		memset(&sl->pk, 0, sizeof(sl->pk));
 		struct nfp_pkt *pk = &sl->pk;
@@ -587,8 +587,8 @@ int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, s
 		txt++;
 	if (txt < s + n)
 		h->rule_text = intern(sp, txt, (size_t)(s + n - txt));
-	const struct capture_mon_pkt *sl = slot_for(st, (uint32_t)id, (uint8_t)fam, 0);
+	const struct capture_mon_pkt *sl = capture_mon_slot(st, (uint32_t)id, (uint8_t)fam, 0);
 	if (sl)
-		copy_packet(h, sl);
+		capture_mon_apply(h, sl);
 	return NFP_PARSE_HOP;
 }

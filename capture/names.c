@@ -128,36 +128,15 @@ static void add_ns(struct found *f, int id, const char *name, const char *ips)
 
 static void rec(struct capture_buf *b, const char *kind, const char *key, const char *name, int *count)
 {
-	/* keys and names are plain words here; the record writer escapes
-	 * anything else the same way as hop fields */
-	struct capture_buf tmp = { 0 };
-	capture_buf_put(&tmp, "N\tkind=", 7);
-	capture_buf_put(&tmp, kind, strlen(kind));
-	capture_buf_put(&tmp, "\tkey=", 5);
-	for (const char *p = key; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '=') {
-			char e[5];
-			snprintf(e, sizeof(e), "\\x%02x", c);
-			capture_buf_put(&tmp, e, 4);
-		} else {
-			capture_buf_putc(&tmp, (char)c);
-		}
-	}
-	capture_buf_put(&tmp, "\tname=", 6);
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f || c == '\\' || c == '=') {
-			char e[5];
-			snprintf(e, sizeof(e), "\\x%02x", c);
-			capture_buf_put(&tmp, e, 4);
-		} else {
-			capture_buf_putc(&tmp, (char)c);
-		}
-	}
-	capture_buf_putc(&tmp, '\n');
-	capture_buf_put(b, tmp.p, tmp.len);
-	capture_buf_free(&tmp);
+	/* namespace and container names are whatever their owners chose:
+	 * escaped like every recording value */
+	capture_buf_put(b, "N\tkind=", 7);
+	capture_buf_put(b, kind, strlen(kind));
+	capture_buf_put(b, "\tkey=", 5);
+	capture_rec_escape(b, key, strlen(key));
+	capture_buf_put(b, "\tname=", 6);
+	capture_rec_escape(b, name, strlen(name));
+	capture_buf_putc(b, '\n');
 	(*count)++;
 }
 

@@ -70,21 +70,6 @@ static int str_attr(const struct nlattr *a, const char **s, size_t *n)
 	return 0;
 }
 
-static struct capture_mon_pkt *slot(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create)
-{
-	for (unsigned i = 0; i < 64; i++)
-		if (st->slot[i].used && st->slot[i].id == id && st->slot[i].family == fam)
-			return &st->slot[i];
-	if (!create)
-		return NULL;
-	struct capture_mon_pkt *s = &st->slot[st->next++ % 64];
-	memset(s, 0, sizeof(*s));
-	s->used = 1;
-	s->id = id;
-	s->family = fam;
-	return s;
-}
-
 static int verdict_of(int32_t code)
 {
 	switch (code) {
@@ -199,7 +184,7 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 	struct capture_mon_pkt *sl = NULL;
 	int have_pkt = tb[NFTA_TRACE_NETWORK_HEADER] || tb[NFTA_TRACE_IIF] || tb[NFTA_TRACE_OIF];
 	if (have_pkt) {
-		sl = slot(st, id, h->family, 1);
+		sl = capture_mon_slot(st, id, h->family, 1);
 		sl->in = sl->out = 0;
 		sl->ct_state = sl->ct_dir = 0;
 		sl->ct_id = 0;
@@ -234,7 +219,7 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 				sl->ct_id = be32(tb[NFP_NFTA_TRACE_CT_ID]);
 		}
 	} else {
-		sl = slot(st, id, h->family, 0);
+		sl = capture_mon_slot(st, id, h->family, 0);
 	}
 	/* A rule event without a handle is the kernel's note that a chain
 	 * ran out of rules: at a base chain's entry it only carries the packet
@@ -246,17 +231,7 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 		h->kind = NFP_KIND_RETURN;
 		h->verdict = NFP_V_RETURN;
 	}
-	if (sl) {
-		h->in = sl->in;
-		h->out = sl->out;
-		h->pk = sl->pk;
-		h->flags |= NFP_HOP_HAVE_PKT;
-		if (sl->ct_state) {
-			h->ct_state = sl->ct_state;
-			h->ct_dir = sl->ct_dir;
-			h->ct_id = sl->ct_id;
-			h->flags |= NFP_HOP_CT;
-		}
-	}
+	if (sl)
+		capture_mon_apply(h, sl);
 	return NFP_PARSE_HOP;
 }

@@ -58,6 +58,12 @@ struct capture_mon_state {
 	unsigned next;
 };
 
+/* The remembered packet of trace id `id` in family `fam`; created (reset)
+ * when create is set, else NULL when unknown. */
+struct capture_mon_pkt *capture_mon_slot(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create);
+/* Copies a remembered packet (devices, fields, conntrack) into a hop. */
+void capture_mon_apply(struct nfp_hop *h, const struct capture_mon_pkt *sl);
+
 /* `nft monitor trace` output ("trace id 6cb16a53 ip filter FORWARD ..."). */
 int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, struct capture_strpool *sp,
 			 struct nfp_hop *h, const char **err);

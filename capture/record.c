@@ -47,7 +47,7 @@ void capture_buf_free(struct capture_buf *b)
 
 /* runs of plain bytes go out in one copy; only the rare special byte is
  * escaped on its own (the writer is on the live capture's hot path) */
-static int put_escaped(struct capture_buf *b, const char *s, size_t n)
+int capture_rec_escape(struct capture_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0;
@@ -87,7 +87,7 @@ static int kv(struct capture_buf *b, const char *k, const char *v, size_t vl)
 {
 	if (key(b, k) < 0)
 		return -1;
-	return put_escaped(b, v, vl);
+	return capture_rec_escape(b, v, vl);
 }
 
 static int kvs(struct capture_buf *b, const char *k, const struct capture_strpool *sp, uint32_t id)

@@ -26,6 +26,10 @@ int capture_buf_put(struct capture_buf *b, const char *s, size_t n);
 int capture_buf_putc(struct capture_buf *b, char c);
 void capture_buf_free(struct capture_buf *b);
 
+/* Appends s[0..n) escaped as a recording value (\xHH for TAB, LF, CR,
+ * backslash, '=', other control bytes). -1 on ENOMEM. */
+int capture_rec_escape(struct capture_buf *b, const char *s, size_t n);
+
 /* Appends hop h as one "H" line (with '\n') to b. -1 on ENOMEM. */
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp);
 
