@@ -184,6 +184,7 @@ int capture_names_scan(struct capture_buf *b)
 					       sizeof(ips)) < 0)
 			continue;
 		add_ns(&f, nsid_of(sandbox), name, ips);
+		rec(b, "ctr", name, id, &count);
 		/* the container's addresses, whatever its port */
 		for (char *save = NULL, *a = strtok_r(ips, ",", &save); a; a = strtok_r(NULL, ",", &save))
 			if (*a)

@@ -381,7 +381,10 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		if (type == 'N') {
 			uint32_t id = intern0(sp, v, ul);
 			if (K("kind"))
-				*name_kind = ul == 3 && memcmp(v, "dev", 3) == 0 ? 1 : ul == 4 && memcmp(v, "addr", 4) == 0 ? 2 : 0;
+				*name_kind = ul == 3 && memcmp(v, "dev", 3) == 0    ? 1
+					     : ul == 4 && memcmp(v, "addr", 4) == 0 ? 2
+					     : ul == 3 && memcmp(v, "ctr", 3) == 0  ? 3
+										    : 0;
 			else if (K("key"))
 				*name_key = id;
 			else if (K("name"))

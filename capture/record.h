@@ -4,7 +4,8 @@
  *   # <comment>                      free text (capture metadata)
  *   H<TAB>key=value<TAB>...          one hop event
  *   L<TAB>lost=N                     N events the kernel dropped here
- *   N<TAB>kind=dev|addr<TAB>key=K<TAB>name=V   a name learnt for a device or address
+ *   N<TAB>kind=dev|addr|ctr<TAB>key=K<TAB>name=V   a name learnt for a device or
+ *                                    address, or a container's short id (key: its name)
  *
  * Values escape TAB, LF, CR, '\', '=', bytes < 0x20 and 0x7f as \xHH, so
  * any byte string round-trips. Unknown keys are ignored (newer writers). */

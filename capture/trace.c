@@ -641,7 +641,9 @@ size_t capture_trace_trim(struct capture_trace *t, size_t max)
 	for (size_t f = 0; f < t->nflows; f++)
 		t->flows[f].first_packet = t->flows[f].first_packet >= k ? t->flows[f].first_packet - (uint32_t)k : NFP_NONE;
 	t->pkt_base += k;
-	t->st.dropped_packets += k;
+	/* handed to on_done already (streamed): gone from memory, not lost */
+	if (!t->on_done)
+		t->st.dropped_packets += k;
 	compact_hops(t);
 	return k;
 }

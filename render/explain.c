@@ -28,6 +28,18 @@ static const char *docker_chain(const char *chain)
 		return "The DOCKER chain holds the published ports: DNAT in the nat table, ACCEPT in the filter table.";
 	if (strncmp(chain, "DOCKER-", 7) == 0)
 		return "A chain made by Docker.";
+	/* Docker 28+ with its nftables backend (table "docker-bridges") */
+	if (strstr(chain, "forward-in__"))
+		return "Docker's nftables chain for traffic entering a bridge network: replies and published ports are "
+		       "accepted here.";
+	if (strstr(chain, "forward-out__"))
+		return "Docker's nftables chain for traffic leaving a bridge network.";
+	if (strstr(chain, "isolat"))
+		return "Docker's isolation between networks: traffic from one bridge to another is dropped here.";
+	if (strstr(chain, "postrouting-out__"))
+		return "Docker's nftables chain for traffic leaving a network: outbound NAT (masquerade).";
+	if (strstr(chain, "dnat") || strstr(chain, "DNAT"))
+		return "Docker's published ports: DNAT to the container.";
 	return NULL;
 }
 
@@ -115,6 +127,8 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 			     "the jump. ");
 	}
 	const char *dk = docker_chain(chain);
+	if (!dk && strcmp(capture_str(t, h->table), "docker-bridges") == 0)
+		dk = "Docker's own nftables table (Docker 28 and later with the nftables firewall backend).";
 	if (!dk && h->jump)
 		dk = docker_chain(capture_str(t, h->jump));
 	if (dk) {
@@ -240,6 +254,11 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 		if (*nm) {
 			PUTS(&dev, " [");
 			render_esc(&dev, nm, strlen(nm), ascii);
+			const char *id = render_name(t, 3, nm);
+			if (*id) {
+				PUTS(&dev, " ");
+				render_esc(&dev, id, strlen(id), ascii);
+			}
 			PUTS(&dev, "]");
 		}
 	}

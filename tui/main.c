@@ -93,6 +93,15 @@ static void usage(FILE *f)
 	      "  -h, --help           this text\n"
 	      "  -V, --version        version\n"
 	      "\n"
+	      "Keys in the explorer:\n"
+	      "  n Right / p Left   next / previous hop     Home End   first / last hop\n"
+	      "  j Down / k Up      next / previous packet  PgDn PgUp  ten packets\n"
+	      "  f   next packet of the flow                c   compare with the next packet of\n"
+	      "  r   compare request and reply                  the flow and direction\n"
+	      "  /   filter packets by text   Tab  cycle panes   z  zoom the diagram\n"
+	      "  space  pause/resume (live)   F    follow the newest   w  write a recording\n"
+	      "  Esc back   ? help   q quit\n"
+	      "\n"
 	      "Exit status: 0 ok, 2 usage error or no usable input, 1 other failure.\n"
 	      "See nfpath(1) for the input formats and the recording format.\n",
 	      f);

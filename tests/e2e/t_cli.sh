@@ -26,7 +26,13 @@ cat $S | $N -r - --stats | grep -q "^hops *34$"
 $N -r $S -r $S --stats | grep -q "^hops *68$"
 # help lists every option
 $N --help > "$tmp/h"
-for o in --read --rules --demo --print --json --stats --packet --ascii; do
+for o in --read --rules --demo --live --print --json --stats --diagram --compare --packet --no-route --width \
+	--height --diagram-file --max-packets --ascii --color --no-color "n Right" "p Left" "Home End" "j Down" \
+	"k Up" "PgDn PgUp" " f " " c " " r " " / " "Tab" " z " "space" " F " " w " "Esc" "? help" "q quit"; do
 	grep -q -- "$o" "$tmp/h" || { echo "help lacks $o"; exit 1; }
 done
 $N --version | grep -q '^nfpath [0-9]'
+$N capture --help > "$tmp/ch"
+for o in --netns --expr --host --proto --port --rate --no-setup --no-nflog --nflog-group --count --time --grace --write; do
+	grep -q -- "$o" "$tmp/ch" || { echo "capture help lacks $o"; exit 1; }
+done

@@ -35,6 +35,27 @@ kill -INT $cpid
 wait $cpid || true
 clean "SIGINT"
 
+# SIGKILL in the middle of traffic: the recording is whole up to its last
+# complete event (at most a cut last line, reported, never a crash)
+# (and -n given a PID: a process living in nfpl-host)
+ip netns exec nfpl-host sleep 60 &
+sleeper=$!
+sleep 0.2
+"$N" capture -n "$sleeper" -t 20 --rate 0 -w "$tmp/cut.rec" 2>/dev/null &
+cpid=$!
+armed
+ip netns exec nfpl-c1 ping -f -w 2 -q "$($LAB addr c2)" > /dev/null 2>&1 &
+ppid=$!
+sleep 1
+kill -9 $cpid
+wait $ppid 2>/dev/null || true
+wait $cpid 2>/dev/null || true
+"$N" -r "$tmp/cut.rec" --stats > "$tmp/cut.out" 2> "$tmp/cut.err"
+[ "$(awk '/^lines malformed/ {print $3}' "$tmp/cut.out")" -le 1 ] || { cat "$tmp/cut.out" "$tmp/cut.err"; exit 1; }
+[ "$(awk '$1 == "packets" && NF == 2 {print $2}' "$tmp/cut.out")" -gt 10 ]
+kill $sleeper
+clean "SIGKILL in traffic"
+
 # the reader goes away (SIGPIPE / EPIPE): the capture ends at once
 start=$(date +%s)
 "$N" capture -n nfpl-host -t 30 2>/dev/null | head -c 10 > /dev/null

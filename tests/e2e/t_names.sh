@@ -41,7 +41,7 @@ assert p[1]["src_name"] == "c2"
 tmux -S "$sock" -f /dev/null new-session -d -s t -x 200 -y 50 "LC_ALL=C.UTF-8 TERM=xterm $N -r $tmp/c2c.rec; sleep 30"
 for _ in $(seq 1 40); do tmux -S "$sock" capture-pane -t t -p | grep -q "packet 1/" && break; sleep 0.1; done
 tmux -S "$sock" capture-pane -t t -p | grep -q "c1 (172.17.0.2) > c2 (172.17.0.3)" || { tmux -S "$sock" capture-pane -t t -p; exit 1; }
-tmux -S "$sock" capture-pane -t t -p | grep -q "in=veth[0-9a-f]* \[c1\]"
+tmux -S "$sock" capture-pane -t t -p | grep -q "in=veth[0-9a-f]* \[c1 [0-9a-f]\{12\}\]" || { tmux -S "$sock" capture-pane -t t -p; exit 1; }
 tmux -S "$sock" kill-server
 unset DOCKER_HOST
 
