@@ -866,8 +866,6 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		snprintf(msg, cap, "out of memory");
 		goto out;
 	}
-	if (o->ready)
-		o->ready(o->ready_ctx);
 
 	lv.t = t;
 	lv.rules = rules;

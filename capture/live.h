@@ -30,8 +30,6 @@ struct capture_live_opts {
 	int out_fd;	     /* where records go */
 	const char *out_name; /* for messages */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
-	void (*ready)(void *ctx); /* called once tracing is armed (tests, --live) */
-	void *ready_ctx;
 };
 
 struct capture_live_result {

@@ -1,7 +1,6 @@
 /* load: read sources and rules into a trace (see load.h). */
 #include "load.h"
 
-#include "resolve.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,8 +115,8 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 		if (in.hops == 0 && diag)
 			diag(ctx, src[i].name, 0, "no trace lines found");
 	}
+	/* settling resolves and counts every packet as it completes */
 	capture_trace_settle(t, 0);
-	capture_trace_resolve(t, rules, 0);
 	if (nsrc && t->st.hops == before) {
 		*why = "no trace lines in the input";
 		return NFP_LOAD_NO_TRACE;
