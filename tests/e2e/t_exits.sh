@@ -2,19 +2,14 @@
 # privileges after set-up, a reader that goes away (SIGPIPE), the viewer
 # killed, the capture killed under --live, and the viewer's own uid.
 set -eu
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
-N=$(readlink -f "$NFPATH")
-LAB=assets/lab/lab
-export NFPL_DIR=$tmp/lab
+. tests/e2e/lab_common.sh
+need_tmux
 sock=$tmp/tmux.sock
 T() { tmux -S "$sock" "$@"; }
-trap '$LAB down >/dev/null 2>&1 || true; tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null || true; tmux -S "$tmp/tmux2.sock" kill-server 2>/dev/null || true' EXIT
 $LAB down >/dev/null
 $LAB up --plain >/dev/null
 bindings() { ip netns exec nfpl-host sh -c 'cat /proc/sys/net/netfilter/nf_log/2 /proc/sys/net/netfilter/nf_log/10 /proc/sys/net/netfilter/nf_log/7' | tr '\n' ' '; }
 tables() { ip netns exec nfpl-host nft list tables | grep -c nfpath || true; }
-armed() { for _ in $(seq 1 50); do [ "$(tables)" = 2 ] && return 0; sleep 0.1; done; echo "capture never armed"; return 1; }
 clean() { # what
 	for _ in $(seq 1 30); do [ "$(tables)" = 0 ] && [ "$(bindings)" = "$before" ] && return 0; sleep 0.1; done
 	echo "after $1: tables $(tables), bindings $(bindings) (were $before)"

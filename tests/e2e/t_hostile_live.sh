@@ -2,13 +2,9 @@
 # escape sequence, and an NFLOG prefix with one. --print, --json and the
 # TUI show them escaped; the raw sequence never reaches the terminal.
 set -eu
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
-N=$(readlink -f "$NFPATH")
-LAB=assets/lab/lab
-export NFPL_DIR=$tmp/lab
+. tests/e2e/lab_common.sh
+need_tmux
 sock=$tmp/tmux.sock
-trap '$LAB down >/dev/null 2>&1 || true; tmux -S "$sock" kill-server 2>/dev/null || true' EXIT
 $LAB down >/dev/null
 $LAB up --plain >/dev/null
 evil=$(printf 'e\033]0;pwn\007')
@@ -18,7 +14,7 @@ ip -n nfpl-host link set "$evil" up
 ip netns exec nfpl-host iptables -I FORWARD -p icmp -j NFLOG --nflog-group 5 --nflog-prefix "$(printf 'x\033]0;pwn2\007')"
 "$N" capture -n nfpl-host -c 2 -t 15 --nflog-group 5 -w "$tmp/h.rec" 2>"$tmp/h.err" &
 cpid=$!
-for _ in $(seq 1 50); do ip netns exec nfpl-host nft list tables | grep -q 'inet nfpath' && break; sleep 0.1; done
+armed
 $LAB ping c2c 1 >/dev/null
 wait $cpid
 grep -q 'pwn' "$tmp/h.rec" || { echo "the hostile name never showed up"; exit 1; }

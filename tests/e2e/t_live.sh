@@ -1,11 +1,7 @@
 # Live capture in the namespace lab: the real Docker engine (nft backend)
 # and the hand-built lab. Needs root; skipped otherwise.
 set -eu
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-N=$(readlink -f "$NFPATH")
-LAB=assets/lab/lab
-export NFPL_DIR=$tmp/lab
-trap '$LAB down >/dev/null 2>&1 || true' EXIT
+. tests/e2e/lab_common.sh
 
 # cap COUNT FILE [capture options] -- command...: capture while command runs
 cap() {
@@ -16,10 +12,7 @@ cap() {
 	shift
 	"$N" capture -n nfpl-host -c "$count" -t 20 "${opts[@]}" -w "$file" 2>"$file.err" &
 	cpid=$!
-	for _ in $(seq 1 50); do
-		ip netns exec nfpl-host nft list tables 2>/dev/null | grep -q 'inet nfpath' && break
-		sleep 0.1
-	done
+	armed
 	"$@" >/dev/null
 	wait $cpid || { cat "$file.err"; return 1; }
 }
@@ -109,10 +102,7 @@ before=$(bindings)
 for sig in KILL INT TERM HUP; do
 	"$N" capture -n nfpl-host -t 30 -w "$tmp/sig.rec" 2>/dev/null &
 	cpid=$!
-	for _ in $(seq 1 50); do
-		ip netns exec nfpl-host nft list tables | grep -q 'inet nfpath' && break
-		sleep 0.1
-	done
+	armed
 	ip netns exec nfpl-host nft list tables | grep -q 'bridge nfpath'
 	bindings | grep -q nfnetlink_log || { echo "nfnetlink_log not bound while capturing: $(bindings)"; exit 1; }
 	kill -s $sig $cpid

@@ -1,19 +1,16 @@
 # Names for ports and addresses: from the real Docker engine in the lab,
 # from a fake `docker`, with no docker at all, and with a hanging one.
 set -eu
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-N=$(readlink -f "$NFPATH")
-LAB=assets/lab/lab
-export NFPL_DIR=$tmp/lab
+. tests/e2e/lab_common.sh
+need_tmux
 sock=$tmp/tmux.sock
-trap '$LAB down >/dev/null 2>&1 || true; tmux -S "$sock" kill-server 2>/dev/null || true' EXIT
 
 cap() { # file command... (extra env comes from the caller)
 	local f=$1
 	shift
 	"$N" capture -n nfpl-host -c 2 -t 20 -w "$f" 2>"$f.err" &
 	local cpid=$!
-	for _ in $(seq 1 50); do ip netns exec nfpl-host nft list tables | grep -q 'inet nfpath' && break; sleep 0.1; done
+	armed
 	"$@" >/dev/null
 	wait $cpid
 }
