@@ -16,3 +16,17 @@ armed() {
 	echo "capture never armed"
 	return 1
 }
+
+# cap COUNT FILE [capture options] -- command...: capture while command runs
+cap() {
+	count=$1 file=$2
+	shift 2
+	local opts=()
+	while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+	shift
+	"$N" capture -n nfpl-host -c "$count" -t 20 "${opts[@]}" -w "$file" 2>"$file.err" &
+	cpid=$!
+	armed
+	"$@" >/dev/null
+	wait $cpid || { cat "$file.err"; return 1; }
+}

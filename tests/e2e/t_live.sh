@@ -3,20 +3,6 @@
 set -eu
 . tests/e2e/lab_common.sh
 
-# cap COUNT FILE [capture options] -- command...: capture while command runs
-cap() {
-	count=$1 file=$2
-	shift 2
-	local opts=()
-	while [ "$1" != "--" ]; do opts+=("$1"); shift; done
-	shift
-	"$N" capture -n nfpl-host -c "$count" -t 20 "${opts[@]}" -w "$file" 2>"$file.err" &
-	cpid=$!
-	armed
-	"$@" >/dev/null
-	wait $cpid || { cat "$file.err"; return 1; }
-}
-
 check() { # file python-assertions
 	"$N" -r "$1" --json > "$1.json"
 	python3 - "$1.json" "$2" <<'PY'

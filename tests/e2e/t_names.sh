@@ -5,22 +5,12 @@ set -eu
 need_tmux
 sock=$tmp/tmux.sock
 
-cap() { # file command... (extra env comes from the caller)
-	local f=$1
-	shift
-	"$N" capture -n nfpl-host -c 2 -t 20 -w "$f" 2>"$f.err" &
-	local cpid=$!
-	armed
-	"$@" >/dev/null
-	wait $cpid
-}
-
 # --- the Docker lab: container names and the outside host's namespace ---
 $LAB down >/dev/null
 $LAB up >/dev/null
 export DOCKER_HOST=unix://$NFPL_DIR/docker.sock
-cap "$tmp/c2c.rec" $LAB ping c2c 1
-cap "$tmp/c2out.rec" $LAB ping c2out 1
+cap 2 "$tmp/c2c.rec" -- $LAB ping c2c 1
+cap 2 "$tmp/c2out.rec" -- $LAB ping c2out 1
 "$N" -r "$tmp/c2c.rec" --print | grep -q "ICMP echo-request c1 (172.17.0.2) > c2 (172.17.0.3)"
 "$N" -r "$tmp/c2c.rec" --print | grep -q "IN=veth[0-9a-f]* \[c1\]"
 "$N" -r "$tmp/c2out.rec" --print | grep -q "c1 (172.17.0.2) > nfpl-out (203.0.113.2)"
@@ -57,18 +47,18 @@ printf '#!/bin/sh\necho "docker: command not found" >&2\nexit 127\n' > "$tmp/non
 printf '#!/bin/sh\nsleep 60\n' > "$tmp/hang/docker"
 chmod +x "$tmp/fake/docker" "$tmp/none/docker" "$tmp/hang/docker"
 
-PATH=$tmp/fake:$PATH cap "$tmp/fake.rec" $LAB ping c2c 1
+PATH=$tmp/fake:$PATH cap 2 "$tmp/fake.rec" -- $LAB ping c2c 1
 "$N" -r "$tmp/fake.rec" --print | grep -q "fakeweb (172.17.0.2) > nfpl-c2 (172.17.0.3)"
 "$N" -r "$tmp/fake.rec" --print | grep -q "IN=nfpl-vc1 \[fakeweb\]"
 
 start=$(date +%s)
-PATH=$tmp/none:$PATH cap "$tmp/none.rec" $LAB ping c2c 1
+PATH=$tmp/none:$PATH cap 2 "$tmp/none.rec" -- $LAB ping c2c 1
 "$N" -r "$tmp/none.rec" --print | grep -q "nfpl-c1 (172.17.0.2) > nfpl-c2 (172.17.0.3)"
 [ $(($(date +%s) - start)) -le 6 ] || { echo "no docker slowed the capture down"; exit 1; }
 if grep -qi "docker" "$tmp/none.rec.err"; then echo "a missing docker made noise"; cat "$tmp/none.rec.err"; exit 1; fi
 
 start=$(date +%s)
-PATH=$tmp/hang:$PATH cap "$tmp/hang.rec" $LAB ping c2c 1
+PATH=$tmp/hang:$PATH cap 2 "$tmp/hang.rec" -- $LAB ping c2c 1
 elapsed=$(($(date +%s) - start))
 [ "$elapsed" -le 10 ] || { echo "a hanging docker held the capture for ${elapsed}s"; exit 1; }
 "$N" -r "$tmp/hang.rec" --print | grep -q "nfpl-c1 (172.17.0.2) > nfpl-c2 (172.17.0.3)"
