@@ -724,7 +724,10 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 		leg = L.tier == 0 ? "legend: \xe2\x94\x8f\xe2\x94\x81\xe2\x94\x93 route  \xe2\x94\x8c\xe2\x94\x84\xe2\x94\x90 skipped (no hop)  \xe2\x96\xb6N current hop  N+k hop N and k more  colours: ebtables iptables conntrack"
 				  : "legend: N hop  \xe2\x96\xb6N current  N+k: N and k more  \xc3\x97 skipped  A/B compared";
 	render_canvas_text(c, 0, L.legend_y, leg, c->w, RF_BAND, 0);
+	int y = L.legend_y + 1;
 	if (L.tier == 2 && o->detail)
-		render_canvas_text(c, 0, L.legend_y + 1, o->detail, c->w, RF_DEFAULT, RA_BOLD);
+		render_canvas_text(c, 0, y++, o->detail, c->w, RF_DEFAULT, RA_BOLD);
+	if (o->caption && y < c->h)
+		render_canvas_text(c, 0, y, o->caption, c->w, RF_DEFAULT, 0);
 	return tier;
 }

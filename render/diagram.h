@@ -56,7 +56,8 @@ int render_hop_node(const struct render_diagram *d, const struct capture_trace *
 
 struct render_diagram_opts {
 	int ascii;
-	const char *detail; /* one line for the detail strip (escaped), or NULL */
+	const char *detail;  /* one line for the detail strip (escaped), or NULL */
+	const char *caption; /* a line under the legend when there is room, or NULL */
 };
 
 /* Draws into c (cleared first). Returns the tier used (0 full, 1 short,

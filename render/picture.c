@@ -20,6 +20,45 @@ void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p
 	capture_buf_free(&chain);
 }
 
+#include "print.h"
+
+static void port(struct capture_buf *b, const struct capture_trace *t, uint32_t dev, int ascii)
+{
+	render_esc(b, capture_str(t, dev), capture_strpool_len(t->sp, dev), ascii);
+	const char *nm = render_name(t, 1, capture_str(t, dev));
+	if (*nm) {
+		capture_buf_put(b, " [", 2);
+		render_esc(b, nm, strlen(nm), ascii);
+		capture_buf_putc(b, ']');
+	}
+}
+
+void render_route_caption(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
+{
+	/* the bridge port (PHYSIN/OUT, or a bridge-family hop's own device)
+	 * says more than the bridge itself */
+	uint32_t in = 0, outd = 0;
+	for (uint32_t i = 0; i < p->nhops && !in; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		in = h->physin ? h->physin : h->in;
+	}
+	for (uint32_t i = p->nhops; i-- > 0 && !outd;) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		outd = h->physout ? h->physout : h->out;
+	}
+	struct capture_buf b = { 0 };
+	if (in) {
+		capture_buf_put(&b, "enters at ", 10);
+		port(&b, t, in, ascii);
+	}
+	if (outd) {
+		capture_buf_put(&b, in ? ", leaves at " : "leaves at ", in ? 12 : 10);
+		port(&b, t, outd, ascii);
+	}
+	snprintf(out, cap, "%s", b.p ? b.p : "");
+	capture_buf_free(&b);
+}
+
 int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d, const struct capture_trace *t,
 			   long pi, const struct render_picture_opts *o)
 {
@@ -29,14 +68,15 @@ int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d
 		render_canvas_free(c);
 		return -1;
 	}
-	char detail[512] = "";
+	char detail[512] = "", caption[512] = "";
 	if (pi >= 0 && (size_t)pi < t->npkts) {
 		const struct nfp_packet *p = &t->pkts[pi];
 		render_route_add(&r, d, t, p, 0, 0);
 		if (p->nhops)
 			render_hop_detail(t, p, 0, detail, sizeof(detail));
+		render_route_caption(t, p, caption, sizeof(caption), o->ascii);
 	}
-	struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL };
+	struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL };
 	render_diagram_draw(d, pi >= 0 ? &r : NULL, c, &dopts);
 	int rc = render_canvas_text_out(c, b, o->color, o->ascii);
 	render_route_free(&r);

@@ -17,4 +17,8 @@ int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d
 /* Detail line of hop h of packet p: "hop 4/14  link nat:PREROUTING policy 2 accept" */
 void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p, uint32_t h, char *out, size_t cap);
 
+/* "enters at veth0594f4b [c1], leaves at veth57a3dec [c2]" (escaped) */
+void render_route_caption(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap,
+			  int ascii);
+
 #endif

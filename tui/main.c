@@ -641,7 +641,7 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 		fprintf(stderr, "nfpath: bench set-up failed\n");
 		return 1;
 	}
-	struct render_diagram_opts dopts = { 0, NULL };
+	struct render_diagram_opts dopts = { 0, NULL, NULL };
 	int runs = 2000, tier = -1;
 	double t0 = mono();
 	for (int i = 0; i < runs; i++) {

@@ -338,7 +338,7 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 			return;
 	}
 	render_route_clear(&u->route);
-	char detail[512] = "";
+	char detail[512] = "", caption[512] = "";
 	if (u->view == V_COMPARE) {
 		const struct nfp_packet *pa = &u->t->pkts[u->ca], *pb = &u->t->pkts[u->cb];
 		render_route_add(&u->route, u->d, u->t, pa, -1, RN_A);
@@ -359,8 +359,9 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 		render_route_add(&u->route, u->d, u->t, p, (int)u->hop, 0);
 		if (p->nhops)
 			render_hop_detail(u->t, p, u->hop, detail, sizeof(detail));
+		render_route_caption(u->t, p, caption, sizeof(caption), u->ascii);
 	}
-	struct render_diagram_opts o = { u->ascii, detail[0] ? detail : NULL };
+	struct render_diagram_opts o = { u->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL };
 	render_diagram_draw(u->d, &u->route, u->canvas, &o);
 	blit(u, u->canvas, y, x);
 }
