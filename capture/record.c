@@ -9,14 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int capture_buf_put(struct capture_buf *b, const char *s, size_t n)
+int capture_buf_grow_put(struct capture_buf *b, const char *s, size_t n)
 {
-	if (__builtin_expect(b->len + n + 1 <= b->cap, 1)) {
-		memcpy(b->p + b->len, s, n);
-		b->len += n;
-		b->p[b->len] = '\0';
-		return 0;
-	}
 	if (b->len + n + 1 > b->cap) {
 		size_t nc = b->cap ? b->cap : 256;
 		while (b->len + n + 1 > nc)

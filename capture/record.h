@@ -13,6 +13,7 @@
 #define NFP_RECORD_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "hop.h"
 #include "strpool.h"
@@ -23,7 +24,20 @@ struct capture_buf {
 	char *p;
 	size_t len, cap;
 };
-int capture_buf_put(struct capture_buf *b, const char *s, size_t n);
+/* Appends s[0..n), keeping b->p NUL-terminated. -1 on ENOMEM. The
+ * printers call this millions of times with a few bytes: the common case
+ * is inline, growing is not. */
+int capture_buf_grow_put(struct capture_buf *b, const char *s, size_t n);
+static inline int capture_buf_put(struct capture_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 <= b->cap) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return 0;
+	}
+	return capture_buf_grow_put(b, s, n);
+}
 int capture_buf_putc(struct capture_buf *b, char c);
 void capture_buf_free(struct capture_buf *b);
 

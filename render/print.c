@@ -149,6 +149,8 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	return r ? -1 : 0;
 }
 
+static int put_q(struct capture_buf *b, const char *s);
+
 static int json_strid(struct capture_buf *b, const struct capture_trace *t, uint32_t id)
 {
 	if (!id)
@@ -170,7 +172,7 @@ static int json_addr(struct capture_buf *b, const struct nfp_pkt *pk, int dst)
 	render_addr(pk, dst, a, sizeof(a));
 	if (!a[0])
 		return PUTS(b, "null");
-	return putf(b, "\"%s\"", a);
+	return put_q(b, a);
 }
 
 int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi)
