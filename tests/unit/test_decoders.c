@@ -1,6 +1,7 @@
 /* Line decoders, recording round trip, rules files, boxes and escaping. */
 #include "helpers.h"
 
+#include "../../capture/names.h"
 #include "../../capture/record.h"
 #include "../../render/print.h"
 #include "../../render/text.h"
@@ -372,6 +373,39 @@ START_TEST(escaping)
 }
 END_TEST
 
+START_TEST(name_parsers)
+{
+	char ifn[64], ns[128];
+	int id;
+	ck_assert_int_eq(capture_names_parse_link("5: veth35a37f1@if4: <BROADCAST,UP> mtu 1500 master docker0 \\    link/ether "
+						  "ce:17:e1:ec:ad:dd brd ff:ff:ff:ff:ff:ff link-netnsid 1 promiscuity 1",
+						  ifn, sizeof(ifn), ns, sizeof(ns), &id),
+			 0);
+	ck_assert_str_eq(ifn, "veth35a37f1");
+	ck_assert_int_eq(id, 1);
+	ck_assert_str_eq(ns, "");
+	ck_assert_int_eq(capture_names_parse_link("2: eth0@if2: <UP> mtu 1500 \\    link/ether 5e:53:13:92:73:ef brd "
+						  "ff:ff:ff:ff:ff:ff link-netns nfpl-out promiscuity 0",
+						  ifn, sizeof(ifn), ns, sizeof(ns), &id),
+			 0);
+	ck_assert_str_eq(ifn, "eth0");
+	ck_assert_str_eq(ns, "nfpl-out");
+	ck_assert_int_eq(capture_names_parse_link("garbage", ifn, sizeof(ifn), ns, sizeof(ns), &id), -1);
+	char name[64], cid[16], sb[128], ips[128];
+	ck_assert_int_eq(capture_names_parse_docker("/c1|eaea4eba94612b04ff28a63d32de0ee3258daa6eff00f037648b0a5ec224c9a8|"
+						    "/run/docker/netns/92042cab9a14|172.17.0.2,\n",
+						    name, sizeof(name), cid, sizeof(cid), sb, sizeof(sb), ips, sizeof(ips)),
+			 0);
+	ck_assert_str_eq(name, "c1");
+	ck_assert_str_eq(cid, "eaea4eba9461");
+	ck_assert_str_eq(sb, "/run/docker/netns/92042cab9a14");
+	ck_assert_str_eq(ips, "172.17.0.2,");
+	ck_assert_int_eq(capture_names_parse_docker("no pipes here", name, sizeof(name), cid, sizeof(cid), sb, sizeof(sb),
+						    ips, sizeof(ips)),
+			 -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("decoders");
@@ -384,6 +418,7 @@ int main(void)
 	tcase_add_test(tc, rules_files);
 	tcase_add_test(tc, box_mapping);
 	tcase_add_test(tc, escaping);
+	tcase_add_test(tc, name_parsers);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
