@@ -19,10 +19,8 @@ flood() { ip netns exec nfpl-c1 ping -f -q -w "$SECS" "$dst" 2>&1 | awk '/packet
 "$NFPATH" capture -n nfpl-host --rate 0 --no-nflog -t $((SECS + 3)) -w "$tmp/n.rec" 2>"$tmp/n.err" &
 cpid=$!
 for _ in $(seq 1 50); do ip netns exec nfpl-host nft list tables | grep -q 'inet nfpath' && break; sleep 0.1; done
-t0=$(date +%s.%N)
 sent=$(flood)
 wait $cpid
-t1=$(date +%s.%N)
 "$NFPATH" -r "$tmp/n.rec" --json > "$tmp/n.json"
 read -r done_n events_n lost_n <<<"$(python3 - "$tmp/n.json" "$tmp/n.err" <<'PY'
 import json, re, sys

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Sourced by the e2e tests that use the namespace lab: root and tools
 # checks, the lab in the test's own directory, and clean-up on exit
 # (the lab, and every tmux server the test started under $tmp).

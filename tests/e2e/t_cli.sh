@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # CLI contract: exit codes, messages naming file and line, stdin, help.
 set -eu
 N=$NFPATH

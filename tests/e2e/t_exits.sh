@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Every way a capture or the explorer can end leaves the host as it was:
 # privileges after set-up, a reader that goes away (SIGPIPE), the viewer
 # killed, the capture killed under --live, and the viewer's own uid.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Every golden picture still comes out byte for byte (UTF-8 and ASCII).
 set -eu
 N=$NFPATH

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Hostile bytes in device names and prefixes never reach the output raw,
 # and JSON stays valid.
 set -eu

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Hostile bytes from the kernel: a lab interface whose name holds an OSC
 # escape sequence, and an NFLOG prefix with one. --print, --json and the
 # TUI show them escaped; the raw sequence never reaches the terminal.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Endless and oversized input: bounded memory, a clear word, no crash.
 set -eu
 N=$NFPATH

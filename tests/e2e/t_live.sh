@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Live capture in the namespace lab: the real Docker engine (nft backend)
 # and the hand-built lab. Needs root; skipped otherwise.
 set -eu

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Names for ports and addresses: from the real Docker engine in the lab,
 # from a fake `docker`, with no docker at all, and with a hanging one.
 set -eu

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # --print and --json on the shared sample say what the issue asks.
 set -eu
 N=$NFPATH

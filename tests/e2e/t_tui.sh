@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # The real explorer in a real terminal (tmux): every key of the help, the
 # status line, compare, resize, NO_COLOR, an ASCII locale, a clean exit.
 set -eu
