@@ -58,8 +58,11 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 			     "which ports, not one of the host's rules. ");
 	}
 	if (nfp_box_class(h->box) == 0 && h->layer == NFP_LAYER_LINK) {
-		r |= PUTS(b, "This iptables chain is called from the bridge (br_netfilter, bridge-nf-call-iptables): the "
-			     "frame is being bridged between ports, not routed");
+		/* at PREROUTING the bridge has not decided yet: the frame may
+		 * still go up to be routed */
+		r |= PUTS(b, "This iptables chain is called from the bridge code (br_netfilter, bridge-nf-call-iptables)");
+		r |= PUTS(b, hook == NFP_HOOK_PREROUTING ? " for a frame that arrived on a bridge port"
+							 : ": the frame is bridged from one port to another, not routed");
 		r |= PUTS(b, h->physin || h->physout ? "; PHYSIN/PHYSOUT name the bridge ports. " : ". ");
 	}
 	if (nfp_box_class(h->box) == 1) {
