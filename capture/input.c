@@ -68,12 +68,13 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		}
 	}
 	if (in->is_rec) {
-		unsigned long lost = 0;
+		struct capture_rec_loss loss = { 0, 0 };
 		int nk;
 		uint32_t nkey, nval;
-		r = capture_rec_parse(s, n, t->sp, &h, &lost, &nk, &nkey, &nval, &err);
+		r = capture_rec_parse(s, n, t->sp, &h, &loss, &nk, &nkey, &nval, &err);
 		if (r == NFP_REC_LOST) {
-			t->st.lost_events += lost;
+			t->st.lost_events += loss.lost;
+			t->st.overruns += loss.overruns;
 			return 0;
 		}
 		if (r == NFP_REC_NAME)

@@ -320,7 +320,7 @@ static uint32_t intern0(struct capture_strpool *sp, const char *v, size_t n)
 
 #define K(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
 
-int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, unsigned long *lost,
+int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, struct capture_rec_loss *loss,
 		      int *name_kind, uint32_t *name_key, uint32_t *name_val, const char **err)
 {
 	while (n && (s[n - 1] == '\r'))
@@ -332,6 +332,8 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		return -1;
 	}
 	char type = s[0];
+	if (type == 'L')
+		loss->lost = loss->overruns = 0;
 	if (type == 'H') {
 		memset(h, 0, sizeof(*h));
 		h->rule = -1;
@@ -363,12 +365,12 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		i++;
 		uint64_t x;
 		if (type == 'L') {
-			if (K("lost")) {
+			if (K("lost") || K("overruns")) {
 				if (capture_parse_uint(v, ul, 10, UINT64_MAX, &x) < 0) {
 					*err = "bad lost count";
 					return -1;
 				}
-				*lost = (unsigned long)x;
+				*(K("lost") ? &loss->lost : &loss->overruns) = (unsigned long)x;
 			}
 			continue;
 		}

@@ -49,10 +49,16 @@ int capture_rec_escape(struct capture_buf *b, const char *s, size_t n);
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp);
 
 enum { NFP_REC_HOP = 1, NFP_REC_LOST = 2, NFP_REC_NAME = 3 };
+
+/* an L record: events known lost, and overruns (the kernel dropped an
+ * unknown number) */
+struct capture_rec_loss {
+	unsigned long lost, overruns;
+};
 /* Decodes one recording line. Returns NFP_REC_HOP (h filled),
- * NFP_REC_LOST (*lost set), NFP_REC_NAME (*name_kind/key/val interned),
+ * NFP_REC_LOST (*loss set), NFP_REC_NAME (*name_kind/key/val interned),
  * 0 for header/comment lines, -1 when malformed (*err set). */
-int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, unsigned long *lost,
+int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, struct capture_rec_loss *loss,
 		      int *name_kind, uint32_t *name_key, uint32_t *name_val, const char **err);
 
 #endif

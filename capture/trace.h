@@ -43,6 +43,7 @@ struct nfp_flow {
 
 struct capture_trace_stats {
 	unsigned long lines, skipped, bad, hops, lost_events, dropped_packets;
+	unsigned long overruns; /* kernel queue overruns: events lost, number unknown */
 	unsigned long by_source[NFP_SRC__COUNT];
 	/* hops of settled packets by [layer][box][verdict] */
 	unsigned long box_verdict[3][NFP_BOX__COUNT][NFP_V_OTHER + 1];

@@ -379,8 +379,9 @@ static void draw_status(struct tui *u, int y, int w)
 			      u->t->pkt_base + u->cb + 1,
 			      u->crow + 1, u->al.n);
 	if (u->o->child || (u->fd >= 0 && !u->o->stream_is_file))
-		n += snprintf(s + n, sizeof(s) - (size_t)n, " | live %.0f ev/s lost %lu%s%s", u->ev_rate, u->t->st.lost_events,
-			      u->paused ? " | PAUSED" : "", u->eof ? " | ended" : "");
+		n += snprintf(s + n, sizeof(s) - (size_t)n, " | live %.0f ev/s lost %lu%s%s%s", u->ev_rate,
+			      u->t->st.lost_events, u->t->st.overruns ? "+overruns" : "", u->paused ? " | PAUSED" : "",
+			      u->eof ? " | ended" : "");
 	if (u->t->st.dropped_packets)
 		n += snprintf(s + n, sizeof(s) - (size_t)n, " | dropped %lu", u->t->st.dropped_packets);
 	if (u->msg[0])

@@ -7,7 +7,7 @@ static struct capture_strpool *sp;
 static void one(const char *s, size_t n)
 {
 	struct nfp_hop h;
-	unsigned long lost;
+	struct capture_rec_loss lost;
 	int nk;
 	uint32_t k, v;
 	const char *err;

@@ -243,7 +243,7 @@ START_TEST(record_round_trip)
 	ck_assert_ptr_null(memchr(b.p, '\x1b', b.len));
 	ck_assert_ptr_eq(memchr(b.p, '\n', b.len), b.p + b.len - 1);
 	struct nfp_hop g;
-	unsigned long lost;
+	struct capture_rec_loss lost;
 	int nk;
 	uint32_t k, v;
 	const char *err = NULL;
@@ -274,7 +274,10 @@ START_TEST(record_round_trip)
 	ck_assert_mem_eq(&g.pk, &h.pk, sizeof(h.pk));
 	/* lost-event and name records */
 	ck_assert_int_eq(capture_rec_parse("L\tlost=42", 9, sp, &g, &lost, &nk, &k, &v, &err), NFP_REC_LOST);
-	ck_assert_uint_eq(lost, 42);
+	ck_assert_int_eq(capture_rec_parse("L\tlost=0\toverruns=3", 19, sp, &g, &lost, &nk, &k, &v, &err), NFP_REC_LOST);
+	ck_assert_uint_eq(lost.overruns, 3);
+	ck_assert_int_eq(capture_rec_parse("L\tlost=42", 9, sp, &g, &lost, &nk, &k, &v, &err), NFP_REC_LOST);
+	ck_assert_uint_eq(lost.lost, 42);
 	const char *nr = "N\tkind=dev\tkey=veth0\tname=c1";
 	ck_assert_int_eq(capture_rec_parse(nr, strlen(nr), sp, &g, &lost, &nk, &k, &v, &err), NFP_REC_NAME);
 	ck_assert_str_eq(capture_strpool_get(sp, v), "c1");
