@@ -4,8 +4,8 @@
  * The description (assets/diagram.txt, embedded at build time) places each
  * box on a grid; the layout picks the richest of three label sizes that
  * fits the canvas: full labels with boxes ("mangle / prerouting", needs
- * 197x46), short two-line labels (needs ~100x28), or one-line codes with a
- * detail strip (needs 61x22). Below that it says how much it needs. */
+ * 187x47), short two-line labels (needs 97x29), or one-line codes with a
+ * detail strip (needs 61x21). Below that it says how much it needs. */
 #ifndef NFP_RENDER_DIAGRAM_H
 #define NFP_RENDER_DIAGRAM_H
 
