@@ -126,3 +126,17 @@ done
 start 120 40 LC_ALL=C.UTF-8 TERM=xterm -- -r - '<' sample.log
 expect "packet 1/3"
 quit_clean
+
+# --- 'w' keeps what the capture learnt: names and the hops ---
+cp "$OLDPWD/assets/demo/lab-docker.rec" lab.rec
+mkdir saved && cd saved
+start 160 45 LC_ALL=C.UTF-8 TERM=xterm -- -r ../lab.rec
+keys w; wait_for "wrote [0-9]* hops to nfpath-"
+quit_clean
+# the loader keeps the latest name per key, so compare the keys
+nkeys() { grep '^N' "$1" | cut -f2,3 | sort -u; }
+[ "$(nkeys ../lab.rec | wc -l)" -gt 5 ] || { echo "the lab recording has no names"; exit 1; }
+[ "$(nkeys nfpath-*.rec)" = "$(nkeys ../lab.rec)" ] || { echo "'w' lost names"; exit 1; }
+"$N" -r ../lab.rec --print > want.txt
+"$N" -r nfpath-*.rec --print > got.txt
+diff want.txt got.txt || { echo "'w' recording prints differently"; exit 1; }
