@@ -30,6 +30,20 @@ static int isdig(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* the next space-separated word of s[0..n) from *i: its start and length */
+static const char *next_word(const char *s, size_t n, size_t *i, size_t *len)
+{
+	size_t j = *i;
+	while (j < n && s[j] == ' ')
+		j++;
+	size_t st = j;
+	while (j < n && s[j] != ' ')
+		j++;
+	*i = j;
+	*len = j - st;
+	return s + st;
+}
+
 /* "1234.567890" (spaces around allowed) -> seconds */
 static int parse_secs(const char *s, size_t n, double *out)
 {
@@ -361,13 +375,8 @@ static int parse_eblog_fields(const char *s, size_t n, struct capture_strpool *s
 	uint64_t x;
 	size_t i = 0;
 	while (i < n) {
-		while (i < n && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < n && s[i] != ' ')
-			i++;
-		const char *w = s + st;
-		size_t wl = i - st;
+		size_t wl;
+		const char *w = next_word(s, n, &i, &wl);
 		if (!wl)
 			break;
 		size_t vl = wl && w[wl - 1] == ',' ? wl - 1 : wl; /* "DST=1.2.3.4," */
@@ -462,13 +471,8 @@ int capture_prefix_chain(const char *s, size_t n, struct capture_strpool *sp, st
 {
 	size_t i = 0;
 	while (i < n) {
-		while (i < n && s[i] == ' ')
-			i++;
-		size_t st = i;
-		while (i < n && s[i] != ' ')
-			i++;
-		size_t tl = i - st;
-		const char *t = s + st;
+		size_t tl;
+		const char *t = next_word(s, n, &i, &tl);
 		/* split into up to 4 colon parts, dropping a trailing ':' */
 		if (tl && t[tl - 1] == ':')
 			tl--;
