@@ -32,7 +32,7 @@ struct flow_key {
 
 struct flow_slot {
 	struct flow_key k;
-	uint32_t flow; /* NFP_NONE: empty */
+	uint32_t flow; /* index into trace->flows; NFP_NONE: empty */
 	uint8_t a_is_orig_src;
 };
 
@@ -502,7 +502,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		if (grow((void **)&t->flows, &t->capflows, t->nflows + 1, sizeof(*t->flows)) < 0)
 			return -1;
 		flow = (uint32_t)t->nflows++;
-		t->flows[flow] = (struct nfp_flow){ pi, 0, p->ct_id };
+		t->flows[flow] = (struct nfp_flow){ (uint32_t)t->flows_total++, pi, 0, p->ct_id, 0 };
 	}
 	/* kernel direction wins over the inferred one */
 	for (uint32_t i = 0; i < p->nhops; i++) {
@@ -513,7 +513,8 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		}
 	}
 	struct nfp_flow *f = &t->flows[flow];
-	p->flow = flow;
+	p->flow = f->id;
+	f->last_packet = t->pkt_base + pi;
 	p->dir = (uint8_t)dir;
 	p->ct_kernel = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
@@ -622,6 +623,61 @@ static void compact_hops(struct capture_trace *t)
 	free(remap);
 }
 
+/* Flows not seen for a window of packets before the oldest one kept are
+ * forgotten, with their tuples: a later packet of the connection starts a
+ * new flow, as in a capture started then. The margin is for packets still
+ * open (their flow not yet assigned) whose flow's older packets just went.
+ * Run when forgettable flows could outnumber the rest, so the cost is
+ * amortised over the packets that made them. */
+static void compact_flows(struct capture_trace *t)
+{
+	if (t->nflows < 1024 || t->nflows < 3 * t->npkts)
+		return;
+	uint32_t *remap = malloc(t->nflows * sizeof(*remap));
+	if (!remap)
+		return; /* try again next time */
+	size_t w = 0;
+	for (size_t f = 0; f < t->nflows; f++)
+		remap[f] = t->flows[f].last_packet + t->npkts >= t->pkt_base ? (uint32_t)w++ : NFP_NONE;
+	size_t cap = 256, keep = 0;
+	for (size_t i = 0; i < t->fhcap; i++)
+		if (t->fh[i].flow != NFP_NONE && remap[t->fh[i].flow] != NFP_NONE)
+			keep++;
+	while (cap < (keep + 2) * 3)
+		cap *= 2;
+	struct flow_slot *n = malloc(cap * sizeof(*n));
+	if (!n) {
+		free(remap);
+		return;
+	}
+	for (size_t f = 0; f < t->nflows; f++)
+		if (remap[f] != NFP_NONE)
+			t->flows[remap[f]] = t->flows[f];
+	for (size_t i = 0; i < cap; i++)
+		n[i].flow = NFP_NONE;
+	struct flow_slot *old = t->fh;
+	size_t oc = t->fhcap;
+	t->fh = n;
+	t->fhcap = cap;
+	t->fhcount = keep;
+	for (size_t i = 0; i < oc; i++)
+		if (old[i].flow != NFP_NONE && remap[old[i].flow] != NFP_NONE) {
+			struct flow_slot *s = slot_find(t, &old[i].k);
+			*s = old[i];
+			s->flow = remap[old[i].flow];
+		}
+	free(old);
+	free(remap);
+	t->nflows = w;
+	if (t->capflows > 2 * w + 256) {
+		struct nfp_flow *nf = realloc(t->flows, (w + 256) * sizeof(*nf));
+		if (nf) {
+			t->flows = nf;
+			t->capflows = w + 256;
+		}
+	}
+}
+
 size_t capture_trace_trim(struct capture_trace *t, size_t max)
 {
 	if (!max || t->npkts <= max)
@@ -645,6 +701,7 @@ size_t capture_trace_trim(struct capture_trace *t, size_t max)
 	if (!t->on_done)
 		t->st.dropped_packets += k;
 	compact_hops(t);
+	compact_flows(t);
 	return k;
 }
 

@@ -26,7 +26,7 @@ struct capture_rules;
 struct nfp_packet {
 	uint32_t *hops; /* indices into trace->hops, in traversal order */
 	uint32_t nhops, cap;
-	uint32_t flow;	/* index into trace->flows, NFP_NONE until assigned */
+	uint32_t flow;	/* flow number (0-based, stable), NFP_NONE until assigned */
 	uint32_t trace_id;
 	uint32_t last_seq; /* trace->seq when last touched */
 	uint32_t ct_id;
@@ -36,9 +36,11 @@ struct nfp_packet {
 };
 
 struct nfp_flow {
+	uint32_t id; /* the flow number packets carry in nfp_packet.flow */
 	uint32_t first_packet;
 	uint32_t npackets;
 	uint32_t ct_id;
+	size_t last_packet; /* its latest packet, counted from the first ever (pkt_base + index) */
 };
 
 struct capture_trace_stats {
@@ -58,8 +60,11 @@ struct capture_trace {
 	size_t nhops, caphops;
 	struct nfp_packet *pkts;
 	size_t npkts, cappkts;
+	/* flows that still have packets in memory; with max_packets set, flows
+	 * whose packets are all gone are dropped, so flows[i].id != i */
 	struct nfp_flow *flows;
 	size_t nflows, capflows;
+	size_t flows_total; /* flows ever seen */
 	struct capture_trace_stats st;
 	size_t max_packets; /* 0 = unlimited; past it the oldest packets go */
 	/* called once per packet when it is complete, its flow known and its

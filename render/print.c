@@ -263,7 +263,7 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 	int r = putf(b,
 		     "lines read      %lu\nlines skipped   %lu (not trace output)\nlines malformed %lu\n"
 		     "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n",
-		     s->lines, s->skipped, s->bad, s->hops, t->pkt_base + t->npkts, t->nflows, s->lost_events);
+		     s->lines, s->skipped, s->bad, s->hops, t->pkt_base + t->npkts, t->flows_total, s->lost_events);
 	if (s->overruns)
 		r |= putf(b, "overruns        %lu (the kernel dropped events; how many it does not say)\n", s->overruns);
 	if (s->dropped_packets)

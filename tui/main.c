@@ -545,6 +545,8 @@ int main(int argc, char **argv)
 		}
 		if (stream_fd > 0)
 			close(stream_fd);
+		if (stream)
+			capture_input_end(stream); /* frees its partial line */
 		free(stream);
 		goto out;
 	}

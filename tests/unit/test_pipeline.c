@@ -270,11 +270,30 @@ START_TEST(bounded_memory)
 					 i / 250 % 250, i % 250, i % 65536, i);
 			capture_input_feed(&in, line, (size_t)n);
 		}
+		/* one long conversation across all of it keeps its flow */
+		for (int k = 0; k < 3 && i % 50 == 0; k++) {
+			int n = snprintf(line, sizeof(line),
+					 "TRACE: %s:%s:policy:1 IN=eth0 OUT= SRC=10.9.9.9 DST=10.1.0.1 LEN=84 TTL=64 ID=%d "
+					 "PROTO=ICMP TYPE=8 CODE=0 ID=4242 SEQ=%d\n",
+					 k == 0 ? "raw" : k == 1 ? "mangle" : "filter", k == 2 ? "INPUT" : "PREROUTING",
+					 30000 + i, i / 50);
+			capture_input_feed(&in, line, (size_t)n);
+		}
 	}
 	capture_input_end(&in);
 	capture_trace_settle(t, 0);
 	ck_assert_uint_le(t->npkts, 100 + 100 / 4 + 64 + 1);
-	ck_assert_uint_eq(t->pkt_base + t->npkts, 20000);
+	ck_assert_uint_eq(t->pkt_base + t->npkts, 20000 + 400);
+	/* flows whose packets are gone are forgotten; numbers stay */
+	ck_assert_uint_eq(t->flows_total, 20001);
+	ck_assert_uint_le(t->nflows, 3 * t->npkts + 1024);
+	const struct nfp_packet *lp = NULL;
+	for (size_t i = 0; i < t->npkts; i++)
+		if (capture_packet_hop(t, &t->pkts[i], 0)->pk.ipid == 30000 + 19950)
+			lp = &t->pkts[i];
+	ck_assert_ptr_nonnull(lp);
+	ck_assert_uint_eq(lp->flow, 1);
+	ck_assert_int_eq(lp->ct, NFP_CT_ESTABLISHED);
 	ck_assert_uint_eq(t->st.dropped_packets, t->pkt_base);
 	ck_assert_uint_le(t->nhops, 3 * (t->npkts + 8192));
 	/* the last packet is still whole and correct after compaction */
