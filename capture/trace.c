@@ -409,9 +409,10 @@ static struct flow_slot *slot_find(struct capture_trace *t, const struct flow_ke
 	return &t->fh[i];
 }
 
-static int slot_grow(struct capture_trace *t)
+/* Moves the tuple table to nc slots; with remap, slots of flows mapped to
+ * NFP_NONE are left out and the rest renumbered. */
+static int slot_rehash(struct capture_trace *t, size_t nc, const uint32_t *remap)
 {
-	size_t nc = t->fhcap ? t->fhcap * 2 : 256;
 	struct flow_slot *n = malloc(nc * sizeof(*n));
 	if (!n)
 		return -1;
@@ -421,11 +422,25 @@ static int slot_grow(struct capture_trace *t)
 	size_t oc = t->fhcap;
 	t->fh = n;
 	t->fhcap = nc;
-	for (size_t i = 0; i < oc; i++)
-		if (old[i].flow != NFP_NONE)
-			*slot_find(t, &old[i].k) = old[i];
+	t->fhcount = 0;
+	for (size_t i = 0; i < oc; i++) {
+		uint32_t f = old[i].flow;
+		if (f != NFP_NONE && remap)
+			f = remap[f];
+		if (f == NFP_NONE)
+			continue;
+		struct flow_slot *s = slot_find(t, &old[i].k);
+		*s = old[i];
+		s->flow = f;
+		t->fhcount++;
+	}
 	free(old);
 	return 0;
+}
+
+static int slot_grow(struct capture_trace *t)
+{
+	return slot_rehash(t, t->fhcap ? t->fhcap * 2 : 256, NULL);
 }
 
 /* canonical key of a packet's tuple at one hop; *a_is_src tells whether
@@ -645,28 +660,14 @@ static void compact_flows(struct capture_trace *t)
 			keep++;
 	while (cap < (keep + 2) * 3)
 		cap *= 2;
-	struct flow_slot *n = malloc(cap * sizeof(*n));
-	if (!n) {
+	/* the table first: if it cannot move, nothing has changed */
+	if (slot_rehash(t, cap, remap) < 0) {
 		free(remap);
 		return;
 	}
 	for (size_t f = 0; f < t->nflows; f++)
 		if (remap[f] != NFP_NONE)
 			t->flows[remap[f]] = t->flows[f];
-	for (size_t i = 0; i < cap; i++)
-		n[i].flow = NFP_NONE;
-	struct flow_slot *old = t->fh;
-	size_t oc = t->fhcap;
-	t->fh = n;
-	t->fhcap = cap;
-	t->fhcount = keep;
-	for (size_t i = 0; i < oc; i++)
-		if (old[i].flow != NFP_NONE && remap[old[i].flow] != NFP_NONE) {
-			struct flow_slot *s = slot_find(t, &old[i].k);
-			*s = old[i];
-			s->flow = remap[old[i].flow];
-		}
-	free(old);
 	free(remap);
 	t->nflows = w;
 	if (t->capflows > 2 * w + 256) {
