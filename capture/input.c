@@ -1,6 +1,7 @@
 /* input: line splitting and decoder dispatch (see input.h). */
 #include "input.h"
 
+#include "grow.h"
 #include "record.h"
 
 #include <errno.h>
@@ -138,16 +139,8 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 			off += seg + (nl ? 1 : 0);
 			continue;
 		}
-		if (in->plen + seg > in->pcap) {
-			size_t nc = in->pcap ? in->pcap : 1024;
-			while (nc < in->plen + seg)
-				nc *= 2;
-			char *np = realloc(in->part, nc);
-			if (!np)
-				return -1;
-			in->part = np;
-			in->pcap = nc;
-		}
+		if (capture_grow((void **)&in->part, &in->pcap, in->plen + seg, 1) < 0)
+			return -1;
 		memcpy(in->part + in->plen, buf + off, seg);
 		in->plen += seg;
 		off += seg;

@@ -2,6 +2,7 @@
 #include "record.h"
 
 #include "box.h"
+#include "grow.h"
 #include "parse.h"
 
 #include <arpa/inet.h>
@@ -11,16 +12,8 @@
 
 int capture_buf_grow_put(struct capture_buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 256;
-		while (b->len + n + 1 > nc)
-			nc *= 2;
-		char *np = realloc(b->p, nc);
-		if (!np)
-			return -1;
-		b->p = np;
-		b->cap = nc;
-	}
+	if (capture_grow((void **)&b->p, &b->cap, b->len + n + 1, 1) < 0)
+		return -1;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';

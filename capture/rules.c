@@ -5,6 +5,7 @@
 #include "rules.h"
 
 #include "box.h"
+#include "grow.h"
 #include "strpool.h"
 
 #include <stdio.h>
@@ -68,17 +69,10 @@ static int put(struct capture_rules *r, const char *key, size_t kl, const char *
 	uint32_t v = capture_strpool_intern(r->texts, text, tl);
 	if (k == UINT32_MAX || v == UINT32_MAX)
 		return -1;
-	if (k >= r->cap_text_of) {
-		size_t nc = r->cap_text_of ? r->cap_text_of * 2 : 256;
-		while (nc <= k)
-			nc *= 2;
-		uint32_t *n = realloc(r->text_of, nc * sizeof(*n));
-		if (!n)
-			return -1;
-		memset(n + r->cap_text_of, 0, (nc - r->cap_text_of) * sizeof(*n));
-		r->text_of = n;
-		r->cap_text_of = nc;
-	}
+	size_t had = r->cap_text_of;
+	if (capture_grow((void **)&r->text_of, &r->cap_text_of, (size_t)k + 1, sizeof(*r->text_of)) < 0)
+		return -1;
+	memset(r->text_of + had, 0, (r->cap_text_of - had) * sizeof(*r->text_of));
 	if (!r->text_of[k]) /* first definition wins, like the kernel's order */
 		r->text_of[k] = v;
 	return 0;
@@ -261,14 +255,8 @@ static void nft_chain_type(struct capture_rules *r, int fam, const char *table, 
 	if ((*p == '+' || *p == '-') && p[1] == ' ')
 		base += (*p == '+' ? 1 : -1) * atoi(p + 2);
 	ci.prio = base;
-	if (r->nchains == r->capchains) {
-		size_t nc = r->capchains ? r->capchains * 2 : 32;
-		struct chain_info *nci = realloc(r->chains, nc * sizeof(*nci));
-		if (!nci)
-			return;
-		r->chains = nci;
-		r->capchains = nc;
-	}
+	if (capture_grow((void **)&r->chains, &r->capchains, r->nchains + 1, sizeof(*r->chains)) < 0)
+		return;
 	r->chains[r->nchains++] = ci;
 	/* the policy line, for policy hops */
 	const char *pol = strstr(buf, "policy ");

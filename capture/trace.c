@@ -15,6 +15,7 @@
  * hop (pre- and post-NAT); a packet whose tuple is already known joins that
  * flow, in the direction the tuple was first seen. */
 #include "trace.h"
+#include "grow.h"
 
 #include "box.h"
 #include "resolve.h"
@@ -63,21 +64,6 @@ void capture_trace_free(struct capture_trace *t)
 	capture_resolver_free(t->resolver);
 	capture_strpool_free(t->sp);
 	free(t);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap : 16;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = nc;
-	return 0;
 }
 
 /* ---- boxes and layers ------------------------------------------------ */
@@ -259,7 +245,7 @@ static void open_remove(struct capture_trace *t, int idx)
 
 static long new_packet(struct capture_trace *t)
 {
-	if (grow((void **)&t->pkts, &t->cappkts, t->npkts + 1, sizeof(*t->pkts)) < 0)
+	if (capture_grow((void **)&t->pkts, &t->cappkts, t->npkts + 1, sizeof(*t->pkts)) < 0)
 		return -1;
 	struct nfp_packet *p = &t->pkts[t->npkts];
 	memset(p, 0, sizeof(*p));
@@ -315,7 +301,7 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 		capture_trace_settle(t, 4096);
 		capture_trace_trim(t, t->max_packets);
 	}
-	if (grow((void **)&t->hops, &t->caphops, t->nhops + 1, sizeof(*t->hops)) < 0)
+	if (capture_grow((void **)&t->hops, &t->caphops, t->nhops + 1, sizeof(*t->hops)) < 0)
 		return -1;
 	struct nfp_hop *h = &t->hops[t->nhops];
 	*h = *src;
@@ -514,7 +500,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		}
 	}
 	if (flow == NFP_NONE) {
-		if (grow((void **)&t->flows, &t->capflows, t->nflows + 1, sizeof(*t->flows)) < 0)
+		if (capture_grow((void **)&t->flows, &t->capflows, t->nflows + 1, sizeof(*t->flows)) < 0)
 			return -1;
 		flow = (uint32_t)t->nflows++;
 		t->flows[flow] = (struct nfp_flow){ (uint32_t)t->flows_total++, pi, 0, p->ct_id, 0 };
@@ -715,7 +701,7 @@ int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint
 			t->names[i].val = val;
 			return 0;
 		}
-	if (grow((void **)&t->names, &t->capnames, t->nnames + 1, sizeof(*t->names)) < 0)
+	if (capture_grow((void **)&t->names, &t->capnames, t->nnames + 1, sizeof(*t->names)) < 0)
 		return -1;
 	t->names[t->nnames++] = (struct nfp_name){ key, val, (uint8_t)kind };
 	return 0;

@@ -3,6 +3,7 @@
 #include "diagram.h"
 
 #include "../capture/box.h"
+#include "../capture/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,8 @@ struct render_diagram *render_diagram_parse(const char *text, size_t len, char *
 		snprintf(err, cap, "out of memory");
 		return NULL;
 	}
-	int capn = 0, cape = 0, lineno = 0;
+	int lineno = 0;
+	size_t capn = 0, cape = 0;
 	for (size_t off = 0; off < len;) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t ll = nl ? (size_t)(nl - text - off) : len - off;
@@ -71,13 +73,8 @@ struct render_diagram *render_diagram_parse(const char *text, size_t len, char *
 				snprintf(err, cap, "line %d: node wants ID CLASS COL ROW FULL MID TINY", lineno);
 				goto fail;
 			}
-			if (d->nnodes == capn) {
-				capn = capn ? capn * 2 : 64;
-				struct node *nn = realloc(d->nodes, (size_t)capn * sizeof(*nn));
-				if (!nn)
-					goto nomem;
-				d->nodes = nn;
-			}
+			if (capture_grow((void **)&d->nodes, &capn, (size_t)d->nnodes + 1, sizeof(*d->nodes)) < 0)
+				goto nomem;
 			struct node *n = &d->nodes[d->nnodes];
 			memset(n, 0, sizeof(*n));
 			snprintf(n->id, sizeof(n->id), "%s", tok[1]);
@@ -117,13 +114,8 @@ struct render_diagram *render_diagram_parse(const char *text, size_t len, char *
 				snprintf(err, cap, "line %d: edge names an unknown node", lineno);
 				goto fail;
 			}
-			if (d->nedges == cape) {
-				cape = cape ? cape * 2 : 64;
-				int(*ne)[2] = realloc(d->edges, (size_t)cape * sizeof(*ne));
-				if (!ne)
-					goto nomem;
-				d->edges = ne;
-			}
+			if (capture_grow((void **)&d->edges, &cape, (size_t)d->nedges + 1, sizeof(*d->edges)) < 0)
+				goto nomem;
 			d->edges[d->nedges][0] = a;
 			d->edges[d->nedges][1] = b;
 			d->nedges++;

@@ -7,6 +7,7 @@
 #include "tui.h"
 
 #include "../capture/box.h"
+#include "../capture/grow.h"
 #include "../capture/input.h"
 #include "../capture/record.h"
 #include "../capture/resolve.h"
@@ -180,14 +181,8 @@ static void refilter(struct tui *u)
 	for (size_t i = 0; i < lim; i++) {
 		if (!pkt_matches(u, i))
 			continue;
-		if (u->nvis == u->capvis) {
-			size_t nc = u->capvis ? u->capvis * 2 : 256;
-			size_t *nv = realloc(u->vis, nc * sizeof(*nv));
-			if (!nv)
-				break;
-			u->vis = nv;
-			u->capvis = nc;
-		}
+		if (capture_grow((void **)&u->vis, &u->capvis, u->nvis + 1, sizeof(*u->vis)) < 0)
+			break;
 		u->vis[u->nvis++] = i;
 	}
 }
