@@ -961,9 +961,7 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		unsigned long dr = rx.dropped;
 		pthread_mutex_unlock(&rx.mu);
 		if (ov > overruns_seen || dr > dropped_seen) {
-			char l[80];
-			int n = snprintf(l, sizeof(l), "L\tlost=%lu\toverruns=%lu\n", dr - dropped_seen, ov - overruns_seen);
-			capture_buf_put(&out, l, (size_t)n);
+			capture_rec_write_loss(&out, dr - dropped_seen, ov - overruns_seen);
 			res->overruns = ov;
 			res->rx_dropped = dr;
 			overruns_seen = ov;
@@ -1003,11 +1001,8 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 		namer_take(&namer, &out);
 	}
 	res->packets = t->npkts;
-	if (res->nflog_lost) {
-		char l[64];
-		int n = snprintf(l, sizeof(l), "L\tlost=%lu\n", res->nflog_lost);
-		capture_buf_put(&out, l, (size_t)n);
-	}
+	if (res->nflog_lost)
+		capture_rec_write_loss(&out, res->nflog_lost, 0);
 out:
 	if (namer_started)
 		namer_stop(&namer, namert);

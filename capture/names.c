@@ -126,17 +126,11 @@ static void add_ns(struct found *f, int id, const char *name, const char *ips)
 	snprintf(s->ips, sizeof(s->ips), "%s", ips ? ips : "");
 }
 
-static void rec(struct capture_buf *b, const char *kind, const char *key, const char *name, int *count)
+/* namespace and container names are whatever their owners chose: the
+ * writer escapes them like every recording value */
+static void rec(struct capture_buf *b, int kind, const char *key, const char *name, int *count)
 {
-	/* namespace and container names are whatever their owners chose:
-	 * escaped like every recording value */
-	capture_buf_put(b, "N\tkind=", 7);
-	capture_buf_put(b, kind, strlen(kind));
-	capture_buf_put(b, "\tkey=", 5);
-	capture_rec_escape(b, key, strlen(key));
-	capture_buf_put(b, "\tname=", 6);
-	capture_rec_escape(b, name, strlen(name));
-	capture_buf_putc(b, '\n');
+	capture_rec_write_name(b, kind, key, strlen(key), name, strlen(name));
 	(*count)++;
 }
 
@@ -184,11 +178,11 @@ int capture_names_scan(struct capture_buf *b)
 					       sizeof(ips)) < 0)
 			continue;
 		add_ns(&f, nsid_of(sandbox), name, ips);
-		rec(b, "ctr", name, id, &count);
+		rec(b, 3, name, id, &count);
 		/* the container's addresses, whatever its port */
 		for (char *save = NULL, *a = strtok_r(ips, ",", &save); a; a = strtok_r(NULL, ",", &save))
 			if (*a)
-				rec(b, "addr", a, name, &count);
+				rec(b, 2, a, name, &count);
 	}
 	if (p)
 		pclose(p);
@@ -214,7 +208,7 @@ int capture_names_scan(struct capture_buf *b)
 		if (!ns_by_id(&f, id)) {
 			add_ns(&f, id, de->d_name, ips);
 			for (char *save = NULL, *x = strtok_r(ips, ",", &save); x; x = strtok_r(NULL, ",", &save))
-				rec(b, "addr", x, de->d_name, &count);
+				rec(b, 2, x, de->d_name, &count);
 		}
 	}
 	if (dir)
@@ -234,11 +228,11 @@ int capture_names_scan(struct capture_buf *b)
 			char path[300];
 			snprintf(path, sizeof(path), "/var/run/netns/%.200s", nsname);
 			struct ns *s = ns_by_id(&f, nsid_of(path));
-			rec(b, "dev", ifname, s ? s->name : nsname, &count);
+			rec(b, 1, ifname, s ? s->name : nsname, &count);
 		} else if (nsid >= 0) {
 			struct ns *s = ns_by_id(&f, nsid);
 			if (s)
-				rec(b, "dev", ifname, s->name, &count);
+				rec(b, 1, ifname, s->name, &count);
 			else if (nun < 64) {
 				unnamed[nun] = nsid;
 				snprintf(unnamed_dev[nun++], sizeof(unnamed_dev[0]), "%.63s", ifname);
@@ -260,7 +254,7 @@ int capture_names_scan(struct capture_buf *b)
 				if (unnamed[i] == id) {
 					char nm[64];
 					snprintf(nm, sizeof(nm), "pid %.50s", de->d_name);
-					rec(b, "dev", unnamed_dev[i], nm, &count);
+					rec(b, 1, unnamed_dev[i], nm, &count);
 					unnamed[i] = unnamed[--nun];
 					memcpy(unnamed_dev[i], unnamed_dev[nun], sizeof(unnamed_dev[0]));
 					i--;
@@ -282,7 +276,7 @@ int capture_names_scan(struct capture_buf *b)
 			*eq = '\0';
 			char nm[96];
 			snprintf(nm, sizeof(nm), "host %s", eq + 1);
-			rec(b, "addr", x, nm, &count);
+			rec(b, 2, x, nm, &count);
 		}
 	}
 	return count;

@@ -6,6 +6,7 @@
 #include "parse.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,34 @@ static int kvts(struct capture_buf *b, const char *k, double ts)
 	}
 	n += 6;
 	return key(b, k) | capture_buf_put(b, t, n);
+}
+
+/* N record kinds, by the number capture_rec_parse reports */
+static const char *const name_kinds[] = { NULL, "dev", "addr", "ctr" };
+
+int capture_rec_write_name(struct capture_buf *b, int kind, const char *key, size_t kl, const char *name, size_t nl)
+{
+	if (kind < 1 || kind > 3) {
+		errno = EINVAL;
+		return -1;
+	}
+	const char *k = name_kinds[kind];
+	int r = capture_buf_put(b, "N\tkind=", 7);
+	r |= capture_buf_put(b, k, strlen(k));
+	r |= capture_buf_put(b, "\tkey=", 5);
+	r |= capture_rec_escape(b, key, kl);
+	r |= capture_buf_put(b, "\tname=", 6);
+	r |= capture_rec_escape(b, name, nl);
+	r |= capture_buf_putc(b, '\n');
+	return r ? -1 : 0;
+}
+
+int capture_rec_write_loss(struct capture_buf *b, unsigned long lost, unsigned long overruns)
+{
+	char l[80];
+	int n = overruns ? snprintf(l, sizeof(l), "L\tlost=%lu\toverruns=%lu\n", lost, overruns)
+			 : snprintf(l, sizeof(l), "L\tlost=%lu\n", lost);
+	return capture_buf_put(b, l, (size_t)n);
 }
 
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
@@ -369,12 +398,12 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		}
 		if (type == 'N') {
 			uint32_t id = intern0(sp, v, ul);
-			if (K("kind"))
-				*name_kind = ul == 3 && memcmp(v, "dev", 3) == 0    ? 1
-					     : ul == 4 && memcmp(v, "addr", 4) == 0 ? 2
-					     : ul == 3 && memcmp(v, "ctr", 3) == 0  ? 3
-										    : 0;
-			else if (K("key"))
+			if (K("kind")) {
+				*name_kind = 0;
+				for (int nk = 1; nk <= 3; nk++)
+					if (ul == strlen(name_kinds[nk]) && memcmp(v, name_kinds[nk], ul) == 0)
+						*name_kind = nk;
+			} else if (K("key"))
 				*name_key = id;
 			else if (K("name"))
 				*name_val = id;

@@ -48,6 +48,13 @@ int capture_rec_escape(struct capture_buf *b, const char *s, size_t n);
 /* Appends hop h as one "H" line (with '\n') to b. -1 on ENOMEM. */
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp);
 
+/* Appends an "N" line naming a device (kind 1), an address (2) or a
+ * container id (3); key and name are escaped. -1 on ENOMEM or bad kind. */
+int capture_rec_write_name(struct capture_buf *b, int kind, const char *key, size_t kl, const char *name, size_t nl);
+
+/* Appends an "L" line: events lost, and overruns when there were any. */
+int capture_rec_write_loss(struct capture_buf *b, unsigned long lost, unsigned long overruns);
+
 enum { NFP_REC_HOP = 1, NFP_REC_LOST = 2, NFP_REC_NAME = 3 };
 
 /* an L record: events known lost, and overruns (the kernel dropped an

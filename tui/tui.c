@@ -628,24 +628,13 @@ static void write_recording(struct tui *u)
 	struct capture_buf b = { 0 };
 	capture_buf_put(&b, NFP_REC_MAGIC "\n", strlen(NFP_REC_MAGIC) + 1);
 	/* what the capture learnt and lost travels with the hops */
-	static const char *const kinds[] = { "", "dev", "addr", "ctr" };
 	for (size_t i = 0; i < u->t->nnames; i++) {
 		const struct nfp_name *nm = &u->t->names[i];
-		if (nm->kind < 1 || nm->kind > 3)
-			continue;
-		capture_buf_put(&b, "N\tkind=", 7);
-		capture_buf_put(&b, kinds[nm->kind], strlen(kinds[nm->kind]));
-		capture_buf_put(&b, "\tkey=", 5);
-		capture_rec_escape(&b, capture_str(u->t, nm->key), capture_strpool_len(u->t->sp, nm->key));
-		capture_buf_put(&b, "\tname=", 6);
-		capture_rec_escape(&b, capture_str(u->t, nm->val), capture_strpool_len(u->t->sp, nm->val));
-		capture_buf_putc(&b, '\n');
+		capture_rec_write_name(&b, nm->kind, capture_str(u->t, nm->key), capture_strpool_len(u->t->sp, nm->key),
+				       capture_str(u->t, nm->val), capture_strpool_len(u->t->sp, nm->val));
 	}
-	if (u->t->st.lost_events || u->t->st.overruns) {
-		char l[80];
-		int n = snprintf(l, sizeof(l), "L\tlost=%lu\toverruns=%lu\n", u->t->st.lost_events, u->t->st.overruns);
-		capture_buf_put(&b, l, (size_t)n);
-	}
+	if (u->t->st.lost_events || u->t->st.overruns)
+		capture_rec_write_loss(&b, u->t->st.lost_events, u->t->st.overruns);
 	int ok = 1;
 	for (size_t i = 0; i < u->t->nhops && ok; i++) {
 		capture_rec_write_hop(&b, &u->t->hops[i], u->t->sp);
