@@ -22,7 +22,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 DEMO_TRACES := assets/demo/lab-docker.rec
 DEMO_RULES :=
 
-.PHONY: all deps test-deps demo check unit e2e asan bench fuzz fuzz-replay install clean
+.PHONY: all deps test-deps demo check unit e2e asan tsan bench fuzz fuzz-replay install clean
 
 all: deps $(B)/nfpath
 
@@ -107,9 +107,17 @@ FORCE:
 
 check: test-deps all unit fuzz-replay e2e
 
+# every test under AddressSanitizer and UBSan, then the unit tests (which
+# drive the two-thread reader) under ThreadSanitizer
 asan:
 	@tests/deps.sh fuzz
 	$(MAKE) B=build-asan CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined" check
+	@$(MAKE) --no-print-directory tsan
+
+tsan:
+	@tests/deps.sh fuzz
+	@tests/deps.sh test
+	$(MAKE) B=build-tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" TSAN_OPTIONS=halt_on_error=1 unit
 
 bench: all
 	@NFPATH=$(B)/nfpath tests/bench.sh
@@ -120,6 +128,6 @@ install: all
 	install -m 644 assets/nfpath.1 $(DESTDIR)$(PREFIX)/share/man/man1/nfpath.1
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -5,9 +5,9 @@
 #include "record.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void capture_input_init(struct capture_input *in, struct capture_trace *t, const char *name, uint16_t file_idx,
 			capture_diag_fn diag, void *ctx)
@@ -46,6 +46,22 @@ static int is_xtmon(const char *s, size_t n)
 	return 0;
 }
 
+static const char too_long[] = "line too long, skipped";
+
+/* Decoder dispatch for one line. mon NULL: decode apart from the stream,
+ * where monitor text (which needs its earlier "packet:" lines) answers
+ * NEEDS_STATE. */
+enum { NEEDS_STATE = 2 };
+static int decode_line(const char *s, size_t n, struct capture_mon_state *mon, struct capture_strpool *sp,
+		       struct nfp_hop *h, const char **err)
+{
+	if (n >= 9 && memcmp(s, "trace id ", 9) == 0)
+		return mon ? capture_nftmon_parse(s, n, mon, sp, h, err) : NEEDS_STATE;
+	if (is_xtmon(s, n))
+		return mon ? capture_xtmon_parse(s, n, mon, sp, h, err) : NEEDS_STATE;
+	return capture_klog_parse(s, n, sp, h, err);
+}
+
 int capture_input_line(struct capture_input *in, const char *s, size_t n)
 {
 	struct capture_trace *t = in->t;
@@ -81,12 +97,8 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		if (r == NFP_REC_NAME)
 			return capture_trace_add_name(t, nk, nkey, nval);
 		r = r == NFP_REC_HOP ? NFP_PARSE_HOP : r < 0 ? NFP_PARSE_BAD : NFP_PARSE_SKIP;
-	} else if (n >= 9 && memcmp(s, "trace id ", 9) == 0) {
-		r = capture_nftmon_parse(s, n, &in->mon, t->sp, &h, &err);
-	} else if (is_xtmon(s, n)) {
-		r = capture_xtmon_parse(s, n, &in->mon, t->sp, &h, &err);
 	} else {
-		r = capture_klog_parse(s, n, t->sp, &h, &err);
+		r = decode_line(s, n, &in->mon, t->sp, &h, &err);
 	}
 	if (r == NFP_PARSE_BAD) {
 		report(in, err ? err : "malformed trace line");
@@ -101,6 +113,95 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 	h.file = in->file_idx;
 	in->hops++;
 	return capture_trace_add(t, &h) < 0 ? -1 : 0;
+}
+
+int capture_block_decode(struct capture_block *b, const char *buf, size_t len, struct capture_strpool *sp)
+{
+	b->nhops = b->nbad = 0;
+	b->lines = b->skipped = 0;
+	b->needs_state = 0;
+	size_t off = 0;
+	while (off < len) {
+		const char *s = buf + off, *nl = memchr(s, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - s) : len - off;
+		off += n + 1;
+		b->lines++;
+		const char *err = too_long;
+		int r = NFP_PARSE_BAD;
+		if (capture_grow((void **)&b->hops, &b->caphops, b->nhops + 1, sizeof(*b->hops)) < 0)
+			return -1;
+		if (n <= NFP_MAX_LINE) {
+			if (n && s[n - 1] == '\r')
+				n--;
+			err = NULL;
+			r = decode_line(s, n, NULL, sp, &b->hops[b->nhops], &err);
+		}
+		if (r == NEEDS_STATE) {
+			b->needs_state = 1;
+			return 0;
+		}
+		if (r == NFP_PARSE_HOP) {
+			b->hops[b->nhops++].line = b->lines > UINT32_MAX ? UINT32_MAX : (uint32_t)b->lines;
+		} else if (r == NFP_PARSE_SKIP) {
+			b->skipped++;
+		} else {
+			if (capture_grow((void **)&b->bad, &b->capbad, b->nbad + 1, sizeof(*b->bad)) < 0)
+				return -1;
+			b->bad[b->nbad++] = (struct capture_block_bad){ b->lines, err ? err : "malformed trace line" };
+		}
+	}
+	return 0;
+}
+
+static uint32_t map_id(const uint32_t *map, size_t nmap, uint32_t id)
+{
+	return id < nmap ? map[id] : 0;
+}
+
+int capture_block_merge(struct capture_input *in, const struct capture_block *b, const uint32_t *map, size_t nmap)
+{
+	unsigned long base = in->line;
+	size_t bi = 0;
+	for (size_t i = 0; i <= b->nhops; i++) {
+		/* messages and hops in line order, as a fed stream gives them */
+		unsigned long at = i < b->nhops ? b->hops[i].line : ULONG_MAX;
+		for (; bi < b->nbad && b->bad[bi].line < at; bi++) {
+			in->line = base + b->bad[bi].line;
+			report(in, b->bad[bi].msg);
+		}
+		if (i == b->nhops)
+			break;
+		struct nfp_hop h = b->hops[i];
+		if (map) {
+			h.table = map_id(map, nmap, h.table);
+			h.chain = map_id(map, nmap, h.chain);
+			h.in = map_id(map, nmap, h.in);
+			h.out = map_id(map, nmap, h.out);
+			h.physin = map_id(map, nmap, h.physin);
+			h.physout = map_id(map, nmap, h.physout);
+			h.rule_text = map_id(map, nmap, h.rule_text);
+			h.prefix = map_id(map, nmap, h.prefix);
+			h.jump = map_id(map, nmap, h.jump);
+		}
+		in->line = base + h.line;
+		h.line = in->line > UINT32_MAX ? UINT32_MAX : (uint32_t)in->line;
+		h.file = in->file_idx;
+		in->hops++;
+		if (capture_trace_add(in->t, &h) < 0)
+			return -1;
+	}
+	in->line = base + b->lines;
+	in->blocks_apart++;
+	in->t->st.lines += b->lines;
+	in->t->st.skipped += b->skipped;
+	return 0;
+}
+
+void capture_block_free(struct capture_block *b)
+{
+	free(b->hops);
+	free(b->bad);
+	memset(b, 0, sizeof(*b));
 }
 
 int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
@@ -123,7 +224,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 			if (seg > NFP_MAX_LINE) {
 				in->line++;
 				in->t->st.lines++;
-				report(in, "line too long, skipped");
+				report(in, too_long);
 			} else if (capture_input_line(in, buf + off, seg) < 0) {
 				return -1;
 			}
@@ -133,7 +234,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 		if (in->plen + seg > NFP_MAX_LINE) {
 			in->line++;
 			in->t->st.lines++;
-			report(in, "line too long, skipped");
+			report(in, too_long);
 			in->plen = 0;
 			in->overlong = !nl;
 			off += seg + (nl ? 1 : 0);
@@ -164,31 +265,4 @@ int capture_input_end(struct capture_input *in)
 	in->part = NULL;
 	in->plen = in->pcap = 0;
 	return r;
-}
-
-int capture_input_read_fd(struct capture_input *in, int fd)
-{
-	size_t cap = 1 << 20;
-	char *buf = malloc(cap);
-	if (!buf)
-		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf, cap);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(buf);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		if (capture_input_feed(in, buf, (size_t)n) < 0) {
-			free(buf);
-			return -1;
-		}
-	}
-	free(buf);
-	return capture_input_end(in);
 }

@@ -25,6 +25,7 @@ struct capture_input {
 	int is_rec, first;
 	unsigned long line;
 	unsigned long hops, bad;
+	unsigned long blocks_apart; /* blocks decoded apart and merged (capture_block_merge) */
 	struct capture_mon_state mon;
 	char *part; /* partial line */
 	size_t plen, pcap;
@@ -39,10 +40,37 @@ void capture_input_init(struct capture_input *in, struct capture_trace *t, const
 int capture_input_feed(struct capture_input *in, const char *buf, size_t len);
 /* Decodes a last line without newline; frees the partial buffer. */
 int capture_input_end(struct capture_input *in);
-/* Reads fd to EOF through feed/end. -1 with errno on a read error. */
-int capture_input_read_fd(struct capture_input *in, int fd);
 
 /* One line through the decoders (no newline). Exposed for fuzzing. */
 int capture_input_line(struct capture_input *in, const char *s, size_t n);
+
+/* A block of complete lines decoded apart from the stream, so another
+ * thread can do it: only decoders that need nothing from earlier lines
+ * run (kernel log formats). Hops hold strpool ids of the pool the block was
+ * decoded with and line numbers counted from the block's start.
+ * Ownership: the block owns its arrays; reuse it across calls, free with
+ * capture_block_free. */
+struct capture_block {
+	struct nfp_hop *hops;
+	size_t nhops, caphops;
+	struct capture_block_bad {
+		unsigned long line;
+		const char *msg; /* static string */
+	} *bad;
+	size_t nbad, capbad;
+	unsigned long lines, skipped;
+	int needs_state; /* a line needs the stream's state (monitor text): decode it in order instead */
+};
+
+/* Decodes buf[0..len) (whole lines, the last may lack its newline) into b,
+ * interning into sp. -1 with errno on ENOMEM. Stops early, with
+ * b->needs_state set, at the first monitor-text line. */
+int capture_block_decode(struct capture_block *b, const char *buf, size_t len, struct capture_strpool *sp);
+/* Adds a decoded block at the input's position, as if its lines had been
+ * fed: line numbers, counts, messages, hops. map (NULL when the block used
+ * the trace's own pool) turns the block pool's ids into the trace's; every
+ * id in the block is below nmap. -1 with errno on ENOMEM. */
+int capture_block_merge(struct capture_input *in, const struct capture_block *b, const uint32_t *map, size_t nmap);
+void capture_block_free(struct capture_block *b);
 
 #endif

@@ -1,6 +1,8 @@
 /* load: read sources and rules into a trace (see load.h). */
 #include "load.h"
 
+#include "readfd.h"
+
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,7 +102,7 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 				*bad = src[i].name;
 				return NFP_LOAD_OPEN_FAILED;
 			}
-			r = capture_input_read_fd(&in, fd);
+			r = capture_read_fd(&in, fd);
 			int e = errno;
 			if (fd > 0)
 				close(fd);

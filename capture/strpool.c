@@ -17,7 +17,10 @@ struct capture_strpool {
 	size_t nents, capents;
 	uint32_t *slots; /* entry index + 1, 0 = empty */
 	size_t nslots;
-	uint32_t last[NFP_STRPOOL_SITES];
+	/* the last few ids interned at each site: log lines cycle through a
+	 * handful of tables, chains and devices */
+	uint32_t last[NFP_STRPOOL_SITES][4];
+	uint8_t next[NFP_STRPOOL_SITES];
 };
 
 /* 8 bytes per step: names are short but rule texts are not */
@@ -168,12 +171,17 @@ uint32_t capture_strpool_intern_at(struct capture_strpool *p, unsigned site, con
 {
 	if (site >= NFP_STRPOOL_SITES)
 		return capture_strpool_intern(p, s, len);
-	uint32_t id = p->last[site];
-	if (id && p->ents[id].len == len && memcmp(p->bytes + p->ents[id].off, s, len) == 0)
-		return id;
-	id = capture_strpool_intern(p, s, len);
-	if (id != UINT32_MAX)
-		p->last[site] = id;
+	uint32_t *last = p->last[site];
+	for (int k = 0; k < 4; k++) {
+		uint32_t id = last[k];
+		if (id && p->ents[id].len == len && memcmp(p->bytes + p->ents[id].off, s, len) == 0)
+			return id;
+	}
+	uint32_t id = capture_strpool_intern(p, s, len);
+	if (id != UINT32_MAX && id) {
+		last[p->next[site]] = id;
+		p->next[site] = (uint8_t)((p->next[site] + 1) & 3);
+	}
 	return id;
 }
 

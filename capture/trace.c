@@ -373,13 +373,19 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 
 static uint32_t key_hash(const struct flow_key *k)
 {
-	const uint8_t *b = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < sizeof(*k); i++) {
-		h ^= b[i];
-		h *= 16777619u;
+	/* a word at a time; keys are built zeroed, so padding is stable */
+	const unsigned char *b = (const unsigned char *)k;
+	uint64_t h = 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0;
+	for (; i + 8 <= sizeof(*k); i += 8) {
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
-	return h;
+	w = 0;
+	memcpy(&w, b + i, sizeof(*k) - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(h ^ (h >> 29));
 }
 
 static struct flow_slot *slot_find(struct capture_trace *t, const struct flow_key *k)
@@ -487,12 +493,19 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		if (s && s->flow != NFP_NONE)
 			flow = s->flow;
 	}
+	struct flow_key last;
+	int have_last = 0;
 	for (uint32_t i = 0; i < p->nhops && flow == NFP_NONE; i++) {
 		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
 		struct flow_key k;
 		int a_is_src;
 		if (!tuple_usable(pk, need_full) || tuple_key(pk, &k, &a_is_src) < 0)
 			continue;
+		/* hops between NAT rewrites repeat one tuple: look it up once */
+		if (have_last && memcmp(&k, &last, sizeof(k)) == 0)
+			continue;
+		last = k;
+		have_last = 1;
 		struct flow_slot *s = slot_find(t, &k);
 		if (s && s->flow != NFP_NONE) {
 			flow = s->flow;
@@ -530,8 +543,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		p->ct = f->npackets == 0 ? NFP_CT_NEW : NFP_CT_ESTABLISHED;
 	f->npackets++;
 	/* remember every tuple this packet showed, oriented to the flow */
-	struct flow_key last;
-	int have_last = 0;
+	have_last = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
 		struct flow_key k;

@@ -1,6 +1,11 @@
 /* The shared Docker sample and hand-made traces through load -> stitch. */
 #include "helpers.h"
 
+#include "../../capture/readfd.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
 #define SAMPLE "tests/fixtures/" /* copies of ../shared/samples */
 
 static const char *const first_request_boxes[] = {
@@ -323,6 +328,199 @@ START_TEST(endless_packet)
 }
 END_TEST
 
+/* ---- two-thread reading gives what feeding gives ---------------------- */
+
+struct diaglog {
+	char *buf;
+	size_t len;
+};
+
+static void log_diag(void *ctx, const char *f, unsigned long l, const char *m)
+{
+	struct diaglog *d = ctx;
+	(void)f;
+	char one[256];
+	int n = snprintf(one, sizeof(one), "%lu:%s\n", l, m);
+	d->buf = realloc(d->buf, d->len + (size_t)n + 1);
+	ck_assert_ptr_nonnull(d->buf);
+	memcpy(d->buf + d->len, one, (size_t)n + 1);
+	d->len += (size_t)n;
+}
+
+static char *slurp_fixture(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	char *b = malloc(1 << 20);
+	*len = fread(b, 1, 1 << 20, f);
+	fclose(f);
+	return b;
+}
+
+/* Several MB mixing everything the splitter and the merge must keep in
+ * order: distinct packets, skipped and malformed lines, CRLF, monitor text
+ * (decoded in order), a line over the length cap inside a block, one longer
+ * than a read chunk, and no final newline. */
+static char *mixed_stream(size_t *len)
+{
+	size_t sl, ml;
+	char *sample = slurp_fixture(SAMPLE "docker-c2c-ping.log", &sl);
+	char *mon = slurp_fixture(SAMPLE "nft-monitor-trace-iptnft.txt", &ml);
+	size_t cap = 16u << 20, n = 0;
+	char *out = malloc(cap);
+	ck_assert_ptr_nonnull(out);
+	for (int round = 0; n + sl * 2 + ml + (400u << 10) < cap && round < 4000; round++) {
+		/* each round a new conversation: rewrite "ID=<n> " values */
+		for (size_t i = 0; i < sl; i++) {
+			out[n++] = sample[i];
+			if (i >= 3 && memcmp(sample + i - 3, " ID=", 4) == 0) {
+				n += (size_t)sprintf(out + n, "%d", round);
+				while (i + 1 < sl && sample[i + 1] >= '0' && sample[i + 1] <= '9')
+					i++;
+			}
+		}
+		if (round % 7 == 0)
+			n += (size_t)sprintf(out + n, "kernel: eth0: link up\n");
+		if (round % 11 == 0)
+			n += (size_t)sprintf(out + n, "TRACE: raw:PREROUTING:policy:1 IN=eth0 OUT= SRC=1.2.3 DST=1.2.3.4\n");
+		if (round % 13 == 0)
+			n += (size_t)sprintf(out + n, "TRACE: raw:PREROUTING:policy:2 IN=eth1 OUT= SRC=10.0.0.1 "
+						      "DST=10.0.0.2 LEN=84 TTL=64 ID=%d PROTO=ICMP TYPE=8 CODE=0 ID=1 SEQ=1\r\n",
+				      round);
+		if (round == 300) {
+			memcpy(out + n, mon, ml);
+			n += ml;
+		}
+		if (round == 500 || round == 900) {
+			size_t big = round == 500 ? 70000 : 300000;
+			memset(out + n, 'x', big);
+			n += big;
+			out[n++] = '\n';
+		}
+	}
+	while (n && out[n - 1] == '\n')
+		n--;
+	free(sample);
+	free(mon);
+	*len = n;
+	return out;
+}
+
+struct result {
+	struct capture_trace *t;
+	struct diaglog d;
+	unsigned long apart;
+};
+
+/* The first difference between two results, or NULL. (Plain compares:
+ * Check reports every assertion through a pipe, too slow per hop.) */
+static const char *difference(const struct result *a, const struct result *b)
+{
+	const struct capture_trace *x = a->t, *y = b->t;
+	if (x->st.lines != y->st.lines || x->st.skipped != y->st.skipped || x->st.bad != y->st.bad)
+		return "line counts";
+	if (x->st.hops != y->st.hops || x->npkts != y->npkts || x->nflows != y->nflows)
+		return "hop, packet or flow counts";
+	if (a->d.len != b->d.len || (a->d.len && memcmp(a->d.buf, b->d.buf, a->d.len) != 0))
+		return "messages";
+	for (size_t p = 0; p < x->npkts; p++) {
+		const struct nfp_packet *px = &x->pkts[p], *py = &y->pkts[p];
+		if (px->nhops != py->nhops || px->flow != py->flow || px->ct != py->ct || px->dir != py->dir)
+			return "a packet";
+		for (uint32_t i = 0; i < px->nhops; i++) {
+			const struct nfp_hop *g = capture_packet_hop(x, px, i), *h = capture_packet_hop(y, py, i);
+			if (g->line != h->line || g->box != h->box || g->rule != h->rule || g->layer != h->layer ||
+			    memcmp(&g->pk, &h->pk, sizeof(g->pk)) != 0)
+				return "a hop";
+			const uint32_t ig[] = { g->table, g->chain, g->in, g->out, g->physin, g->physout, g->prefix },
+				       ih[] = { h->table, h->chain, h->in, h->out, h->physin, h->physout, h->prefix };
+			for (size_t k = 0; k < sizeof(ig) / sizeof(ig[0]); k++)
+				if (strcmp(capture_str(x, ig[k]), capture_str(y, ih[k])) != 0)
+					return "a hop's names";
+		}
+	}
+	return NULL;
+}
+
+static void read_with(struct result *r, const char *text, size_t len, int how)
+{
+	memset(r, 0, sizeof(*r));
+	r->t = capture_trace_new();
+	struct capture_input in;
+	capture_input_init(&in, r->t, "mixed", 0, log_diag, &r->d);
+	if (how == 0) {
+		/* the reference: fed on this thread in odd-sized pieces */
+		for (size_t off = 0; off < len; off += 4097)
+			ck_assert_int_eq(capture_input_feed(&in, text + off, len - off < 4097 ? len - off : 4097), 0);
+		ck_assert_int_eq(capture_input_end(&in), 0);
+	} else if (how == 3) {
+		/* a regular file: the ring fills, blocks wait for the worker */
+		FILE *f = tmpfile();
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+		ck_assert_int_eq(fflush(f), 0);
+		rewind(f);
+		ck_assert_int_eq(capture_read_fd(&in, fileno(f)), 0);
+		fclose(f);
+	} else {
+		int fds[2];
+		ck_assert_int_eq(pipe(fds), 0);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			/* a pipe in uneven writes: chunks end anywhere */
+			close(fds[0]);
+			for (size_t off = 0, i = 0; off < len; i++) {
+				size_t k = how == 1 ? len - off : 1 + (i * 7919) % 100000;
+				ssize_t w = write(fds[1], text + off, k < len - off ? k : len - off);
+				if (w <= 0)
+					_exit(1);
+				off += (size_t)w;
+			}
+			_exit(0);
+		}
+		close(fds[1]);
+		ck_assert_int_eq(capture_read_fd(&in, fds[0]), 0);
+		close(fds[0]);
+		int st;
+		waitpid(pid, &st, 0);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	capture_trace_settle(r->t, 0);
+	r->apart = in.blocks_apart;
+}
+
+START_TEST(two_threads_same_result)
+{
+	size_t len;
+	char *text = mixed_stream(&len);
+	ck_assert_uint_gt(len, 8u << 20);
+	struct result ref, fast, slow, file;
+	read_with(&ref, text, len, 0);
+	read_with(&fast, text, len, 1);
+	read_with(&slow, text, len, 2);
+	read_with(&file, text, len, 3);
+	ck_assert_uint_gt(ref.t->npkts, 5000);
+	ck_assert_uint_gt(ref.t->st.bad, 150);
+	/* the second thread did decode blocks, and they merged as if fed */
+	ck_assert_uint_gt(fast.apart, 4);
+	ck_assert_uint_gt(slow.apart, 4);
+	const char *d = difference(&ref, &fast);
+	ck_assert_msg(!d, "one big read: %s differ", d);
+	d = difference(&ref, &slow);
+	ck_assert_msg(!d, "uneven pipe writes: %s differ", d);
+	ck_assert_uint_gt(file.apart, 4);
+	d = difference(&ref, &file);
+	ck_assert_msg(!d, "a file: %s differ", d);
+	struct result *all[] = { &ref, &fast, &slow, &file };
+	for (int i = 0; i < 4; i++) {
+		capture_trace_free(all[i]->t);
+		free(all[i]->d.buf);
+	}
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -339,6 +537,7 @@ int main(void)
 	tcase_add_test(tc, fixture_formats);
 	tcase_add_test(tc, bounded_memory);
 	tcase_add_test(tc, endless_packet);
+	tcase_add_test(tc, two_threads_same_result);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
