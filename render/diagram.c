@@ -600,6 +600,30 @@ static void too_small(const struct render_diagram *d, struct render_canvas *c)
 	}
 }
 
+int render_diagram_node_at(const struct render_diagram *d, int w, int h, int x, int y)
+{
+	struct layout L;
+	int tier;
+	for (tier = 0; tier < 3; tier++) {
+		lay(d, tier, &L);
+		if (L.w <= w && L.h <= h)
+			break;
+	}
+	if (tier == 3)
+		return -1;
+	/* neighbours share a border column, where the left one's hop number
+	 * is drawn: try each box without its right border first */
+	for (int pass = 0; pass < 2; pass++)
+		for (int n = 0; n < d->nnodes; n++) {
+			struct box b = box_of(d, &L, n);
+			/* small tiers: the hop-number line above a box belongs to it */
+			int top = L.tier == 0 ? b.y0 : b.y0 - 1;
+			if (x >= b.x0 && x < b.x1 + pass && y >= top && y <= b.y1)
+				return n;
+		}
+	return -1;
+}
+
 int render_diagram_draw(const struct render_diagram *d, const struct render_route *r, struct render_canvas *c,
 			const struct render_diagram_opts *o)
 {

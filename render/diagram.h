@@ -64,6 +64,9 @@ struct render_diagram_opts {
  * 2 codes), or -1 when c is too small (a message is drawn instead). */
 int render_diagram_draw(const struct render_diagram *d, const struct render_route *r, struct render_canvas *c,
 			const struct render_diagram_opts *o);
+/* The node drawn at cell (x, y) of a w x h canvas (the layout
+ * render_diagram_draw picks for that size), -1 when none. */
+int render_diagram_node_at(const struct render_diagram *d, int w, int h, int x, int y);
 /* Smallest canvas any tier fits in. */
 void render_diagram_min_size(const struct render_diagram *d, int *w, int *h);
 

@@ -22,6 +22,7 @@ struct cli_opts {
 	const char *diagram_text; /* the description in use (built-in or file) */
 	size_t diagram_len;
 	int color; /* 1 force, -1 never, 0 when stdout is a terminal */
+	int no_mouse;
 };
 /* --bench-render: times for make bench */
 int cli_bench(struct capture_trace *t, const struct cli_opts *o);

@@ -89,6 +89,7 @@ static void usage(FILE *f)
 	      "                       locale is not UTF-8)\n"
 	      "      --color          colour even when stdout is not a terminal\n"
 	      "      --no-color       never colour (also NO_COLOR=1)\n"
+	      "      --no-mouse       the explorer leaves the mouse to the terminal\n"
 	      "\n"
 	      "  -h, --help           this text\n"
 	      "  -V, --version        version\n"
@@ -100,6 +101,7 @@ static void usage(FILE *f)
 	      "  r   compare request and reply                  the flow and direction\n"
 	      "  /   filter packets by text   Tab  cycle panes   z  zoom the diagram\n"
 	      "  space  pause/resume (live)   F    follow the newest   w  write a recording\n"
+	      "  m   mouse on/off (click a packet, hop or box; the wheel scrolls)\n"
 	      "  Esc back   ? help   q quit\n"
 	      "\n"
 	      "Exit status: 0 ok, 2 usage error or no usable input, 1 other failure.\n"
@@ -108,7 +110,8 @@ static void usage(FILE *f)
 }
 
 enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO, OPT_DIAGRAM, OPT_WIDTH, OPT_HEIGHT,
-       OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE, OPT_DIAGFILE, OPT_BENCH, OPT_MAXPKT };
+       OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE, OPT_DIAGFILE, OPT_BENCH, OPT_MAXPKT,
+       OPT_NOMOUSE };
 
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -277,6 +280,7 @@ int main(int argc, char **argv)
 		{ "max-packets", required_argument, 0, OPT_MAXPKT },
 		{ "height", required_argument, 0, OPT_HEIGHT }, { "color", no_argument, 0, OPT_COLOR },
 		{ "colour", no_argument, 0, OPT_COLOR }, { "no-color", no_argument, 0, OPT_NOCOLOR },
+		{ "no-mouse", no_argument, 0, OPT_NOMOUSE },
 		{ "ascii", no_argument, 0, OPT_ASCII }, { "demo", no_argument, 0, OPT_DEMO },
 		{ "help", no_argument, 0, 'h' },	{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -357,6 +361,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOCOLOR:
 			o.color = -1;
+			break;
+		case OPT_NOMOUSE:
+			o.no_mouse = 1;
 			break;
 		case 'p':
 			if (parse_num(optarg, 1, 100000000, &v) < 0) {
@@ -527,8 +534,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.mode == CLI_TUI) {
-		struct tui_opts to = { o.ascii, o.color, label, stream_fd, stream, stream_is_file, child, o.diagram_text,
-				       o.diagram_len };
+		struct tui_opts to = { o.ascii,		 o.color,	   label,	  stream_fd, stream,
+				       stream_is_file, child,	   o.diagram_text, o.diagram_len, o.no_mouse };
 		char lab[300];
 		if (live_argv) {
 			const char *ns = "current netns";
@@ -656,7 +663,7 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 	render_route_free(&r);
 	render_canvas_free(c);
 	render_diagram_free(d);
-	struct tui_opts to = { o->ascii, 0, "bench", -1, NULL, 0, 0, o->diagram_text, o->diagram_len };
+	struct tui_opts to = { o->ascii, 0, "bench", -1, NULL, 0, 0, o->diagram_text, o->diagram_len, 1 };
 	double key = tui_bench(t, &to, 200, 50, 200);
 	printf("explorer redraw after a key, %zu packets loaded, 200x50: %.2f ms (goal < 20 ms)\n", t->npkts, key * 1e3);
 	return 0;

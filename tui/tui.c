@@ -58,6 +58,13 @@ struct tui {
 	unsigned long ev_count;
 	double ev_rate, rate_t, last_data;
 	char msg[200];
+	/* where the last frame put each pane, for the mouse (h 0: not shown);
+	 * top: the first list row drawn */
+	struct pane_at {
+		int y, x, w, h;
+		long top;
+	} at[P__COUNT];
+	int mouse;
 };
 
 static volatile sig_atomic_t quit_sig;
@@ -223,6 +230,7 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 		top = (long)u->nvis - rows;
 	if (top < 0)
 		top = 0;
+	u->at[P_PACKETS] = (struct pane_at){ y, x, w, h, top };
 	for (int r = 0; r < rows && top + r < (long)u->nvis; r++) {
 		size_t i = u->vis[top + r];
 		const struct nfp_packet *p = &u->t->pkts[i];
@@ -256,6 +264,7 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 		top = (long)p->nhops - rows;
 	if (top < 0)
 		top = 0;
+	u->at[P_HOPS] = (struct pane_at){ y, x, w, h, top };
 	for (int r = 0; r < rows && top + r < (long)p->nhops; r++) {
 		uint32_t k = (uint32_t)(top + r);
 		char cell[512];
@@ -359,6 +368,8 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 	struct render_diagram_opts o = { u->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL };
 	render_diagram_draw(u->d, &u->route, u->canvas, &o);
 	blit(u, u->canvas, y, x);
+	if (u->view == V_MAIN)
+		u->at[P_DIAGRAM] = (struct pane_at){ y, x, w, h, 0 };
 }
 
 static void draw_status(struct tui *u, int y, int w)
@@ -403,6 +414,7 @@ static const char *const help_lines[] = {
 	"  space        live: pause / resume the display (capture goes on)",
 	"  F            live: follow the newest packet",
 	"  w            write everything captured so far to a recording file",
+	"  m            mouse on/off (click a packet, a hop or a box; the wheel scrolls)",
 	"  ?            this help",
 	"  q            quit",
 	"",
@@ -491,6 +503,7 @@ static void draw(struct tui *u)
 	int h, w;
 	getmaxyx(stdscr, h, w);
 	erase();
+	memset(u->at, 0, sizeof(u->at));
 	int dw, dh;
 	render_diagram_min_size(u->d, &dw, &dh);
 	if (w < 40 || h < 10) {
@@ -718,8 +731,94 @@ static void pump(struct tui *u)
 	}
 }
 
+/* ---- mouse -------------------------------------------------------------- */
+
+#define MOUSE_EVENTS (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED)
+
+/* the row of list pane p under (y, x): 0-based below its title, or -1 */
+static long row_in(const struct tui *u, int p, int y, int x)
+{
+	const struct pane_at *a = &u->at[p];
+	if (!a->h || x < a->x || x >= a->x + a->w || y <= a->y || y >= a->y + a->h)
+		return -1;
+	return a->top + (y - a->y - 1);
+}
+
+/* A click on a box goes to the packet's hop there; clicking the same box
+ * again goes to its next hop there (a user chain's hops share its box). */
+static void click_box(struct tui *u, int node)
+{
+	const struct nfp_packet *p = &u->t->pkts[u->sel];
+	for (uint32_t k = 1; k <= p->nhops; k++) {
+		uint32_t i = (u->hop + k) % p->nhops;
+		if (render_hop_node(u->d, u->t, p, i) == node) {
+			u->hop = i;
+			return;
+		}
+	}
+	char label[128];
+	render_diagram_node_label(u->d, node, label, sizeof(label));
+	snprintf(u->msg, sizeof(u->msg), "packet %zu has no hop at %s", u->t->pkt_base + u->sel + 1, label);
+}
+
+static void mouse(struct tui *u)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK || u->filtering)
+		return;
+	int wheel = (ev.bstate & BUTTON4_PRESSED) ? -1 : (ev.bstate & BUTTON5_PRESSED) ? 1 : 0;
+	int click = !!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED));
+	if (u->view == V_HELP) {
+		if (click)
+			u->view = V_MAIN;
+		return;
+	}
+	if (u->view == V_COMPARE) {
+		if (wheel < 0 && u->crow)
+			u->crow--;
+		else if (wheel > 0 && u->crow + 1 < u->al.n)
+			u->crow++;
+		return;
+	}
+	const struct nfp_packet *p = u->t->npkts ? &u->t->pkts[u->sel] : NULL;
+	long r;
+	if (wheel) {
+		/* the wheel scrolls what it is over: hops there, packets elsewhere */
+		if (p && u->at[P_HOPS].h && row_in(u, P_HOPS, ev.y, ev.x) >= 0) {
+			if (wheel < 0 && u->hop)
+				u->hop--;
+			else if (wheel > 0 && u->hop + 1 < p->nhops)
+				u->hop++;
+		} else {
+			move_packet(u, wheel);
+		}
+		return;
+	}
+	if (!click)
+		return;
+	if ((r = row_in(u, P_PACKETS, ev.y, ev.x)) >= 0) {
+		u->focus = P_PACKETS;
+		if (r < (long)u->nvis)
+			select_packet(u, u->vis[r]);
+	} else if ((r = row_in(u, P_HOPS, ev.y, ev.x)) >= 0) {
+		u->focus = P_HOPS;
+		if (p && r < (long)p->nhops)
+			u->hop = (uint32_t)r;
+	} else if (p && p->nhops && u->at[P_DIAGRAM].h) {
+		const struct pane_at *a = &u->at[P_DIAGRAM];
+		int n = render_diagram_node_at(u->d, a->w, a->h, ev.x - a->x, ev.y - a->y);
+		if (n >= 0)
+			click_box(u, n);
+	}
+}
+
 static int key(struct tui *u, int ch)
 {
+	if (ch == KEY_MOUSE) {
+		u->msg[0] = '\0';
+		mouse(u);
+		return 0;
+	}
 	const struct nfp_packet *p = u->t->npkts ? &u->t->pkts[u->sel] : NULL;
 	u->msg[0] = '\0';
 	if (u->filtering) {
@@ -861,6 +960,11 @@ static int key(struct tui *u, int ch)
 	case 'w':
 		write_recording(u);
 		break;
+	case 'm':
+		u->mouse = !u->mouse;
+		mousemask(u->mouse ? MOUSE_EVENTS : 0, NULL);
+		snprintf(u->msg, sizeof(u->msg), u->mouse ? "mouse on" : "mouse off: the terminal selects text");
+		break;
 	}
 	return 0;
 }
@@ -927,6 +1031,13 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	nonl();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	/* clicks and the wheel; Shift+drag still selects text in most
+	 * terminals, and m turns the mouse off for plain selection */
+	u.mouse = !o->no_mouse;
+	if (u.mouse) {
+		mousemask(MOUSE_EVENTS, NULL);
+		mouseinterval(0);
+	}
 	u.color = o->color > 0 || (o->color == 0 && has_colors() && !getenv("NO_COLOR"));
 	if (o->color < 0)
 		u.color = 0;

@@ -20,6 +20,7 @@ struct tui_opts {
 	pid_t child;	    /* the capture process of --live, or 0 */
 	const char *diagram_text; /* the diagram description */
 	size_t diagram_len;
+	int no_mouse; /* leave the mouse to the terminal */
 };
 
 /* Runs until q; returns the exit status. The terminal is restored on

@@ -28,8 +28,8 @@ $N -r $S -r $S --stats | grep -q "^hops *68$"
 # help lists every option
 $N --help > "$tmp/h"
 for o in --read --rules --demo --live --print --json --stats --diagram --compare --packet --no-route --width \
-	--height --diagram-file --max-packets --ascii --color --no-color "n Right" "p Left" "Home End" "j Down" \
-	"k Up" "PgDn PgUp" " f " " c " " r " " / " "Tab" " z " "space" " F " " w " "Esc" "? help" "q quit"; do
+	--height --diagram-file --max-packets --ascii --color --no-color --no-mouse "n Right" "p Left" "Home End" "j Down" \
+	"k Up" "PgDn PgUp" " f " " c " " r " " / " "Tab" " z " "space" " F " " w " " m " "Esc" "? help" "q quit"; do
 	grep -q -- "$o" "$tmp/h" || { echo "help lacks $o"; exit 1; }
 done
 $N --version | grep -q '^nfpath [0-9]'

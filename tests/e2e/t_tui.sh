@@ -113,6 +113,51 @@ if screen | LC_ALL=C grep -q '[^[:print:][:space:]]'; then echo "non-ASCII on an
 keys n; expect "hop 2/14"
 quit_clean
 
+# --- the mouse: click a packet, a hop, a box; the wheel; m and --no-mouse ---
+at() { # REGEX [LINE-REGEX]: "column row" (1-based) where REGEX first matches
+	screen | python3 -c '
+import re, sys
+pat, line_pat = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else sys.argv[1]
+for y, l in enumerate(sys.stdin.read().split("\n")):
+    m = re.search(line_pat, l) and re.search(pat, l)
+    if m:
+        print(m.start() + 1, y + 1)
+        break
+' "$@"
+}
+# xterm's SGR mouse reports (TERM=xterm-256color): button;column;row
+click() { keys -l "$(printf '\033[<0;%d;%dM\033[<0;%d;%dm' "$1" "$2" "$1" "$2")"; }
+wheel() { keys -l "$(printf '\033[<%d;%d;%dM' "$((${3:-1} > 0 ? 65 : 64))" "$1" "$2")"; }
+start 200 50 LC_ALL=C TERM=xterm-256color -- --ascii -r sample.log
+# the boxes of packet 1's hops 4 (nat PREROUTING) and 6..11 (filter FORWARD)
+read -r natx naty <<< "$(at '(?<= )4(?= )' '>1v')"
+read -r fwdx fwdy <<< "$(at '6\+6')"
+read -r px py <<< "$(at '3 f1')"
+click "$px" "$py"; expect "packet 3/3 | hop 1/10"
+read -r hx hy <<< "$(at '4 link')"
+click "$hx" "$hy"; expect "packet 3/3 | hop 4/10"
+# the reply skips nat PREROUTING: a click there says so
+click "$natx" "$naty"; expect "packet 3 has no hop at nat"; expect "hop 4/10"
+read -r px py <<< "$(at '1 f1')"
+click "$px" "$py"; expect "packet 1/3 | hop 1/14"
+click "$fwdx" "$fwdy"; expect "packet 1/3 | hop 6/14"
+click "$fwdx" "$fwdy"; expect "packet 1/3 | hop 7/14"
+click "$natx" "$naty"; expect "packet 1/3 | hop 4/14"
+wheel "$px" "$py" 1; expect "packet 2/3"
+wheel "$px" "$py" -1; expect "packet 1/3"
+read -r hx hy <<< "$(at '2 link')"
+wheel "$hx" "$hy" 1; expect "packet 1/3 | hop 2/14"
+wheel "$hx" "$hy" 1; expect "packet 1/3 | hop 3/14"
+keys m; expect "mouse off"
+click "$fwdx" "$fwdy"; expect "packet 1/3 | hop 3/14"
+keys m; expect "mouse on"
+click "$fwdx" "$fwdy"; expect "packet 1/3 | hop 6/14"
+quit_clean
+start 200 50 LC_ALL=C TERM=xterm-256color -- --ascii --no-mouse -r sample.log
+read -r px py <<< "$(at '3 f1')"
+click "$px" "$py"; expect "packet 1/3 | hop 1/14"
+quit_clean
+
 # --- SIGTERM and SIGHUP restore the terminal too ---
 for sig in TERM HUP; do
 	start 100 30 LC_ALL=C.UTF-8 TERM=xterm -- -r sample.log

@@ -124,6 +124,41 @@ START_TEST(route_marks)
 }
 END_TEST
 
+/* the mouse's hit test agrees with the drawing: every cell drawn for the
+ * current hop (reversed) lies in that hop's box, at every label size */
+START_TEST(cells_name_their_box)
+{
+	struct render_diagram *d = diagram();
+	struct loaded L = load_files("tests/fixtures/docker-c2c-ping.log", NULL, NULL);
+	struct render_route r;
+	ck_assert_int_eq(render_route_init(&r, d), 0);
+	static const int sizes[][2] = { { 200, 50 }, { 105, 49 }, { 80, 24 }, { 61, 21 } };
+	const struct nfp_packet *p = &L.t->pkts[0];
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct render_canvas *c = render_canvas_new(sizes[s][0], sizes[s][1]);
+		for (uint32_t k = 0; k < p->nhops; k++) {
+			render_route_clear(&r);
+			render_route_add(&r, d, L.t, p, (int)k, 0);
+			struct render_diagram_opts o = { 1, NULL, NULL };
+			ck_assert_int_ge(render_diagram_draw(d, &r, c, &o), 0);
+			int want = render_hop_node(d, L.t, p, k), seen = 0;
+			for (int y = 0; y < c->h; y++)
+				for (int x = 0; x < c->w; x++)
+					if (c->cells[y * c->w + x].attr & RA_REVERSE) {
+						ck_assert_int_eq(render_diagram_node_at(d, c->w, c->h, x, y), want);
+						seen++;
+					}
+			ck_assert_msg(seen > 0, "%dx%d hop %u: nothing marked", c->w, c->h, k);
+		}
+		render_canvas_free(c);
+	}
+	ck_assert_int_eq(render_diagram_node_at(d, 40, 10, 5, 5), -1);
+	render_route_free(&r);
+	unload(&L);
+	render_diagram_free(d);
+}
+END_TEST
+
 START_TEST(alignment_and_words)
 {
 	struct loaded L = load_files("tests/fixtures/docker-c2c-ping.log", NULL, NULL);
@@ -296,6 +331,7 @@ int main(void)
 	tcase_add_test(tc, every_box_has_a_node);
 	tcase_add_test(tc, every_size);
 	tcase_add_test(tc, route_marks);
+	tcase_add_test(tc, cells_name_their_box);
 	tcase_add_test(tc, alignment_and_words);
 	tcase_add_test(tc, explanations);
 	tcase_add_test(tc, netlink_fixtures);
