@@ -9,6 +9,7 @@
 #ifndef NFP_INPUT_H
 #define NFP_INPUT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "parse.h"
@@ -32,6 +33,11 @@ struct capture_input {
 	int overlong;
 	capture_diag_fn diag;
 	void *diag_ctx;
+	/* capture_read_fd ends early, as at end of input, once *stop is set */
+	const volatile sig_atomic_t *stop;
+	/* capture_read_fd calls it when the stream pauses (packets settled) */
+	void (*idle)(void *ctx);
+	void *idle_ctx;
 };
 
 void capture_input_init(struct capture_input *in, struct capture_trace *t, const char *name, uint16_t file_idx,

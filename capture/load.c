@@ -63,9 +63,12 @@ static int slurp(const char *path, char **out, size_t *len)
 }
 
 enum capture_load_status capture_load(struct capture_trace *t, struct capture_rules *rules,
-				      const struct capture_source *src, size_t nsrc, const struct capture_source *rsrc,
-				      size_t nrsrc, capture_diag_fn diag, void *ctx, const char **bad, const char **why)
+				      const struct capture_load_req *rq, const char **bad, const char **why)
 {
+	const struct capture_source *src = rq->src, *rsrc = rq->rules;
+	size_t nsrc = rq->nsrc, nrsrc = rq->nrules;
+	capture_diag_fn diag = rq->diag;
+	void *ctx = rq->diag_ctx;
 	*bad = NULL;
 	*why = NULL;
 	for (size_t i = 0; i < nrsrc; i++) {
@@ -88,9 +91,12 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 	}
 	t->rules = rules;
 	unsigned long before = t->st.hops;
-	for (size_t i = 0; i < nsrc; i++) {
+	for (size_t i = 0; i < nsrc && !(rq->stop && *rq->stop); i++) {
 		struct capture_input in;
 		capture_input_init(&in, t, src[i].name, (uint16_t)(i < 65535 ? i : 65535), diag, ctx);
+		in.stop = rq->stop;
+		in.idle = rq->idle;
+		in.idle_ctx = rq->idle_ctx;
 		int r;
 		if (src[i].data) {
 			r = capture_input_feed(&in, src[i].data, src[i].len);

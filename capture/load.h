@@ -6,6 +6,7 @@
 #ifndef NFP_LOAD_H
 #define NFP_LOAD_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "input.h"
@@ -26,10 +27,26 @@ struct capture_source {
 	size_t len;
 };
 
+/* What to load. Pointers are the caller's and are only read. */
+struct capture_load_req {
+	const struct capture_source *src; /* traces */
+	size_t nsrc;
+	const struct capture_source *rules; /* --rules files */
+	size_t nrules;
+	capture_diag_fn diag; /* messages about input lines, or NULL */
+	void *diag_ctx;
+	/* when set (by a signal handler), reading stops as if every input
+	 * had ended: what was read is still settled and kept */
+	const volatile sig_atomic_t *stop;
+	/* called when a stream pauses, after the packets in flight were
+	 * settled (a printer flushes what it wrote), or NULL */
+	void (*idle)(void *ctx);
+	void *idle_ctx;
+};
+
 /* Reads every source into t (then settles and resolves it). On failure
- * *bad names the source at fault. */
+ * *bad names the source at fault and *why may say more. */
 enum capture_load_status capture_load(struct capture_trace *t, struct capture_rules *rules,
-				      const struct capture_source *src, size_t nsrc, const struct capture_source *rsrc,
-				      size_t nrsrc, capture_diag_fn diag, void *ctx, const char **bad, const char **why);
+				      const struct capture_load_req *rq, const char **bad, const char **why);
 
 #endif

@@ -30,6 +30,7 @@
 
 #define CHUNK (256u * 1024u)
 #define RING 8
+#define IDLE_MS 500
 
 enum chunk_state {
 	C_FREE,	 /* this thread's, to fill */
@@ -142,19 +143,35 @@ static void split(struct reader *r, struct chunk *c)
 	r->partial = c->mid_end < c->len;
 }
 
+static int stopped(const struct capture_input *in)
+{
+	return in->stop && *in->stop;
+}
+
 /* Reads the next chunk into a free slot. block: wait for data; otherwise
  * only read when some is there (a pipe's lines are decoded as they come,
  * not held back to fill the ring). 1 filled, 0 nothing, -1 error. */
-static int fill(struct reader *r, int fd, int block)
+static int fill(struct reader *r, struct capture_input *in, int fd, int block)
 {
 	struct chunk *c = &r->ring[r->next_fill % RING];
+	if (stopped(in))
+		r->eof = 1;
 	/* the slot is free once the chunk that had it is merged */
 	if (r->eof || r->next_fill - r->next_merge >= RING)
 		return 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	if (!block) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
 			return 0;
+	} else if (in->t->nopen && !in->plen && poll(&p, 1, IDLE_MS) == 0) {
+		/* a quiet stream (a live log): packets take microseconds to
+		 * cross the host, so the ones in flight are complete; settling
+		 * hands them to the printers now rather than at the end. Not
+		 * while a line is cut short: a block-buffered writer (grep into
+		 * a pipe) stopped in mid-packet, and the rest is coming. */
+		capture_trace_settle(in->t, 0);
+		if (in->idle)
+			in->idle(in->idle_ctx);
 	}
 	if (!c->buf && !(c->buf = malloc(CHUNK)))
 		return -1;
@@ -162,8 +179,12 @@ static int fill(struct reader *r, int fd, int block)
 	c->len = 0;
 	while (c->len < CHUNK) {
 		ssize_t n = read(fd, c->buf + c->len, CHUNK - c->len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		if (n < 0 && errno == EINTR) {
+			if (!stopped(in))
+				continue;
+			r->eof = 1;
+			break;
+		}
 		if (n < 0)
 			return -1;
 		if (n == 0) {
@@ -171,7 +192,6 @@ static int fill(struct reader *r, int fd, int block)
 			break;
 		}
 		c->len += (size_t)n;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 0) <= 0)
 			break;
 	}
@@ -318,7 +338,7 @@ int capture_read_fd(struct capture_input *in, int fd)
 	for (;;) {
 		/* keep the ring full so the worker has blocks ahead */
 		int f;
-		while ((f = fill(&r, fd, r.next_fill == r.next_merge)) > 0)
+		while ((f = fill(&r, in, fd, r.next_fill == r.next_merge)) > 0)
 			;
 		if (f < 0) {
 			rc = -1;

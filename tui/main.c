@@ -51,6 +51,16 @@ static void diag(void *vctx, const char *file, unsigned long line, const char *m
 	capture_buf_free(&b);
 }
 
+/* ^C (or SIGTERM, SIGHUP) while the text outputs read: stop reading and
+ * finish with what was read, as tcpdump prints its counts */
+static volatile sig_atomic_t stop_reading;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_reading = 1;
+}
+
 static void usage(FILE *f)
 {
 	fputs("Usage: nfpath [options] -r FILE...      explore recorded or logged traces\n"
@@ -160,6 +170,14 @@ static void emit_packet(void *ctx, const struct capture_trace *t, size_t pi)
 	struct render_print_opts po = { e->o->ascii };
 	int r = e->o->mode == CLI_JSON ? render_json_packet(&e->b, t, pi) : render_print_packet(&e->b, t, pi, &po);
 	if (r < 0 || (e->b.len > (1u << 20) && flush(&e->b) < 0))
+		e->err = errno ? errno : EIO;
+}
+
+/* a paused stream: what was printed goes out now, not at 1 MiB */
+static void flush_idle(void *ctx)
+{
+	struct emit *e = ctx;
+	if (!e->err && e->b.len && flush(&e->b) < 0)
 		e->err = errno ? errno : EIO;
 }
 
@@ -476,7 +494,16 @@ int main(int argc, char **argv)
 		/* printed packets need not stay: a window is enough */
 		t->max_packets = 4096;
 	}
-	enum capture_load_status st = capture_load(t, rules, src, nsrc, rsrc, nrsrc, diag, &dc, &bad, &why);
+	if (o.mode != CLI_TUI) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop; /* no SA_RESTART: a waiting read returns */
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	struct capture_load_req rq = { src, nsrc, rsrc, nrsrc, diag, &dc, &stop_reading, flush_idle, &em };
+	enum capture_load_status st = capture_load(t, rules, &rq, &bad, &why);
 	if (st == NFP_LOAD_OK && stream_is_file && t->st.hops == 0) {
 		st = NFP_LOAD_NO_TRACE;
 		why = "no trace lines in the input";

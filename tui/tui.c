@@ -702,8 +702,9 @@ static void pump(struct tui *u)
 		u->shown = u->shown >= gone ? u->shown - gone : 0;
 		refilter(u);
 	}
-	/* a quiet stream: the packets in flight are complete */
-	if (u->t->nopen && (now - u->last_data > 0.5 || u->eof)) {
+	/* a quiet stream: the packets in flight are complete (unless it
+	 * stopped in mid-line: a block-buffered writer, more to come) */
+	if (u->t->nopen && (u->eof || (now - u->last_data > 0.5 && !(u->in && u->in->plen)))) {
 		if (u->eof && u->in)
 			capture_input_end(u->in);
 		capture_trace_settle(u->t, 0);

@@ -37,3 +37,29 @@ $N capture --help > "$tmp/ch"
 for o in --netns --expr --host --proto --port --rate --no-setup --no-nflog --nflog-group --count --time --grace --write; do
 	grep -q -- "$o" "$tmp/ch" || { echo "capture help lacks $o"; exit 1; }
 done
+# a live stream that pauses (journalctl -kf | nfpath -r - --print): the
+# packets in flight are printed during the pause, not at the end
+{ cat $S; sleep 4; } | $N -r - --print > "$tmp/live.txt" &
+for _ in $(seq 1 25); do [ "$(grep -c '^packet ' "$tmp/live.txt" || true)" = 3 ] && break; sleep 0.1; done
+[ "$(grep -c '^packet ' "$tmp/live.txt" || true)" = 3 ] || { echo "a paused stream printed nothing"; cat "$tmp/live.txt"; exit 1; }
+wait
+[ "$(grep -c '^packet ' "$tmp/live.txt")" = 3 ]
+# ^C (or TERM, HUP) ends the reading; the totals are printed and the exit is clean
+mkfifo "$tmp/fifo"
+for sig in INT TERM HUP; do
+	{ cat $S; sleep 6; } > "$tmp/fifo" &
+	writer=$!
+	$N -r "$tmp/fifo" --stats > "$tmp/stats.txt" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -"$sig" "$pid"
+	s0=$(date +%s)
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ] || { echo "SIG$sig: exit $rc"; cat "$tmp/stats.txt"; exit 1; }
+	[ $(($(date +%s) - s0)) -le 2 ] || { echo "SIG$sig: took until the input ended"; exit 1; }
+	grep -q "^packets *3$" "$tmp/stats.txt" || { echo "SIG$sig: no totals"; cat "$tmp/stats.txt"; exit 1; }
+	pkill -P "$writer" 2>/dev/null || true
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+done

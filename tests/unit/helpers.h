@@ -37,7 +37,8 @@ static inline struct loaded load_text(const char *text, const char *rules)
 	struct capture_source s = { "test", text, strlen(text) };
 	struct capture_source rs = { "rules", rules, rules ? strlen(rules) : 0 };
 	const char *bad, *why;
-	L.st = capture_load(L.t, L.r, &s, 1, &rs, rules ? 1 : 0, count_diag, &L, &bad, &why);
+	struct capture_load_req rq = { &s, 1, &rs, rules ? 1 : 0, count_diag, &L, NULL, NULL, NULL };
+	L.st = capture_load(L.t, L.r, &rq, &bad, &why);
 	return L;
 }
 
@@ -47,7 +48,8 @@ static inline struct loaded load_files(const char *trace, const char *rules1, co
 	struct capture_source s = { trace, NULL, 0 };
 	struct capture_source rs[2] = { { rules1, NULL, 0 }, { rules2, NULL, 0 } };
 	const char *bad, *why;
-	L.st = capture_load(L.t, L.r, &s, 1, rs, rules2 ? 2 : rules1 ? 1 : 0, count_diag, &L, &bad, &why);
+	struct capture_load_req rq = { &s, 1, rs, rules2 ? 2 : rules1 ? 1 : 0, count_diag, &L, NULL, NULL, NULL };
+	L.st = capture_load(L.t, L.r, &rq, &bad, &why);
 	return L;
 }
 
