@@ -163,15 +163,28 @@ static int fill(struct reader *r, struct capture_input *in, int fd, int block)
 	if (!block) {
 		if (poll(&p, 1, 0) <= 0)
 			return 0;
-	} else if (in->t->nopen && !in->plen && poll(&p, 1, IDLE_MS) == 0) {
-		/* a quiet stream (a live log): packets take microseconds to
-		 * cross the host, so the ones in flight are complete; settling
-		 * hands them to the printers now rather than at the end. Not
-		 * while a line is cut short: a block-buffered writer (grep into
-		 * a pipe) stopped in mid-packet, and the rest is coming. */
-		capture_trace_settle(in->t, 0);
-		if (in->idle)
-			in->idle(in->idle_ctx);
+	}
+	/* wait in poll, not in read: a stop request is seen within IDLE_MS
+	 * even when its signal came just before the wait */
+	for (int idled = 0; block;) {
+		if (stopped(in)) {
+			r->eof = 1;
+			return 0;
+		}
+		int pr = poll(&p, 1, IDLE_MS);
+		if (pr > 0 || (pr < 0 && errno != EINTR))
+			break; /* data, or an error for read to report */
+		if (pr == 0 && !idled && in->t->nopen && !in->plen) {
+			/* a quiet stream (a live log): packets take microseconds
+			 * to cross the host, so the ones in flight are complete;
+			 * settling hands them to the printers now, not at the end.
+			 * Not while a line is cut short: a block-buffered writer
+			 * (grep into a pipe) stopped in mid-packet. */
+			capture_trace_settle(in->t, 0);
+			if (in->idle)
+				in->idle(in->idle_ctx);
+			idled = 1;
+		}
 	}
 	if (!c->buf && !(c->buf = malloc(CHUNK)))
 		return -1;

@@ -47,7 +47,7 @@ wait
 # ^C (or TERM, HUP) ends the reading; the totals are printed and the exit is clean
 mkfifo "$tmp/fifo"
 for sig in INT TERM HUP; do
-	{ cat $S; sleep 6; } > "$tmp/fifo" &
+	{ cat $S; sleep 6; } > "$tmp/fifo" 2>/dev/null &
 	writer=$!
 	$N -r "$tmp/fifo" --stats > "$tmp/stats.txt" 2>&1 &
 	pid=$!
@@ -60,6 +60,5 @@ for sig in INT TERM HUP; do
 	[ $(($(date +%s) - s0)) -le 2 ] || { echo "SIG$sig: took until the input ended"; exit 1; }
 	grep -q "^packets *3$" "$tmp/stats.txt" || { echo "SIG$sig: no totals"; cat "$tmp/stats.txt"; exit 1; }
 	pkill -P "$writer" 2>/dev/null || true
-	kill "$writer" 2>/dev/null || true
 	wait "$writer" 2>/dev/null || true
 done
