@@ -100,8 +100,6 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 		int r;
 		if (src[i].data) {
 			r = capture_input_feed(&in, src[i].data, src[i].len);
-			if (capture_input_end(&in) < 0)
-				r = -1;
 		} else {
 			int fd = strcmp(src[i].name, "-") == 0 ? 0 : open(src[i].name, O_RDONLY | O_CLOEXEC);
 			if (fd < 0) {
@@ -112,12 +110,16 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 			int e = errno;
 			if (fd > 0)
 				close(fd);
-			errno = e;
-			if (r < 0 && errno != ENOMEM) {
+			if (r < 0 && e != ENOMEM) {
+				capture_input_end(&in);
+				errno = e;
 				*bad = src[i].name;
 				return NFP_LOAD_OPEN_FAILED;
 			}
 		}
+		/* the last line, when it had no newline */
+		if (capture_input_end(&in) < 0)
+			r = -1;
 		if (r < 0)
 			return NFP_LOAD_NOMEM;
 		if (in.hops == 0 && diag)

@@ -367,9 +367,6 @@ int capture_read_fd(struct capture_input *in, int fd)
 	}
 	int e = errno;
 	stop(&r);
-	if (rc == 0)
-		rc = capture_input_end(in);
-	else
-		errno = e;
+	errno = e;
 	return rc;
 }

@@ -12,8 +12,10 @@
 
 #include "input.h"
 
-/* Reads fd to EOF into in (then capture_input_end). A pipe's lines are
- * decoded as they arrive. -1 with errno on a read error or ENOMEM. */
+/* Reads fd to EOF (or until *in->stop) into in. A pipe's lines are
+ * decoded as they arrive; a last line without newline waits in in for
+ * more (a growing file) or for capture_input_end. -1 with errno on a read
+ * error or ENOMEM. */
 int capture_read_fd(struct capture_input *in, int fd);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../capture/load.h"
+#include "../capture/readfd.h"
 #include "../capture/record.h"
 #include "../render/print.h"
 #include "../render/text.h"
@@ -477,12 +478,15 @@ int main(int argc, char **argv)
 		capture_input_init(stream, t, label, 0, diag, &dc);
 		struct stat sb;
 		stream_is_file = fstat(stream_fd, &sb) == 0 && S_ISREG(sb.st_mode);
-		if (stream_is_file) {
-			/* what is there now, at once; the rest as it grows */
-			char buf[1 << 16];
-			ssize_t n;
-			while ((n = read(stream_fd, buf, sizeof(buf))) > 0)
-				capture_input_feed(stream, buf, (size_t)n);
+		/* a file: what is there now, at once (on two threads); the
+		 * rest as it grows */
+		if (stream_is_file && capture_read_fd(stream, stream_fd) < 0) {
+			int e = errno;
+			struct capture_buf b = { 0 };
+			render_esc(&b, label, strlen(label), 0);
+			fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", strerror(e));
+			capture_buf_free(&b);
+			return 1;
 		}
 		nsrc = 0;
 	}

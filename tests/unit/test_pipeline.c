@@ -461,6 +461,7 @@ static void read_with(struct result *r, const char *text, size_t len, int how)
 		ck_assert_int_eq(fflush(f), 0);
 		rewind(f);
 		ck_assert_int_eq(capture_read_fd(&in, fileno(f)), 0);
+		ck_assert_int_eq(capture_input_end(&in), 0);
 		fclose(f);
 	} else {
 		int fds[2];
@@ -481,6 +482,7 @@ static void read_with(struct result *r, const char *text, size_t len, int how)
 		}
 		close(fds[1]);
 		ck_assert_int_eq(capture_read_fd(&in, fds[0]), 0);
+		ck_assert_int_eq(capture_input_end(&in), 0);
 		close(fds[0]);
 		int st;
 		waitpid(pid, &st, 0);
