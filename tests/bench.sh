@@ -44,16 +44,19 @@ echo "input: $lines lines, $bytes bytes (synthetic rounds of the shared Docker s
 echo "(the speed goal is set for 1,000,000 lines; these are a few more, for 100,000 packets)"
 a=$(run awk awk '{n+=NF} END{print n}' "$tmp/big.log")
 s=$(run stats "$NFPATH" -r "$tmp/big.log" --stats)
+p=$(run pipe sh -c 'cat "$1" | "$2" -r - --stats' sh "$tmp/big.log" "$NFPATH")
 j=$(run json "$NFPATH" -r "$tmp/big.log" --json)
 hops=$("$NFPATH" -r "$tmp/big.log" --stats | awk '/^hops/ {print $2}')
 echo "$a
 $s
+$p
 $j" | awk -v awkname="$awkname" -v hops="$hops" '
 { t[$1] = $2; r[$1] = $3 }
 END {
 	printf "%-34s %8s %8s\n", "", "seconds", "ratio"
 	printf "%-34s %8.3f %8s\n", "awk {n+=NF} (" awkname ")", t["awk"], "1.00"
 	printf "%-34s %8.3f %8.2f   goal <= 1.00\n", "nfpath --stats", t["stats"], t["stats"] / t["awk"]
+	printf "%-34s %8.3f %8.2f\n", "cat | nfpath -r - --stats", t["pipe"], t["pipe"] / t["awk"]
 	printf "%-34s %8.3f %8.2f   goal <= 3.00\n", "nfpath --json > /dev/null", t["json"], t["json"] / t["awk"]
 	printf "peak RSS of --json: %d KiB for %d hops = %.0f bytes/hop (goal < 200)\n", r["json"], hops, r["json"] * 1024 / hops
 }'
