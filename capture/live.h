@@ -29,7 +29,7 @@ struct capture_live_opts {
 	double grace;	     /* a packet is complete after this long without a hop */
 	int out_fd;	     /* where records go */
 	const char *out_name; /* for messages */
-	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
+	const volatile sig_atomic_t *stop; /* set by the caller's signal handler */
 };
 
 struct capture_live_result {

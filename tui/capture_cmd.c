@@ -11,14 +11,7 @@
 
 #include "../capture/live.h"
 #include "cli.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
+#include "stopsig.h"
 
 static void capture_usage(FILE *f)
 {
@@ -71,7 +64,6 @@ int capture_main(int argc, char **argv)
 	o.rate = 100;
 	o.out_fd = 1;
 	o.out_name = "standard output";
-	o.stop = &stop_flag;
 	const char *wfile = NULL;
 	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP };
 	static const struct option lo[] = {
@@ -184,12 +176,7 @@ int capture_main(int argc, char **argv)
 		}
 		o.out_name = wfile;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	o.stop = tui_stop_signals();
 	/* a reader that went away shows as EPIPE on write, not a kill */
 	signal(SIGPIPE, SIG_IGN);
 

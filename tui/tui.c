@@ -6,6 +6,8 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "tui.h"
 
+#include "stopsig.h"
+
 #include "../capture/box.h"
 #include "../capture/grow.h"
 #include "../capture/input.h"
@@ -66,13 +68,6 @@ struct tui {
 	} at[P__COUNT];
 	int mouse;
 };
-
-static volatile sig_atomic_t quit_sig;
-
-static void on_sig(int s)
-{
-	quit_sig = s;
-}
 
 static double now_s(void)
 {
@@ -1001,12 +996,7 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	u.resolved = t->nhops;
 	u.rate_t = now_s();
 	refilter(&u);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sig;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	const volatile sig_atomic_t *quit_sig = tui_stop_signals();
 	signal(SIGPIPE, SIG_IGN);
 	active = &u;
 	atexit(restore_terminal);
@@ -1047,7 +1037,7 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	int rc = 0;
 	draw(&u);
 	for (;;) {
-		if (quit_sig)
+		if (*quit_sig)
 			break;
 		int ch = getch();
 		pump(&u);
@@ -1066,8 +1056,8 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	}
 	endwin();
 	active = NULL;
-	if (quit_sig)
-		rc = 128 + quit_sig;
+	if (*quit_sig)
+		rc = 128 + *quit_sig;
 	render_align_free(&u.al);
 	render_route_free(&u.route);
 	render_canvas_free(u.canvas);
