@@ -48,6 +48,23 @@ static int is_xtmon(const char *s, size_t n)
 
 static const char too_long[] = "line too long, skipped";
 
+/* hops keep 32-bit line numbers; past that they stay at the maximum */
+static uint32_t line32(unsigned long line)
+{
+	return line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+}
+
+/* A decoded hop at the input's current line into the trace: the one way
+ * in for fed lines and merged blocks alike. */
+static int take_hop(struct capture_input *in, struct nfp_hop *h)
+{
+	if (!h->line)
+		h->line = line32(in->line);
+	h->file = in->file_idx;
+	in->hops++;
+	return capture_trace_add(in->t, h) < 0 ? -1 : 0;
+}
+
 /* Decoder dispatch for one line. mon NULL: decode apart from the stream,
  * where monitor text (which needs its earlier "packet:" lines) answers
  * NEEDS_STATE. */
@@ -108,11 +125,7 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		t->st.skipped++;
 		return 0;
 	}
-	if (!h.line)
-		h.line = in->line > UINT32_MAX ? UINT32_MAX : (uint32_t)in->line;
-	h.file = in->file_idx;
-	in->hops++;
-	return capture_trace_add(t, &h) < 0 ? -1 : 0;
+	return take_hop(in, &h);
 }
 
 int capture_block_decode(struct capture_block *b, const char *buf, size_t len, struct capture_strpool *sp)
@@ -141,7 +154,7 @@ int capture_block_decode(struct capture_block *b, const char *buf, size_t len, s
 			return 0;
 		}
 		if (r == NFP_PARSE_HOP) {
-			b->hops[b->nhops++].line = b->lines > UINT32_MAX ? UINT32_MAX : (uint32_t)b->lines;
+			b->hops[b->nhops++].line = line32(b->lines);
 		} else if (r == NFP_PARSE_SKIP) {
 			b->skipped++;
 		} else {
@@ -184,10 +197,8 @@ int capture_block_merge(struct capture_input *in, const struct capture_block *b,
 			h.jump = map_id(map, nmap, h.jump);
 		}
 		in->line = base + h.line;
-		h.line = in->line > UINT32_MAX ? UINT32_MAX : (uint32_t)in->line;
-		h.file = in->file_idx;
-		in->hops++;
-		if (capture_trace_add(in->t, &h) < 0)
+		h.line = 0; /* the stream's line number now, not the block's */
+		if (take_hop(in, &h) < 0)
 			return -1;
 	}
 	in->line = base + b->lines;

@@ -44,7 +44,9 @@ struct chunk {
 	size_t len, head, mid_end; /* head [0,head), block [head,mid_end), tail [mid_end,len) */
 	unsigned long seq;
 	enum chunk_state state;
-	int by_worker, err;
+	int apart;     /* blk holds its block decoded apart (else it is fed in order) */
+	int by_worker; /* ... by the worker, into its own pool */
+	int err;
 	struct capture_block blk;
 	/* strings the worker's pool learnt while decoding this block: ids
 	 * first_new.., each NUL-terminated (pool strings hold no NUL) */
@@ -69,6 +71,7 @@ struct reader {
 static void decode_chunk(struct chunk *c, struct capture_strpool *sp, int ship)
 {
 	size_t before = capture_strpool_count(sp);
+	c->apart = 1;
 	c->err = 0;
 	c->nstrs = 0;
 	c->n_new = 0;
@@ -213,8 +216,7 @@ static int fill(struct reader *r, struct capture_input *in, int fd, int block)
 	c->seq = r->next_fill++;
 	split(r, c);
 	int ready = c->mid_end > c->head;
-	c->by_worker = 0;
-	c->blk.needs_state = 1; /* not decoded apart: feed it */
+	c->apart = c->by_worker = 0;
 	pthread_mutex_lock(&r->mu);
 	c->state = ready ? C_READY : C_DONE;
 	pthread_mutex_unlock(&r->mu);
@@ -281,7 +283,7 @@ static int merge(struct reader *r, struct capture_input *in, struct chunk *c)
 	const char *mid = c->buf + c->head;
 	size_t ml = c->mid_end - c->head;
 	int r2;
-	if (c->state == C_TAKEN || c->blk.needs_state || c->err || in->first || in->is_rec)
+	if (!c->apart || c->blk.needs_state || c->err || in->first || in->is_rec)
 		r2 = capture_input_feed(in, mid, ml);
 	else
 		r2 = capture_block_merge(in, &c->blk, c->by_worker ? r->map : NULL, c->by_worker ? r->nmap : 0);

@@ -476,6 +476,31 @@ static int tuple_usable(const struct nfp_pkt *pk, int need_full)
 	return !need_full || (pk->flags & (NFP_PK_PORTS | NFP_PK_ICMPID));
 }
 
+/* The distinct connection tuples a packet showed, hop by hop: hops
+ * between NAT rewrites repeat one tuple, so each run is given once. */
+struct tuple_walk {
+	const struct capture_trace *t;
+	const struct nfp_packet *p;
+	uint32_t i;
+	int need_full, have_last;
+	struct flow_key last;
+};
+
+static int tuple_next(struct tuple_walk *w, struct flow_key *k, int *a_is_src)
+{
+	while (w->i < w->p->nhops) {
+		const struct nfp_pkt *pk = &w->t->hops[w->p->hops[w->i++]].pk;
+		if (!tuple_usable(pk, w->need_full) || tuple_key(pk, k, a_is_src) < 0)
+			continue;
+		if (w->have_last && memcmp(k, &w->last, sizeof(*k)) == 0)
+			continue;
+		w->last = *k;
+		w->have_last = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int assign_flow(struct capture_trace *t, uint32_t pi)
 {
 	struct nfp_packet *p = &t->pkts[pi];
@@ -493,19 +518,10 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		if (s && s->flow != NFP_NONE)
 			flow = s->flow;
 	}
-	struct flow_key last;
-	int have_last = 0;
-	for (uint32_t i = 0; i < p->nhops && flow == NFP_NONE; i++) {
-		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
-		struct flow_key k;
-		int a_is_src;
-		if (!tuple_usable(pk, need_full) || tuple_key(pk, &k, &a_is_src) < 0)
-			continue;
-		/* hops between NAT rewrites repeat one tuple: look it up once */
-		if (have_last && memcmp(&k, &last, sizeof(k)) == 0)
-			continue;
-		last = k;
-		have_last = 1;
+	struct tuple_walk w = { .t = t, .p = p, .need_full = need_full };
+	struct flow_key k;
+	int a_is_src;
+	while (flow == NFP_NONE && tuple_next(&w, &k, &a_is_src)) {
 		struct flow_slot *s = slot_find(t, &k);
 		if (s && s->flow != NFP_NONE) {
 			flow = s->flow;
@@ -543,17 +559,8 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		p->ct = f->npackets == 0 ? NFP_CT_NEW : NFP_CT_ESTABLISHED;
 	f->npackets++;
 	/* remember every tuple this packet showed, oriented to the flow */
-	have_last = 0;
-	for (uint32_t i = 0; i < p->nhops; i++) {
-		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
-		struct flow_key k;
-		int a_is_src;
-		if (!tuple_usable(pk, need_full) || tuple_key(pk, &k, &a_is_src) < 0)
-			continue;
-		if (have_last && memcmp(&k, &last, sizeof(k)) == 0)
-			continue;
-		last = k;
-		have_last = 1;
+	w = (struct tuple_walk){ .t = t, .p = p, .need_full = need_full };
+	while (tuple_next(&w, &k, &a_is_src)) {
 		if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
 			return -1;
 		struct flow_slot *s = slot_find(t, &k);
