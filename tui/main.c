@@ -27,6 +27,7 @@
 #include "../render/picture.h"
 #include "assets.h"
 #include "cli.h"
+#include "stopsig.h"
 #include "tui.h"
 
 #define EXIT_USAGE 2
@@ -36,13 +37,9 @@ struct diag_ctx {
 	int quiet;
 };
 
-static void diag(void *vctx, const char *file, unsigned long line, const char *msg)
+/* "nfpath: FILE[:LINE]: MSG", the file name escaped (it may be hostile) */
+static void file_error(const char *file, unsigned long line, const char *msg)
 {
-	struct diag_ctx *c = vctx;
-	c->total++;
-	if (c->quiet || c->shown >= 10)
-		return;
-	c->shown++;
 	struct capture_buf b = { 0 };
 	render_esc(&b, file, strlen(file), 0);
 	if (line)
@@ -52,14 +49,14 @@ static void diag(void *vctx, const char *file, unsigned long line, const char *m
 	capture_buf_free(&b);
 }
 
-/* ^C (or SIGTERM, SIGHUP) while the text outputs read: stop reading and
- * finish with what was read, as tcpdump prints its counts */
-static volatile sig_atomic_t stop_reading;
-
-static void on_stop(int sig)
+static void diag(void *vctx, const char *file, unsigned long line, const char *msg)
 {
-	(void)sig;
-	stop_reading = 1;
+	struct diag_ctx *c = vctx;
+	c->total++;
+	if (c->quiet || c->shown >= 10)
+		return;
+	c->shown++;
+	file_error(file, line, msg);
 }
 
 static void usage(FILE *f)
@@ -465,10 +462,7 @@ int main(int argc, char **argv)
 		} else {
 			stream_fd = strcmp(src[0].name, "-") == 0 ? 0 : open(src[0].name, O_RDONLY | O_CLOEXEC);
 			if (stream_fd < 0) {
-				struct capture_buf b = { 0 };
-				render_esc(&b, src[0].name, strlen(src[0].name), 0);
-				fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", strerror(errno));
-				capture_buf_free(&b);
+				file_error(src[0].name, 0, strerror(errno));
 				return EXIT_USAGE;
 			}
 		}
@@ -481,11 +475,7 @@ int main(int argc, char **argv)
 		/* a file: what is there now, at once (on two threads); the
 		 * rest as it grows */
 		if (stream_is_file && capture_read_fd(stream, stream_fd) < 0) {
-			int e = errno;
-			struct capture_buf b = { 0 };
-			render_esc(&b, label, strlen(label), 0);
-			fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", strerror(e));
-			capture_buf_free(&b);
+			file_error(label, 0, strerror(errno));
 			return 1;
 		}
 		nsrc = 0;
@@ -498,15 +488,11 @@ int main(int argc, char **argv)
 		/* printed packets need not stay: a window is enough */
 		t->max_packets = 4096;
 	}
-	if (o.mode != CLI_TUI) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_stop; /* no SA_RESTART: a waiting read returns */
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
-	struct capture_load_req rq = { src, nsrc, rsrc, nrsrc, diag, &dc, &stop_reading, flush_idle, &em };
+	/* ^C while the text outputs read: stop reading and finish with what
+	 * was read, as tcpdump prints its counts (the explorer takes the
+	 * signals itself once it runs) */
+	const volatile sig_atomic_t *stop = o.mode != CLI_TUI ? tui_stop_signals() : NULL;
+	struct capture_load_req rq = { src, nsrc, rsrc, nrsrc, diag, &dc, stop, flush_idle, &em };
 	enum capture_load_status st = capture_load(t, rules, &rq, &bad, &why);
 	if (st == NFP_LOAD_OK && stream_is_file && t->st.hops == 0) {
 		st = NFP_LOAD_NO_TRACE;
@@ -518,22 +504,14 @@ int main(int argc, char **argv)
 	switch (st) {
 	case NFP_LOAD_OK:
 		break;
-	case NFP_LOAD_OPEN_FAILED: {
-		struct capture_buf b = { 0 };
-		render_esc(&b, bad, strlen(bad), 0);
-		fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", strerror(errno));
-		capture_buf_free(&b);
+	case NFP_LOAD_OPEN_FAILED:
+		file_error(bad, 0, strerror(errno));
 		rc = EXIT_USAGE;
 		goto out;
-	}
-	case NFP_LOAD_RULES_BAD: {
-		struct capture_buf b = { 0 };
-		render_esc(&b, bad, strlen(bad), 0);
-		fprintf(stderr, "nfpath: %s: %s\n", b.p ? b.p : "", why);
-		capture_buf_free(&b);
+	case NFP_LOAD_RULES_BAD:
+		file_error(bad, 0, why);
 		rc = EXIT_USAGE;
 		goto out;
-	}
 	case NFP_LOAD_NO_TRACE:
 		fprintf(stderr, "nfpath: no usable input: %s (%lu lines read)\n", why, t->st.lines);
 		rc = EXIT_USAGE;
