@@ -10,7 +10,7 @@ static const char *const fam_names[] = {
 	[NFP_FAM_ARP] = "arp",	     [NFP_FAM_NETDEV] = "netdev", [NFP_FAM_BRIDGE] = "bridge",
 	[NFP_FAM_IPV6] = "ip6",
 };
-static const char *const kind_names[] = { "rule", "return", "policy", "log", "packet" };
+static const char *const kind_names[] = { "rule", "return", "policy", "log", "packet", "drop" };
 static const char *const verdict_names[] = {
 	"", "accept", "drop", "continue", "return", "jump", "goto", "queue", "stolen", "break", "reject", "other",
 };

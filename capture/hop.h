@@ -26,6 +26,7 @@ enum nfp_kind {
 	NFP_KIND_POLICY,
 	NFP_KIND_LOG,	/* a LOG/log-prefix line: no rule number, the chain is in the prefix */
 	NFP_KIND_PACKET, /* nft trace "packet:" event: entry into a base chain */
+	NFP_KIND_DROP,	 /* the kernel freed the packet (skb:kfree_skb): drop_reason, drop_location */
 };
 
 enum nfp_verdict {
@@ -114,6 +115,8 @@ struct nfp_hop {
 	uint32_t prefix;    /* log prefix as printed */
 	uint32_t jump;	    /* jump/goto target chain */
 	uint32_t ct_id;
+	uint32_t drop_reason;	/* NFP_KIND_DROP: reason as the tracepoint names it ("IP_RPFILTER") */
+	uint32_t drop_location; /* NFP_KIND_DROP: kernel function that freed it ("ip_rcv_finish_core") */
 	uint32_t line;	    /* 1-based input line, 0 when live */
 	int32_t rule;	    /* rule number in chain, -1 when none */
 	uint16_t box;	    /* enum nfp_box, set by the stitcher */
