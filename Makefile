@@ -35,7 +35,8 @@ test-deps:
 $(B)/nfpath: $(CORE_OBJ) $(TUI_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
 
-$(B)/%.o: %.c
+# order-only: with -j, no object compiles before its packages are installed
+$(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
