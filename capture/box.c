@@ -1,7 +1,10 @@
-/* box: hop -> diagram box mapping tables (see box.h). */
+/* box: hop -> diagram box mapping: the tables, and where the stitcher
+ * places each hop (see box.h). */
 #include "box.h"
 
 #include "hop.h"
+#include "rules.h"
+#include "trace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -180,4 +183,131 @@ int nfp_box_for_hook(int family, int hook, int prio, int is_nat)
 		}
 	}
 	return best;
+}
+
+/* ---- where a hop sits ------------------------------------------------ */
+
+
+/* Hook of a base chain from its name ("prerouting", "fw", "post") when
+ * nothing better is known. */
+static int hook_from_name(const char *c)
+{
+	char l[32];
+	size_t n = strlen(c);
+	if (n >= sizeof(l))
+		return NFP_HOOK_NONE;
+	for (size_t i = 0; i <= n; i++)
+		l[i] = (char)(c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i]);
+	if (strstr(l, "post"))
+		return NFP_HOOK_POSTROUTING;
+	if (strstr(l, "pre"))
+		return NFP_HOOK_PREROUTING;
+	if (strstr(l, "forw") || strcmp(l, "fw") == 0 || strcmp(l, "fwd") == 0)
+		return NFP_HOOK_FORWARD;
+	if (strstr(l, "out"))
+		return NFP_HOOK_OUTPUT;
+	if (strncmp(l, "in", 2) == 0)
+		return NFP_HOOK_INPUT;
+	if (strstr(l, "ingress"))
+		return NFP_HOOK_INGRESS;
+	if (strstr(l, "egress"))
+		return NFP_HOOK_EGRESS;
+	return NFP_HOOK_NONE;
+}
+
+/* The box a hop names by itself (built-in chain, known base chain), or
+ * NONE for user chains and unknown chains. */
+static int own_box_uncached(const struct capture_trace *t, const struct nfp_hop *h)
+{
+	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
+	int fam = h->family;
+	int b = nfp_box_for_builtin(fam == NFP_FAM_BRIDGE ? fam : NFP_FAM_IPV4, tab, (int)strlen(tab), ch,
+				    (int)strlen(ch));
+	if (b)
+		return b;
+	int hook = h->hook, prio = h->prio, nat = 0;
+	if (!hook && t->rules && capture_rules_chain_hook(t->rules, fam, tab, ch, &hook, &prio, &nat) == 0)
+		return nfp_box_for_hook(fam, hook, prio, nat);
+	if (hook)
+		return nfp_box_for_hook(fam, hook, h->have_prio ? h->prio : 0, 0);
+	if (h->source == NFP_SRC_NFTMON || h->source == NFP_SRC_XTMON) {
+		/* nft chains carry no hook in the text: only base chains
+		 * printed a packet line, so guess from the name */
+		if (!(h->flags & NFP_HOP_HAVE_PKT))
+			return NFP_BOX_NONE;
+		hook = hook_from_name(ch);
+		if (hook)
+			return nfp_box_for_hook(fam, hook, hook == NFP_HOOK_PREROUTING ? -150 : 0, 0);
+	}
+	return NFP_BOX_NONE;
+}
+
+/* capture_box_own is pure in these inputs; a small direct-mapped cache keeps
+ * string work off the per-line path */
+int capture_box_own(struct capture_trace *t, const struct nfp_hop *h)
+{
+	uint8_t pk = (h->flags & NFP_HOP_HAVE_PKT) ? 1 : 0;
+	if (h->hook || h->have_prio)
+		return own_box_uncached(t, h);
+	uint32_t k = (h->table * 2654435761u) ^ (h->chain * 40503u) ^ ((uint32_t)h->family << 24) ^
+		     ((uint32_t)h->source << 16) ^ pk;
+	struct capture_box_memo *m = &t->boxmap.memo[k % (sizeof(t->boxmap.memo) / sizeof(t->boxmap.memo[0]))];
+	if (m->valid && m->table == h->table && m->chain == h->chain && m->family == h->family &&
+	    m->source == h->source && m->pk == pk)
+		return m->box;
+	int b = own_box_uncached(t, h);
+	*m = (struct capture_box_memo){ h->table, h->chain, (uint16_t)b, h->family, h->source, pk, 1 };
+	return b;
+}
+
+void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
+{
+	int box = capture_box_own(t, h);
+	if (!box) {
+		/* a user chain takes the box of the base chain that jumped to it */
+		for (uint32_t i = p->nhops; i-- > 0;) {
+			const struct nfp_hop *o = &t->hops[p->hops[i]];
+			if (o->box && o->table == h->table && (o->family == NFP_FAM_BRIDGE) == (h->family == NFP_FAM_BRIDGE)) {
+				box = o->box;
+				break;
+			}
+		}
+	}
+	h->box = (uint16_t)box;
+	int cls = nfp_box_class(box), hook = nfp_box_hook(box);
+	if (!box) {
+		h->layer = NFP_LAYER_NONE;
+		return;
+	}
+	if (cls != 0) {
+		h->layer = NFP_LAYER_LINK;
+		return;
+	}
+	/* an iptables chain called from the bridge (br_netfilter) is drawn on
+	 * the link row: PHYSIN/PHYSOUT in logs, or bridge hops around it */
+	int bridged_pre = 0, bridged_fwd = 0, went_up = 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		int ob = t->hops[p->hops[i]].box;
+		if (ob == NFP_BOX_EB_BROUTE_BROUTING || ob == NFP_BOX_EB_NAT_PREROUTING)
+			bridged_pre = 1;
+		if (ob == NFP_BOX_EB_FILTER_FORWARD)
+			bridged_fwd = 1;
+		if (ob == NFP_BOX_EB_FILTER_INPUT)
+			went_up = 1;
+	}
+	int link = 0;
+	switch (hook) {
+	case NFP_HOOK_PREROUTING:
+		link = h->physin || (bridged_pre && !went_up);
+		break;
+	case NFP_HOOK_FORWARD:
+		link = (h->physin && h->physout) || bridged_fwd;
+		break;
+	case NFP_HOOK_POSTROUTING:
+		link = h->physout || bridged_fwd;
+		break;
+	default:
+		link = 0;
+	}
+	h->layer = link ? NFP_LAYER_LINK : NFP_LAYER_NETWORK;
 }

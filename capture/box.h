@@ -74,4 +74,29 @@ int nfp_box_for_builtin(int family, const char *table, int tlen, const char *cha
  * (nat-type chains always land on the nat box of their hook). */
 int nfp_box_for_hook(int family, int hook, int prio, int is_nat);
 
+/* ---- hop -> box (the stitcher's placement) ---- */
+
+struct capture_trace;
+struct nfp_packet;
+struct nfp_hop;
+
+/* Memo of capture_box_own, owned by the trace (zeroed with it). */
+struct capture_boxmap {
+	struct capture_box_memo {
+		uint32_t table, chain;
+		uint16_t box;
+		uint8_t family, source, pk, valid;
+	} memo[256];
+};
+
+/* The box a hop names by itself: a built-in chain, a base chain whose hook
+ * the hop or the ruleset (t->rules) gives, or an nft base chain guessed
+ * from its name. NFP_BOX_NONE for user chains and unknown chains. */
+int capture_box_own(struct capture_trace *t, const struct nfp_hop *h);
+/* Sets h->box and h->layer for hop h about to join packet p (whose earlier
+ * hops are already placed): a user chain takes the box of the base chain
+ * that called it; an iptables chain called from the bridge is on the link
+ * layer. */
+void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h);
+
 #endif

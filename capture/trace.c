@@ -19,7 +19,6 @@
 
 #include "box.h"
 #include "resolve.h"
-#include "rules.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -64,132 +63,6 @@ void capture_trace_free(struct capture_trace *t)
 	capture_resolver_free(t->resolver);
 	capture_strpool_free(t->sp);
 	free(t);
-}
-
-/* ---- boxes and layers ------------------------------------------------ */
-
-/* Hook of a base chain from its name ("prerouting", "fw", "post") when
- * nothing better is known. */
-static int hook_from_name(const char *c)
-{
-	char l[32];
-	size_t n = strlen(c);
-	if (n >= sizeof(l))
-		return NFP_HOOK_NONE;
-	for (size_t i = 0; i <= n; i++)
-		l[i] = (char)(c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i]);
-	if (strstr(l, "post"))
-		return NFP_HOOK_POSTROUTING;
-	if (strstr(l, "pre"))
-		return NFP_HOOK_PREROUTING;
-	if (strstr(l, "forw") || strcmp(l, "fw") == 0 || strcmp(l, "fwd") == 0)
-		return NFP_HOOK_FORWARD;
-	if (strstr(l, "out"))
-		return NFP_HOOK_OUTPUT;
-	if (strncmp(l, "in", 2) == 0)
-		return NFP_HOOK_INPUT;
-	if (strstr(l, "ingress"))
-		return NFP_HOOK_INGRESS;
-	if (strstr(l, "egress"))
-		return NFP_HOOK_EGRESS;
-	return NFP_HOOK_NONE;
-}
-
-/* The box a hop names by itself (built-in chain, known base chain), or
- * NONE for user chains and unknown chains. */
-static int own_box_uncached(const struct capture_trace *t, const struct nfp_hop *h)
-{
-	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
-	int fam = h->family;
-	int b = nfp_box_for_builtin(fam == NFP_FAM_BRIDGE ? fam : NFP_FAM_IPV4, tab, (int)strlen(tab), ch,
-				    (int)strlen(ch));
-	if (b)
-		return b;
-	int hook = h->hook, prio = h->prio, nat = 0;
-	if (!hook && t->rules && capture_rules_chain_hook(t->rules, fam, tab, ch, &hook, &prio, &nat) == 0)
-		return nfp_box_for_hook(fam, hook, prio, nat);
-	if (hook)
-		return nfp_box_for_hook(fam, hook, h->have_prio ? h->prio : 0, 0);
-	if (h->source == NFP_SRC_NFTMON || h->source == NFP_SRC_XTMON) {
-		/* nft chains carry no hook in the text: only base chains
-		 * printed a packet line, so guess from the name */
-		if (!(h->flags & NFP_HOP_HAVE_PKT))
-			return NFP_BOX_NONE;
-		hook = hook_from_name(ch);
-		if (hook)
-			return nfp_box_for_hook(fam, hook, hook == NFP_HOOK_PREROUTING ? -150 : 0, 0);
-	}
-	return NFP_BOX_NONE;
-}
-
-/* own_box is pure in these inputs; a small direct-mapped cache keeps
- * string work off the per-line path */
-static int own_box(struct capture_trace *t, const struct nfp_hop *h)
-{
-	uint8_t pk = (h->flags & NFP_HOP_HAVE_PKT) ? 1 : 0;
-	if (h->hook || h->have_prio)
-		return own_box_uncached(t, h);
-	uint32_t k = (h->table * 2654435761u) ^ (h->chain * 40503u) ^ ((uint32_t)h->family << 24) ^
-		     ((uint32_t)h->source << 16) ^ pk;
-	struct box_memo *m = &t->boxmemo[k % (sizeof(t->boxmemo) / sizeof(t->boxmemo[0]))];
-	if (m->valid && m->table == h->table && m->chain == h->chain && m->family == h->family &&
-	    m->source == h->source && m->pk == pk)
-		return m->box;
-	int b = own_box_uncached(t, h);
-	*m = (struct box_memo){ h->table, h->chain, (uint16_t)b, h->family, h->source, pk, 1 };
-	return b;
-}
-
-static void place_hop(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
-{
-	int box = own_box(t, h);
-	if (!box) {
-		/* a user chain takes the box of the base chain that jumped to it */
-		for (uint32_t i = p->nhops; i-- > 0;) {
-			const struct nfp_hop *o = &t->hops[p->hops[i]];
-			if (o->box && o->table == h->table && (o->family == NFP_FAM_BRIDGE) == (h->family == NFP_FAM_BRIDGE)) {
-				box = o->box;
-				break;
-			}
-		}
-	}
-	h->box = (uint16_t)box;
-	int cls = nfp_box_class(box), hook = nfp_box_hook(box);
-	if (!box) {
-		h->layer = NFP_LAYER_NONE;
-		return;
-	}
-	if (cls != 0) {
-		h->layer = NFP_LAYER_LINK;
-		return;
-	}
-	/* an iptables chain called from the bridge (br_netfilter) is drawn on
-	 * the link row: PHYSIN/PHYSOUT in logs, or bridge hops around it */
-	int bridged_pre = 0, bridged_fwd = 0, went_up = 0;
-	for (uint32_t i = 0; i < p->nhops; i++) {
-		int ob = t->hops[p->hops[i]].box;
-		if (ob == NFP_BOX_EB_BROUTE_BROUTING || ob == NFP_BOX_EB_NAT_PREROUTING)
-			bridged_pre = 1;
-		if (ob == NFP_BOX_EB_FILTER_FORWARD)
-			bridged_fwd = 1;
-		if (ob == NFP_BOX_EB_FILTER_INPUT)
-			went_up = 1;
-	}
-	int link = 0;
-	switch (hook) {
-	case NFP_HOOK_PREROUTING:
-		link = h->physin || (bridged_pre && !went_up);
-		break;
-	case NFP_HOOK_FORWARD:
-		link = (h->physin && h->physout) || bridged_fwd;
-		break;
-	case NFP_HOOK_POSTROUTING:
-		link = h->physout || bridged_fwd;
-		break;
-	default:
-		link = 0;
-	}
-	h->layer = link ? NFP_LAYER_LINK : NFP_LAYER_NETWORK;
 }
 
 /* ---- stitching ------------------------------------------------------- */
@@ -261,7 +134,7 @@ static long new_packet(struct capture_trace *t)
 
 static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 {
-	int rank = nfp_box_rank(own_box(t, h));
+	int rank = nfp_box_rank(capture_box_own(t, h));
 	int best = -1, best_strong = -1;
 	/* newest first, and ties keep the newest: the first candidate with
 	 * the best score this hop can reach is the answer */
@@ -332,7 +205,7 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 		p->hops = nh;
 		p->cap = nc;
 	}
-	place_hop(t, p, h);
+	capture_box_place(t, p, h);
 	p->hops[p->nhops++] = (uint32_t)t->nhops;
 	t->nhops++;
 

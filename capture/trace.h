@@ -80,11 +80,7 @@ struct capture_trace {
 	size_t flows_done; /* packets [0, flows_done) have flows */
 	struct flow_slot *fh;
 	size_t fhcap, fhcount;
-	struct box_memo {
-		uint32_t table, chain;
-		uint16_t box;
-		uint8_t family, source, pk, valid;
-	} boxmemo[256];
+	struct capture_boxmap boxmap;
 	/* names learnt for devices and addresses (strpool ids, key -> name) */
 	struct nfp_name {
 		uint32_t key, val;
