@@ -4,12 +4,14 @@
 #include "box.h"
 #include "grow.h"
 #include "parse.h"
+#include "trace.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int capture_buf_grow_put(struct capture_buf *b, const char *s, size_t n)
 {
@@ -31,6 +33,51 @@ void capture_buf_free(struct capture_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+/* all of b to fd, through short writes and EINTR */
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+long capture_rec_write_trace(int fd, const struct capture_trace *t)
+{
+	struct capture_buf b = { 0 };
+	int r = capture_buf_put(&b, NFP_REC_MAGIC "\n", strlen(NFP_REC_MAGIC) + 1);
+	/* what the capture learnt and lost travels with the hops */
+	for (size_t i = 0; i < t->nnames && r == 0; i++) {
+		const struct nfp_name *nm = &t->names[i];
+		r = capture_rec_write_name(&b, nm->kind, capture_str(t, nm->key), capture_strpool_len(t->sp, nm->key),
+					   capture_str(t, nm->val), capture_strpool_len(t->sp, nm->val));
+	}
+	if (r == 0 && (t->st.lost_events || t->st.overruns))
+		r = capture_rec_write_loss(&b, t->st.lost_events, t->st.overruns);
+	for (size_t i = 0; i < t->nhops && r == 0; i++) {
+		r = capture_rec_write_hop(&b, &t->hops[i], t->sp);
+		if (r == 0 && b.len > (1 << 20)) {
+			r = write_all(fd, b.p, b.len);
+			b.len = 0;
+		}
+	}
+	if (r == 0 && b.len)
+		r = write_all(fd, b.p, b.len);
+	int e = errno;
+	capture_buf_free(&b);
+	errno = e;
+	return r < 0 ? -1 : (long)t->nhops;
 }
 
 /* runs of plain bytes go out in one copy; only the rare special byte is

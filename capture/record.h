@@ -55,6 +55,13 @@ int capture_rec_write_name(struct capture_buf *b, int kind, const char *key, siz
 /* Appends an "L" line: events lost, and overruns when there were any. */
 int capture_rec_write_loss(struct capture_buf *b, unsigned long lost, unsigned long overruns);
 
+struct capture_trace;
+/* Writes all of trace t as a recording to fd: the header, the names the
+ * capture learnt, the loss it counted, then every hop in input order.
+ * Returns the number of hops written, or -1 with errno (ENOMEM, or the
+ * write's own error; a short write is retried). fd stays open. */
+long capture_rec_write_trace(int fd, const struct capture_trace *t);
+
 enum { NFP_REC_HOP = 1, NFP_REC_LOST = 2, NFP_REC_NAME = 3 };
 
 /* an L record: events known lost, and overruns (the kernel dropped an

@@ -1,0 +1,57 @@
+/* query: packet matching and flow navigation for the viewers (query.h). */
+#include "query.h"
+
+#include <string.h>
+
+/* s or the name learnt for device s */
+static int dev_matches(const struct capture_trace *t, uint32_t id, const char *needle)
+{
+	if (!id)
+		return 0;
+	const char *s = capture_str(t, id);
+	if (strstr(s, needle))
+		return 1;
+	uint32_t nm = capture_trace_name(t, 1, s);
+	return nm && strstr(capture_str(t, nm), needle);
+}
+
+int capture_packet_matches(const struct capture_trace *t, size_t i, const char *needle, const char *described)
+{
+	if (!needle[0])
+		return 1;
+	if (described && strstr(described, needle))
+		return 1;
+	const struct nfp_packet *p = &t->pkts[i];
+	for (uint32_t k = 0; k < p->nhops; k++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, k);
+		if (strstr(nfp_box_name(h->box), needle) || strstr(capture_str(t, h->chain), needle) ||
+		    dev_matches(t, h->in, needle) || dev_matches(t, h->out, needle) || dev_matches(t, h->physin, needle) ||
+		    dev_matches(t, h->physout, needle))
+			return 1;
+	}
+	return 0;
+}
+
+long capture_packet_next_in_flow(const struct capture_trace *t, size_t from, enum capture_next how)
+{
+	const struct nfp_packet *p = &t->pkts[from];
+	if (p->flow == NFP_NONE)
+		return -1;
+	for (size_t i = from + 1; i < t->npkts; i++) {
+		const struct nfp_packet *q = &t->pkts[i];
+		if (q->flow != p->flow)
+			continue;
+		if (how == CAPTURE_NEXT_SAME_DIR && q->dir != p->dir)
+			continue;
+		if (how == CAPTURE_NEXT_OTHER_DIR && q->dir == p->dir)
+			continue;
+		return (long)i;
+	}
+	if (how == CAPTURE_NEXT_OTHER_DIR) /* a reply selected: its request came before */
+		for (size_t i = from; i-- > 0;) {
+			const struct nfp_packet *q = &t->pkts[i];
+			if (q->flow == p->flow && q->dir != p->dir)
+				return (long)i;
+		}
+	return -1;
+}

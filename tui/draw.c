@@ -1,0 +1,140 @@
+/* draw: text, fills and canvases into the curses screen for the views
+ * (view.h). render/ produces the text and cells; this only places them. */
+#include "view.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+int tui_put_text(int y, int x, int w, const char *s, attr_t a, short pair)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	int col = 0;
+	size_t n = strlen(s);
+	while (n && col < w) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s, n, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			wc = L'?';
+			k = 1;
+			memset(&st, 0, sizeof(st));
+		}
+		int cw = wcwidth(wc);
+		if (cw < 0)
+			wc = L'?', cw = 1;
+		if (col + cw > w)
+			break;
+		wchar_t ws[2] = { wc, 0 };
+		cchar_t cc;
+		setcchar(&cc, ws, a, pair, NULL);
+		mvadd_wch(y, x + col, &cc);
+		col += cw;
+		s += k;
+		n -= k;
+	}
+	return col;
+}
+
+void tui_fill(int y, int x, int w, attr_t a)
+{
+	for (int i = 0; i < w; i++)
+		mvaddch(y, x + i, ' ' | a);
+}
+
+/* colour pairs for the canvas classes */
+short tui_pair(const struct tui *u, int fg)
+{
+	return u->color && fg > 0 && fg < RF__COUNT ? (short)fg : 0;
+}
+
+void tui_init_colours(struct tui *u)
+{
+	if (!u->color)
+		return;
+	start_color();
+	use_default_colors();
+	static const short cols[RF__COUNT] = { -1,	   COLOR_BLUE,	 COLOR_GREEN, COLOR_WHITE, -1,
+					       COLOR_MAGENTA, COLOR_YELLOW, -1,		 COLOR_CYAN,  COLOR_MAGENTA,
+					       COLOR_YELLOW,  COLOR_WHITE, COLOR_RED };
+	for (int i = 1; i < RF__COUNT; i++)
+		init_pair((short)i, cols[i], -1);
+}
+
+static void blit(struct tui *u, const struct render_canvas *c, int y0, int x0)
+{
+	for (int y = 0; y < c->h; y++)
+		for (int x = 0; x < c->w; x++) {
+			const struct render_cell *p = &c->cells[(size_t)y * (size_t)c->w + (size_t)x];
+			wchar_t ws[2] = { p->ch ? (wchar_t)p->ch : L' ', 0 };
+			attr_t a = 0;
+			if (p->attr & RA_BOLD)
+				a |= A_BOLD;
+			if (p->attr & RA_REVERSE)
+				a |= A_REVERSE;
+			if (p->attr & RA_DIM)
+				a |= A_DIM;
+			if (p->attr & RA_UNDERLINE)
+				a |= A_UNDERLINE;
+			cchar_t cc;
+			setcchar(&cc, ws, a, tui_pair(u, p->fg), NULL);
+			mvadd_wch(y0 + y, x0 + x, &cc);
+		}
+}
+
+void tui_pane_title(int y, int x, int w, const char *title, int focused)
+{
+	tui_fill(y, x, w, focused ? A_REVERSE : A_UNDERLINE);
+	tui_put_text(y, x, w, title, focused ? A_REVERSE | A_BOLD : A_UNDERLINE | A_BOLD, 0);
+}
+
+int tui_wrap(int y, int x, int w, int maxlines, const char *s, int skip)
+{
+	int line = 0;
+	while (*s && line - skip < maxlines) {
+		const char *nl = strchr(s, '\n');
+		size_t seg = nl ? (size_t)(nl - s) : strlen(s);
+		size_t pos = 0;
+		do {
+			size_t take = seg - pos;
+			if ((int)take > w) {
+				take = (size_t)w;
+				/* break at a space when there is one */
+				for (size_t k = take; k > (size_t)w / 2; k--)
+					if (s[pos + k] == ' ') {
+						take = k;
+						break;
+					}
+			}
+			if (line >= skip && line - skip < maxlines) {
+				char buf[1024];
+				size_t l = take < sizeof(buf) - 1 ? take : sizeof(buf) - 1;
+				memcpy(buf, s + pos, l);
+				buf[l] = '\0';
+				tui_put_text(y + line - skip, x, w, buf, 0, 0);
+			}
+			line++;
+			pos += take;
+			while (pos < seg && s[pos] == ' ')
+				pos++;
+		} while (pos < seg);
+		s += seg + (nl ? 1 : 0);
+	}
+	return line;
+}
+
+void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *detail, const char *caption)
+{
+	if (w < 1 || h < 1)
+		return;
+	if (!u->canvas || u->canvas->w != w || u->canvas->h != h) {
+		render_canvas_free(u->canvas);
+		u->canvas = render_canvas_new(w, h);
+		if (!u->canvas)
+			return;
+	}
+	struct render_diagram_opts o = { u->ascii, detail && detail[0] ? detail : NULL,
+					 caption && caption[0] ? caption : NULL };
+	render_diagram_draw(u->d, &u->route, u->canvas, &o);
+	blit(u, u->canvas, y, x);
+}
