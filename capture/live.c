@@ -19,6 +19,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -589,12 +590,28 @@ static void namer_take(struct namer *n, struct capture_buf *out)
 	pthread_mutex_unlock(&n->mu);
 }
 
-/* state of one capture, for the per-message work */
+/* One capture, from set-up to tear-down. capture_live_run is phases over
+ * it: set-up (namespace, socket, NFLOG), arm (trace tables, rules, names,
+ * threads), receive, drain, tear-down. Tear-down undoes whatever was done,
+ * however far set-up got. */
 struct live {
-	struct capture_trace *t;
-	struct capture_rules *rules, *legacy;
-	struct capture_buf *out;
+	const struct capture_live_opts *o;
 	struct capture_live_result *res;
+	char *msg; /* the caller's, cap bytes: why the capture failed */
+	size_t cap;
+	/* set-up */
+	struct mnl_socket *nl;
+	struct nft_ctx *nft; /* its socket holds our owner tables */
+	struct bindings bind;
+	int bound, wd_fd;
+	pid_t wd_pid;
+	uint32_t nlseq;
+	char nflog_note[256];
+	char netns_desc[256];
+	/* the per-message work */
+	struct capture_trace *t;
+	struct capture_rules *rules, *legacy; /* rules may be replaced by a fresh listing */
+	struct capture_buf out;		      /* records not yet written */
 	struct capture_mon_state mon;
 	struct ifcache ifc;
 	uint32_t own_table;
@@ -602,6 +619,16 @@ struct live {
 	int nflog_seq_valid[16];
 	double last_refresh;
 	unsigned raw_kept;
+	/* the threads */
+	struct rx rx;
+	pthread_t rxt;
+	int rx_started;
+	struct namer namer;
+	pthread_t namert;
+	int namer_started;
+	unsigned long overruns_seen, dropped_seen;
+	double start;
+	int out_closed; /* the reader of the recording went away */
 };
 
 static void set_rule_text(struct live *lv, struct nfp_hop *h, const struct capture_rules *r, int by_handle)
@@ -710,7 +737,7 @@ static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
 			keep = 1;
 		}
 		if (keep) {
-			if (capture_rec_write_hop(lv->out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0)
+			if (capture_rec_write_hop(&lv->out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0)
 				return -1;
 			lv->res->hops_written++;
 		}
@@ -718,312 +745,326 @@ static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
 	return 0;
 }
 
-enum capture_live_status capture_live_run(const struct capture_live_opts *o, struct capture_live_result *res,
-					  char *msg, size_t cap)
-{
-	memset(res, 0, sizeof(*res));
-	enum capture_live_status st = NFP_LIVE_OK;
-	struct mnl_socket *nl = NULL;
-	struct nft_ctx *nft = NULL;
-	struct capture_trace *t = NULL;
-	struct capture_rules *rules = NULL, *legacy = NULL;
-	struct live lv; /* rules may be replaced inside: free lv.rules */
-	memset(&lv, 0, sizeof(lv));
-	struct namer namer;
-	memset(&namer, 0, sizeof(namer));
-	pthread_t namert;
-	int namer_started = 0;
-	struct bindings bind;
-	int bound = 0, wd_fd = -1;
-	pid_t wd_pid = -1;
-	uint32_t seq = 1;
-	char nflog_note[256] = "";
-	struct capture_buf out = { 0 };
-	char netns_desc[256] = "current";
+static enum capture_live_status fail(struct live *lv, enum capture_live_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
+static enum capture_live_status fail(struct live *lv, enum capture_live_status st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(lv->msg, lv->cap, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+/* Enters the namespace, opens and subscribes the socket, binds NFLOG and
+ * writes the recording's header. */
+static enum capture_live_status live_setup(struct live *lv)
+{
+	const struct capture_live_opts *o = lv->o;
+	snprintf(lv->netns_desc, sizeof(lv->netns_desc), "current");
 	if (o->netns) {
 		char path[512];
-		if (netns_path(o->netns, path, sizeof(path)) < 0) {
-			snprintf(msg, cap, "network namespace name too long");
-			return NFP_LIVE_NETNS;
-		}
+		if (netns_path(o->netns, path, sizeof(path)) < 0)
+			return fail(lv, NFP_LIVE_NETNS, "network namespace name too long");
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
 			int e = errno;
 			if (fd >= 0)
 				close(fd);
-			snprintf(msg, cap, "cannot enter network namespace %s (%s): %s%s", o->netns, path, strerror(e),
-				 e == EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
-			return e == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_NETNS;
+			return fail(lv, e == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_NETNS,
+				    "cannot enter network namespace %s (%s): %s%s", o->netns, path, strerror(e),
+				    e == EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
 		}
 		close(fd);
-		snprintf(netns_desc, sizeof(netns_desc), "%s", o->netns);
+		snprintf(lv->netns_desc, sizeof(lv->netns_desc), "%s", o->netns);
 	}
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl) {
-		snprintf(msg, cap, "cannot open a netfilter netlink socket: %s", strerror(errno));
-		return errno == EPERM || errno == EACCES ? NFP_LIVE_NO_PRIV : NFP_LIVE_KERNEL;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(msg, cap, "cannot bind the netlink socket: %s", strerror(errno));
-		st = NFP_LIVE_KERNEL;
-		goto out;
-	}
+	lv->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!lv->nl)
+		return fail(lv, errno == EPERM || errno == EACCES ? NFP_LIVE_NO_PRIV : NFP_LIVE_KERNEL,
+			    "cannot open a netfilter netlink socket: %s", strerror(errno));
+	if (mnl_socket_bind(lv->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return fail(lv, NFP_LIVE_KERNEL, "cannot bind the netlink socket: %s", strerror(errno));
 	int grp = NFNLGRP_NFTRACE;
-	if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
+	if (mnl_socket_setsockopt(lv->nl, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
 		int e = errno;
-		snprintf(msg, cap, "cannot subscribe to nftables trace events: %s%s", strerror(e),
-			 e == EPERM ? " (needs root or CAP_NET_ADMIN)" : " (kernel without nf_tables?)");
-		st = e == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_KERNEL;
-		goto out;
+		return fail(lv, e == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_KERNEL,
+			    "cannot subscribe to nftables trace events: %s%s", strerror(e),
+			    e == EPERM ? " (needs root or CAP_NET_ADMIN)" : " (kernel without nf_tables?)");
 	}
 	/* a deep queue so a burst never waits on us; FORCE needs CAP_NET_ADMIN.
 	 * Each event costs a few KiB of kernel memory while queued, and only
 	 * while we lag behind. */
 	int rcv = 256 << 20;
-	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (setsockopt(mnl_socket_get_fd(lv->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(mnl_socket_get_fd(lv->nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 
 	if (!o->no_nflog) {
-		bindings_save(&bind);
-		wd_pid = watchdog_start(&bind, &wd_fd, -1);
-		int ok = wd_pid > 0;
-		bound = ok; /* restore even if only some families got bound */
+		bindings_save(&lv->bind);
+		lv->wd_pid = watchdog_start(&lv->bind, &lv->wd_fd, -1);
+		int ok = lv->wd_pid > 0;
+		lv->bound = ok; /* restore even if only some families got bound */
 		for (int i = 0; ok && i < NPF; i++)
-			if (nflog_pf_bind(nl, (uint8_t)log_pfs[i], &seq) < 0)
+			if (nflog_pf_bind(lv->nl, (uint8_t)log_pfs[i], &lv->nlseq) < 0)
 				ok = 0;
-		if (ok && nflog_group_setup(nl, 0, &seq) < 0) {
-			snprintf(nflog_note, sizeof(nflog_note), "# nflog group 0 unavailable (%s): legacy iptables TRACE not captured\n",
-				 strerror(errno));
+		if (ok && nflog_group_setup(lv->nl, 0, &lv->nlseq) < 0) {
+			snprintf(lv->nflog_note, sizeof(lv->nflog_note),
+				 "# nflog group 0 unavailable (%s): legacy iptables TRACE not captured\n", strerror(errno));
 		} else if (ok) {
-			res->nflog_bound = 1;
+			lv->res->nflog_bound = 1;
 		}
 		if (!ok)
-			snprintf(nflog_note, sizeof(nflog_note), "# nfnetlink_log could not be bound: legacy iptables TRACE not captured\n");
+			snprintf(lv->nflog_note, sizeof(lv->nflog_note),
+				 "# nfnetlink_log could not be bound: legacy iptables TRACE not captured\n");
 		for (int i = 0; i < o->ngroups; i++)
-			if (nflog_group_setup(nl, (uint16_t)o->groups[i], &seq) < 0) {
-				snprintf(msg, cap, "cannot listen on NFLOG group %d: %s", o->groups[i], strerror(errno));
-				st = NFP_LIVE_SETUP;
-				goto out;
-			}
+			if (nflog_group_setup(lv->nl, (uint16_t)o->groups[i], &lv->nlseq) < 0)
+				return fail(lv, NFP_LIVE_SETUP, "cannot listen on NFLOG group %d: %s", o->groups[i],
+					    strerror(errno));
 	}
-	{
-		char hdr[1024];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		char when[32];
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		char host[64] = "";
-		gethostname(host, sizeof(host) - 1);
-		int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
-				 when, host, netns_desc, o->nexpr ? o->expr[0] : o->host || o->proto || o->port ? "shortcuts" : "icmp echo",
-				 o->no_setup ? " (no set-up)" : "");
-		if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
-		    (nflog_note[0] && write_all(o->out_fd, nflog_note, strlen(nflog_note)) < 0)) {
-			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
-			st = NFP_LIVE_IO;
-			goto out;
-		}
+	char hdr[1024];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char when[32];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char host[64] = "";
+	gethostname(host, sizeof(host) - 1);
+	int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
+			 when, host, lv->netns_desc,
+			 o->nexpr ? o->expr[0] : o->host || o->proto || o->port ? "shortcuts" : "icmp echo",
+			 o->no_setup ? " (no set-up)" : "");
+	if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
+	    (lv->nflog_note[0] && write_all(o->out_fd, lv->nflog_note, strlen(lv->nflog_note)) < 0))
+		return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
+	return NFP_LIVE_OK;
+}
+
+/* Installs the trace tables, reads the rules and the names, gives up
+ * privileges, and starts the receiver and the namer. */
+static enum capture_live_status live_arm(struct live *lv)
+{
+	const struct capture_live_opts *o = lv->o;
+	lv->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!lv->nft)
+		return fail(lv, NFP_LIVE_NOMEM, "cannot create an nftables context");
+	nft_ctx_buffer_error(lv->nft);
+	nft_ctx_buffer_output(lv->nft);
+	char script[16384];
+	int n = capture_live_script(o, script, sizeof(script));
+	if (n < 0 || (size_t)n >= sizeof(script))
+		return fail(lv, NFP_LIVE_SETUP, "trace selection too long");
+	/* a stale table of a crashed nfpath cannot exist (owner flag), but one
+	 * made by hand with our name would: refuse, never delete */
+	if (!o->no_setup && nft_run_cmd_from_buffer(lv->nft, script) != 0) {
+		const char *e = nft_ctx_get_error_buffer(lv->nft);
+		return fail(lv, errno == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_SETUP, "nft refused the trace set-up%s:\n%s",
+			    o->nexpr ? " (check -e EXPR)" : "", e ? e : "");
 	}
-	nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!nft) {
-		snprintf(msg, cap, "cannot create an nftables context");
-		st = NFP_LIVE_NOMEM;
-		goto out;
-	}
-	nft_ctx_buffer_error(nft);
-	nft_ctx_buffer_output(nft);
-	{
-		char script[16384];
-		int n = capture_live_script(o, script, sizeof(script));
-		if (n < 0 || (size_t)n >= sizeof(script)) {
-			snprintf(msg, cap, "trace selection too long");
-			st = NFP_LIVE_SETUP;
-			goto out;
-		}
-		/* a stale table of a crashed nfpath cannot exist (owner flag),
-		 * but one made by hand with our name would: refuse, never delete */
-		if (!o->no_setup && nft_run_cmd_from_buffer(nft, script) != 0) {
-			const char *e = nft_ctx_get_error_buffer(nft);
-			snprintf(msg, cap, "nft refused the trace set-up%s:\n%s", o->nexpr ? " (check -e EXPR)" : "",
-				 e ? e : "");
-			st = errno == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_SETUP;
-			goto out;
-		}
-	}
-	rules = load_ruleset();
-	if (res->nflog_bound)
-		legacy = load_legacy();
-	/* the names need a look into other namespaces (CAP_SYS_ADMIN): take it
-	 * now, then give up everything but CAP_NET_ADMIN */
+	lv->rules = load_ruleset();
+	if (lv->res->nflog_bound)
+		lv->legacy = load_legacy();
+	/* the names need a look into other namespaces (CAP_SYS_ADMIN): take
+	 * it now, then give up everything but CAP_NET_ADMIN */
 	struct capture_buf first_names = { 0 };
 	capture_names_scan(&first_names);
 	keep_only_net_admin();
-	t = capture_trace_new();
-	if (!t || !rules) {
-		st = NFP_LIVE_NOMEM;
-		snprintf(msg, cap, "out of memory");
-		goto out;
+	lv->t = capture_trace_new();
+	if (!lv->t || !lv->rules) {
+		capture_buf_free(&first_names);
+		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	}
+	lv->ifc.sp = lv->t->sp;
+	lv->own_table = capture_strpool_intern(lv->t->sp, NFP_TABLE, strlen(NFP_TABLE));
+	lv->start = now_mono();
 
-	lv.t = t;
-	lv.rules = rules;
-	lv.legacy = legacy;
-	lv.out = &out;
-	lv.res = res;
-	lv.ifc.sp = t->sp;
-	lv.own_table = capture_strpool_intern(t->sp, NFP_TABLE, strlen(NFP_TABLE));
-	double start = now_mono();
-	struct rx rx;
-	memset(&rx, 0, sizeof(rx));
-	rx.fd = mnl_socket_get_fd(nl);
-	rx.max_bytes = (size_t)1 << 30;
-	pthread_mutex_init(&rx.mu, NULL);
-	pthread_cond_init(&rx.cv, NULL);
-	pthread_t rxt;
-	int rx_started = pthread_create(&rxt, NULL, rx_main, &rx) == 0;
-	if (rx_started) {
-		/* the receiver only copies: let it preempt everything else on a
-		 * busy host, so the kernel queue never overflows (needs root) */
-		struct sched_param sp = { .sched_priority = 1 };
-		pthread_setschedparam(rxt, SCHED_RR, &sp);
+	lv->rx.fd = mnl_socket_get_fd(lv->nl);
+	lv->rx.max_bytes = (size_t)1 << 30;
+	lv->rx_started = pthread_create(&lv->rxt, NULL, rx_main, &lv->rx) == 0;
+	if (!lv->rx_started) {
+		capture_buf_free(&first_names);
+		return fail(lv, NFP_LIVE_NOMEM, "cannot start the receive thread");
 	}
-	if (!rx_started) {
-		snprintf(msg, cap, "cannot start the receive thread");
-		st = NFP_LIVE_NOMEM;
-		goto out;
-	}
-	pthread_mutex_init(&namer.mu, NULL);
-	pthread_cond_init(&namer.cv, NULL);
-	namer.seen = capture_strpool_new();
+	/* the receiver only copies: let it preempt everything else on a busy
+	 * host, so the kernel queue never overflows (needs root) */
+	struct sched_param sp = { .sched_priority = 1 };
+	pthread_setschedparam(lv->rxt, SCHED_RR, &sp);
+
+	struct namer *nm = &lv->namer;
+	nm->seen = capture_strpool_new();
 	/* the first look was made with full privileges above */
-	for (size_t off = 0; namer.seen && off < first_names.len;) {
+	for (size_t off = 0; nm->seen && off < first_names.len;) {
 		const char *eol = memchr(first_names.p + off, '\n', first_names.len - off);
 		size_t l = eol ? (size_t)(eol - first_names.p - off) + 1 : first_names.len - off;
-		capture_strpool_intern(namer.seen, first_names.p + off, l);
+		capture_strpool_intern(nm->seen, first_names.p + off, l);
 		off += l;
 	}
-	capture_buf_put(&out, first_names.p ? first_names.p : "", first_names.len);
+	capture_buf_put(&lv->out, first_names.p ? first_names.p : "", first_names.len);
 	capture_buf_free(&first_names);
-	namer_started = namer.seen && pthread_create(&namert, NULL, namer_main, &namer) == 0;
-	unsigned long overruns_seen = 0, dropped_seen = 0;
-	int stopping = 0;
+	lv->namer_started = nm->seen && pthread_create(&lv->namert, NULL, namer_main, nm) == 0;
+	return NFP_LIVE_OK;
+}
+
+/* The one way the receiver stops: nothing more is read from the kernel,
+ * what is queued stays queued. Safe to call again. */
+static void rx_stop(struct live *lv)
+{
+	if (!lv->rx_started)
+		return;
+	lv->rx.quit = 1;
+	pthread_join(lv->rxt, NULL);
+	lv->rx_started = 0;
+}
+
+/* Decodes one received block, notes losses, and writes what is ready. On
+ * EPIPE the reader went away: out_closed, not an error. */
+static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
+{
+	const struct capture_live_opts *o = lv->o;
+	struct capture_live_result *res = lv->res;
+	for (size_t off = 0; blk && off < blk->used;) {
+		uint32_t len;
+		double ts;
+		memcpy(&len, blk->data + off, 4);
+		memcpy(&ts, blk->data + off + 4, 8);
+		if (process_buf(lv, blk->data + off + 12, len, ts) < 0) {
+			free(blk);
+			return fail(lv, NFP_LIVE_NOMEM, "out of memory");
+		}
+		off += 12 + len;
+	}
+	free(blk);
+	unsigned long ov = __atomic_load_n(&lv->rx.overruns, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&lv->rx.mu);
+	unsigned long dr = lv->rx.dropped;
+	pthread_mutex_unlock(&lv->rx.mu);
+	if (ov > lv->overruns_seen || dr > lv->dropped_seen) {
+		capture_rec_write_loss(&lv->out, dr - lv->dropped_seen, ov - lv->overruns_seen);
+		res->overruns = ov;
+		res->rx_dropped = dr;
+		lv->overruns_seen = ov;
+		lv->dropped_seen = dr;
+	}
+	if (lv->namer_started)
+		namer_take(&lv->namer, &lv->out);
+	res->complete += close_idle(lv->t, now_real(), o->grace > 0 ? o->grace : 0.3);
+	if (lv->out.len && !lv->out_closed && write_all(o->out_fd, lv->out.p, lv->out.len) < 0) {
+		if (errno != EPIPE)
+			return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
+		res->stopped_by = 2;
+		lv->out_closed = 1;
+	}
+	lv->out.len = 0;
+	return NFP_LIVE_OK;
+}
+
+/* Receives until a signal, the time or count, or the reader going away. */
+static enum capture_live_status live_receive(struct live *lv)
+{
+	const struct capture_live_opts *o = lv->o;
 	for (;;) {
-		if (!stopping) {
-			if (o->stop && *o->stop) {
-				res->stopped_by = 1;
-				stopping = 1;
-			} else if ((o->seconds > 0 && now_mono() - start >= o->seconds) ||
-				   (o->count > 0 && res->complete >= (unsigned long)o->count)) {
-				stopping = 1;
-			}
-			if (stopping) {
-				/* stop receiving, then decode what is queued */
-				rx.quit = 1;
-				pthread_join(rxt, NULL);
-			}
+		if (o->stop && *o->stop) {
+			lv->res->stopped_by = 1;
+			return NFP_LIVE_OK;
 		}
-		struct rx_block *blk = rx_pop(&rx, 50);
-		if (!blk && stopping)
-			break;
-		if (!stopping) {
-			/* the reader of our pipe went away while nothing was traced:
-			 * a write would tell, but there may be none for a long time */
-			struct pollfd op = { o->out_fd, 0, 0 };
-			if (poll(&op, 1, 0) > 0 && (op.revents & (POLLERR | POLLHUP))) {
-				res->stopped_by = 2;
-				stopping = 1;
-				rx.quit = 1;
-				pthread_join(rxt, NULL);
-			}
-		}
-		for (size_t off = 0; blk && off < blk->used;) {
-			uint32_t len;
-			double ts;
-			memcpy(&len, blk->data + off, 4);
-			memcpy(&ts, blk->data + off + 4, 8);
-			if (process_buf(&lv, blk->data + off + 12, len, ts) < 0) {
-				free(blk);
-				st = NFP_LIVE_NOMEM;
-				snprintf(msg, cap, "out of memory");
-				if (!stopping) {
-					rx.quit = 1;
-					pthread_join(rxt, NULL);
-				}
-				goto out;
-			}
-			off += 12 + len;
-		}
-		free(blk);
-		unsigned long ov = __atomic_load_n(&rx.overruns, __ATOMIC_RELAXED);
-		pthread_mutex_lock(&rx.mu);
-		unsigned long dr = rx.dropped;
-		pthread_mutex_unlock(&rx.mu);
-		if (ov > overruns_seen || dr > dropped_seen) {
-			capture_rec_write_loss(&out, dr - dropped_seen, ov - overruns_seen);
-			res->overruns = ov;
-			res->rx_dropped = dr;
-			overruns_seen = ov;
-			dropped_seen = dr;
-		}
-		if (namer_started)
-			namer_take(&namer, &out);
-		res->complete += close_idle(t, now_real(), o->grace > 0 ? o->grace : 0.3);
-		if (out.len && write_all(o->out_fd, out.p, out.len) < 0) {
-			if (errno == EPIPE) {
-				res->stopped_by = 2;
-				out.len = 0;
-				if (!stopping) {
-					rx.quit = 1;
-					pthread_join(rxt, NULL);
-				}
-				break;
-			}
-			snprintf(msg, cap, "writing %s: %s", o->out_name, strerror(errno));
-			st = NFP_LIVE_IO;
-			if (!stopping) {
-				rx.quit = 1;
-				pthread_join(rxt, NULL);
-			}
-			goto out;
-		}
-		out.len = 0;
+		if ((o->seconds > 0 && now_mono() - lv->start >= o->seconds) ||
+		    (o->count > 0 && lv->res->complete >= (unsigned long)o->count))
+			return NFP_LIVE_OK;
+		/* the reader of our pipe went away while nothing was traced: a
+		 * write would tell, but there may be none for a long time */
+		struct pollfd op = { o->out_fd, 0, 0 };
+		if (poll(&op, 1, 0) > 0 && (op.revents & (POLLERR | POLLHUP)))
+			lv->out_closed = 1, lv->res->stopped_by = 2;
+		if (lv->out_closed)
+			return NFP_LIVE_OK;
+		enum capture_live_status st = live_step(lv, rx_pop(&lv->rx, 50));
+		if (st != NFP_LIVE_OK)
+			return st;
 	}
-	for (struct rx_block *bb; (bb = rx.head);) {
-		rx.head = bb->next;
-		free(bb);
+}
+
+/* Stops receiving, then decodes and writes what was queued, and the names
+ * the namer's last look found. */
+static enum capture_live_status live_drain(struct live *lv)
+{
+	rx_stop(lv);
+	for (struct rx_block *b; !lv->out_closed && (b = rx_pop(&lv->rx, 0)) != NULL;) {
+		enum capture_live_status st = live_step(lv, b);
+		if (st != NFP_LIVE_OK)
+			return st;
 	}
-	if (namer_started) {
+	if (lv->namer_started) {
 		/* a short capture still gets its names: the first look finishes */
-		namer_stop(&namer, namert);
-		namer_started = 0;
-		namer_take(&namer, &out);
+		namer_stop(&lv->namer, lv->namert);
+		lv->namer_started = 0;
+		namer_take(&lv->namer, &lv->out);
 	}
-	res->packets = t->npkts;
-	if (res->nflog_lost)
-		capture_rec_write_loss(&out, res->nflog_lost, 0);
-out:
-	if (namer_started)
-		namer_stop(&namer, namert);
-	capture_buf_free(&namer.pending);
-	capture_strpool_free(namer.seen);
-	if (out.len && st == NFP_LIVE_OK)
-		write_all(o->out_fd, out.p, out.len);
-	capture_buf_free(&out);
-	capture_trace_free(t);
-	capture_rules_free(lv.rules ? lv.rules : rules);
-	capture_rules_free(legacy);
-	if (bound)
-		bindings_restore(&bind);
-	if (wd_fd >= 0)
-		close(wd_fd);
-	if (wd_pid > 0)
-		waitpid(wd_pid, NULL, 0);
+	lv->res->packets = lv->t->pkt_base + lv->t->npkts;
+	if (lv->res->nflog_lost)
+		capture_rec_write_loss(&lv->out, lv->res->nflog_lost, 0);
+	return live_step(lv, NULL);
+}
+
+/* Undoes what set-up and arming did, however far they got. */
+static void live_teardown(struct live *lv)
+{
+	rx_stop(lv);
+	for (struct rx_block *b; (b = lv->rx.head) != NULL;) {
+		lv->rx.head = b->next;
+		free(b);
+	}
+	pthread_cond_destroy(&lv->rx.cv);
+	pthread_mutex_destroy(&lv->rx.mu);
+	if (lv->namer_started)
+		namer_stop(&lv->namer, lv->namert);
+	pthread_cond_destroy(&lv->namer.cv);
+	pthread_mutex_destroy(&lv->namer.mu);
+	capture_buf_free(&lv->namer.pending);
+	capture_strpool_free(lv->namer.seen);
+	capture_buf_free(&lv->out);
+	capture_trace_free(lv->t);
+	capture_rules_free(lv->rules);
+	capture_rules_free(lv->legacy);
+	if (lv->bound)
+		bindings_restore(&lv->bind);
+	if (lv->wd_fd >= 0)
+		close(lv->wd_fd);
+	if (lv->wd_pid > 0)
+		waitpid(lv->wd_pid, NULL, 0);
 	/* closing this context's socket makes the kernel drop our tables */
-	if (nft)
-		nft_ctx_free(nft);
-	if (nl)
-		mnl_socket_close(nl);
+	if (lv->nft)
+		nft_ctx_free(lv->nft);
+	if (lv->nl)
+		mnl_socket_close(lv->nl);
+}
+
+enum capture_live_status capture_live_run(const struct capture_live_opts *o, struct capture_live_result *res,
+					  char *msg, size_t cap)
+{
+	memset(res, 0, sizeof(*res));
+	struct live *lv = calloc(1, sizeof(*lv));
+	if (!lv) {
+		snprintf(msg, cap, "out of memory");
+		return NFP_LIVE_NOMEM;
+	}
+	lv->o = o;
+	lv->res = res;
+	lv->msg = msg;
+	lv->cap = cap;
+	lv->wd_fd = -1;
+	lv->wd_pid = -1;
+	lv->nlseq = 1;
+	pthread_mutex_init(&lv->rx.mu, NULL);
+	pthread_cond_init(&lv->rx.cv, NULL);
+	pthread_mutex_init(&lv->namer.mu, NULL);
+	pthread_cond_init(&lv->namer.cv, NULL);
+	enum capture_live_status st = live_setup(lv);
+	if (st == NFP_LIVE_OK)
+		st = live_arm(lv);
+	if (st == NFP_LIVE_OK)
+		st = live_receive(lv);
+	if (st == NFP_LIVE_OK)
+		st = live_drain(lv);
+	live_teardown(lv);
+	free(lv);
 	return st;
 }

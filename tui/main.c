@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../capture/grow.h"
 #include "../capture/load.h"
 #include "../capture/readfd.h"
 #include "../capture/record.h"
@@ -269,23 +270,53 @@ static void drop_privileges(void)
 	}
 }
 
-int main(int argc, char **argv)
+/* One run of the program: what the options asked for and what was built
+ * from them. main is three phases over it (parse the arguments, build the
+ * sources, run a mode) and one tear-down. */
+struct run {
+	struct cli_opts o;
+	char **live_argv; /* "--live" and the capture's arguments, or NULL */
+	/* traces and rule sets to read; entries point into argv or the
+	 * embedded assets, the arrays are owned here */
+	struct capture_source *src, *rsrc;
+	size_t nsrc, capsrc, nrsrc, caprsrc;
+	struct capture_trace *t;
+	struct capture_rules *rules;
+	struct diag_ctx dc;
+	/* the explorer reads one stream as it grows: a pipe, a live capture,
+	 * or a file still being written */
+	struct capture_input *stream;
+	int stream_fd, stream_is_file;
+	pid_t child; /* the live capture */
+	const char *label;
+	struct emit em;
+	int streaming; /* --print/--json/--stats: packets go out as they settle */
+};
+
+/* a phase that does not end the run returns GO_ON, else the exit status */
+#define GO_ON (-1)
+
+/* every fill of a source array goes through here: no fixed bound to overrun */
+static int add_source(struct capture_source **a, size_t *n, size_t *cap, struct capture_source s)
 {
-	setlocale(LC_ALL, "");
-	if (argc > 1 && strcmp(argv[1], "capture") == 0)
-		return capture_main(argc - 1, argv + 1);
+	if (capture_grow((void **)a, cap, *n + 1, sizeof(**a)) < 0)
+		return -1;
+	(*a)[(*n)++] = s;
+	return 0;
+}
+
+static int parse_args(struct run *r, int argc, char **argv)
+{
 	/* "--live" ends nfpath's own options: the rest go to the capture */
-	char **live_argv = NULL;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--live") == 0) {
-			live_argv = argv + i;
+			r->live_argv = argv + i;
 			argc = i;
 			break;
 		}
-	struct cli_opts o;
-	memset(&o, 0, sizeof(o));
-	o.max_packets = 100000;
-	o.packet = 0;
+	struct cli_opts *o = &r->o;
+	o->max_packets = 100000;
+	o->packet = 0;
 	static const struct option lopts[] = {
 		{ "read", required_argument, 0, 'r' },	{ "rules", required_argument, 0, OPT_RULES },
 		{ "print", no_argument, 0, OPT_PRINT }, { "json", no_argument, 0, OPT_JSON },
@@ -301,53 +332,47 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },	{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
-	struct capture_source src[64], rsrc[64];
-	size_t nsrc = 0, nrsrc = 0;
 	int c;
 	long v;
 	while ((c = getopt_long(argc, argv, "r:p:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (nsrc == 64) {
-				fprintf(stderr, "nfpath: too many -r files (64 at most)\n");
-				return EXIT_USAGE;
+		case OPT_RULES: {
+			struct capture_source s = { optarg, NULL, 0 };
+			if (c == 'r' ? add_source(&r->src, &r->nsrc, &r->capsrc, s)
+				     : add_source(&r->rsrc, &r->nrsrc, &r->caprsrc, s)) {
+				fprintf(stderr, "nfpath: out of memory\n");
+				return 1;
 			}
-			src[nsrc++] = (struct capture_source){ optarg, NULL, 0 };
 			break;
-		case OPT_RULES:
-			if (nrsrc == 64) {
-				fprintf(stderr, "nfpath: too many --rules files (64 at most)\n");
-				return EXIT_USAGE;
-			}
-			rsrc[nrsrc++] = (struct capture_source){ optarg, NULL, 0 };
-			break;
+		}
 		case OPT_PRINT:
-			o.mode = CLI_PRINT;
+			o->mode = CLI_PRINT;
 			break;
 		case OPT_JSON:
-			o.mode = CLI_JSON;
+			o->mode = CLI_JSON;
 			break;
 		case OPT_STATS:
-			o.mode = CLI_STATS;
+			o->mode = CLI_STATS;
 			break;
 		case OPT_DIAGRAM:
-			o.mode = CLI_DIAGRAM;
+			o->mode = CLI_DIAGRAM;
 			break;
 		case OPT_NOROUTE:
-			o.no_route = 1;
+			o->no_route = 1;
 			break;
 		case OPT_DIAGFILE:
-			o.diagram_file = optarg;
+			o->diagram_file = optarg;
 			break;
 		case OPT_BENCH:
-			o.mode = CLI_BENCH;
+			o->mode = CLI_BENCH;
 			break;
 		case OPT_MAXPKT:
 			if (parse_num(optarg, 0, 1000000000, &v) < 0) {
 				fprintf(stderr, "nfpath: --max-packets wants a count (0 = no limit)\n");
 				return EXIT_USAGE;
 			}
-			o.max_packets = v;
+			o->max_packets = v;
 			break;
 		case OPT_COMPARE: {
 			long a, b2;
@@ -358,9 +383,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "nfpath: --compare wants A,B (two packet numbers)\n");
 				return EXIT_USAGE;
 			}
-			o.mode = CLI_COMPARE;
-			o.cmp_a = a;
-			o.cmp_b = b2;
+			o->mode = CLI_COMPARE;
+			o->cmp_a = a;
+			o->cmp_b = b2;
 			break;
 		}
 		case OPT_WIDTH:
@@ -370,29 +395,29 @@ int main(int argc, char **argv)
 					c == OPT_WIDTH ? "width" : "height");
 				return EXIT_USAGE;
 			}
-			*(c == OPT_WIDTH ? &o.width : &o.height) = (int)v;
+			*(c == OPT_WIDTH ? &o->width : &o->height) = (int)v;
 			break;
 		case OPT_COLOR:
-			o.color = 1;
+			o->color = 1;
 			break;
 		case OPT_NOCOLOR:
-			o.color = -1;
+			o->color = -1;
 			break;
 		case OPT_NOMOUSE:
-			o.no_mouse = 1;
+			o->no_mouse = 1;
 			break;
 		case 'p':
 			if (parse_num(optarg, 1, 100000000, &v) < 0) {
 				fprintf(stderr, "nfpath: --packet wants a packet number from 1\n");
 				return EXIT_USAGE;
 			}
-			o.packet = v;
+			o->packet = v;
 			break;
 		case OPT_ASCII:
-			o.ascii = 1;
+			o->ascii = 1;
 			break;
 		case OPT_DEMO:
-			o.demo = 1;
+			o->demo = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -409,183 +434,215 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nfpath: unexpected argument '%s' (input files go after -r)\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (o.demo) {
-		for (size_t i = 0; i < nfp_asset_demo_count; i++) {
-			const struct nfp_asset *a = &nfp_asset_demo[i];
-			if (a->is_rules)
-				rsrc[nrsrc++] = (struct capture_source){ a->name, a->data, a->len };
-			else
-				src[nsrc++] = (struct capture_source){ a->name, a->data, a->len };
-		}
-	}
-	if (live_argv) {
-		if (nsrc) {
+	if (r->live_argv) {
+		if (r->nsrc || o->demo) {
 			fprintf(stderr, "nfpath: --live and -r exclude each other\n");
 			return EXIT_USAGE;
 		}
-		if (o.mode != CLI_NONE && o.mode != CLI_TUI) {
+		if (o->mode != CLI_NONE && o->mode != CLI_TUI) {
 			fprintf(stderr, "nfpath: --live opens the explorer; for text use nfpath capture | nfpath -r - --print\n");
 			return EXIT_USAGE;
 		}
-	} else if (nsrc == 0) {
+	} else if (r->nsrc == 0 && !o->demo) {
 		fprintf(stderr, "nfpath: no input: give -r FILE or --demo (see --help)\n");
 		return EXIT_USAGE;
 	}
 	if (!nl_langinfo(CODESET) || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
-		o.ascii = 1;
+		o->ascii = 1;
+	if (o->mode == CLI_NONE)
+		o->mode = isatty(1) ? CLI_TUI : CLI_PRINT;
+	r->streaming = o->mode == CLI_PRINT || o->mode == CLI_JSON || o->mode == CLI_STATS;
+	return GO_ON;
+}
 
-	struct capture_trace *t = capture_trace_new();
-	struct capture_rules *rules = capture_rules_new();
-	if (!t || !rules) {
+/* The demo's files, the trace and its consumers, and the explorer's
+ * stream (a live capture, a pipe, or a file that may grow). */
+static int build_sources(struct run *r)
+{
+	struct cli_opts *o = &r->o;
+	for (size_t i = 0; o->demo && i < nfp_asset_demo_count; i++) {
+		const struct nfp_asset *a = &nfp_asset_demo[i];
+		struct capture_source s = { a->name, a->data, a->len };
+		if (a->is_rules ? add_source(&r->rsrc, &r->nrsrc, &r->caprsrc, s)
+				: add_source(&r->src, &r->nsrc, &r->capsrc, s)) {
+			fprintf(stderr, "nfpath: out of memory\n");
+			return 1;
+		}
+	}
+	r->t = capture_trace_new();
+	r->rules = capture_rules_new();
+	if (!r->t || !r->rules) {
 		fprintf(stderr, "nfpath: out of memory\n");
 		return 1;
 	}
-	t->max_packets = (size_t)o.max_packets;
-	struct diag_ctx dc = { 0, 0, 0 };
-	const char *bad, *why;
-	if (o.mode == CLI_NONE)
-		o.mode = isatty(1) ? CLI_TUI : CLI_PRINT;
-	/* the explorer reads one stream as it grows: a pipe, a live capture,
-	 * or a file still being written */
-	struct capture_input *stream = NULL;
-	int stream_fd = -1, stream_is_file = 0;
-	pid_t child = 0;
-	const char *label = nsrc ? src[0].name : "live";
-	if (o.mode == CLI_TUI && (live_argv || (nsrc == 1 && !src[0].data))) {
-		if (live_argv) {
-			stream_fd = spawn_capture(live_argv, &child);
-			if (stream_fd < 0) {
-				fprintf(stderr, "nfpath: cannot start the capture: %s\n", strerror(errno));
-				return 1;
-			}
-			drop_privileges();
-		} else {
-			stream_fd = strcmp(src[0].name, "-") == 0 ? 0 : open(src[0].name, O_RDONLY | O_CLOEXEC);
-			if (stream_fd < 0) {
-				file_error(src[0].name, 0, strerror(errno));
-				return EXIT_USAGE;
-			}
-		}
-		stream = calloc(1, sizeof(*stream));
-		if (!stream)
-			return 1;
-		capture_input_init(stream, t, label, 0, diag, &dc);
-		struct stat sb;
-		stream_is_file = fstat(stream_fd, &sb) == 0 && S_ISREG(sb.st_mode);
-		/* a file: what is there now, at once (on two threads); the
-		 * rest as it grows */
-		if (stream_is_file && capture_read_fd(stream, stream_fd) < 0) {
-			file_error(label, 0, strerror(errno));
-			return 1;
-		}
-		nsrc = 0;
-	}
-	struct emit em = { { 0 }, &o, 0 };
-	int streaming = o.mode == CLI_PRINT || o.mode == CLI_JSON || o.mode == CLI_STATS;
-	if (streaming) {
-		t->on_done = emit_packet;
-		t->done_ctx = &em;
+	r->t->max_packets = (size_t)o->max_packets;
+	r->label = r->nsrc ? r->src[0].name : "live";
+	r->em.o = o;
+	if (r->streaming) {
+		r->t->on_done = emit_packet;
+		r->t->done_ctx = &r->em;
 		/* printed packets need not stay: a window is enough */
-		t->max_packets = 4096;
+		r->t->max_packets = 4096;
 	}
+	if (o->mode != CLI_TUI || !(r->live_argv || (r->nsrc == 1 && !r->src[0].data)))
+		return GO_ON;
+	if (r->live_argv) {
+		r->stream_fd = spawn_capture(r->live_argv, &r->child);
+		if (r->stream_fd < 0) {
+			fprintf(stderr, "nfpath: cannot start the capture: %s\n", strerror(errno));
+			return 1;
+		}
+		drop_privileges();
+	} else {
+		r->stream_fd = strcmp(r->src[0].name, "-") == 0 ? 0 : open(r->src[0].name, O_RDONLY | O_CLOEXEC);
+		if (r->stream_fd < 0) {
+			file_error(r->src[0].name, 0, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	r->stream = calloc(1, sizeof(*r->stream));
+	if (!r->stream) {
+		fprintf(stderr, "nfpath: out of memory\n");
+		return 1;
+	}
+	capture_input_init(r->stream, r->t, r->label, 0, diag, &r->dc);
+	struct stat sb;
+	r->stream_is_file = fstat(r->stream_fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	/* a file: what is there now, at once (on two threads); the rest as
+	 * it grows */
+	if (r->stream_is_file && capture_read_fd(r->stream, r->stream_fd) < 0) {
+		file_error(r->label, 0, strerror(errno));
+		return 1;
+	}
+	r->nsrc = 0; /* the explorer reads the stream itself */
+	return GO_ON;
+}
+
+/* Reads the sources and checks what the options asked for exists. */
+static int load_input(struct run *r)
+{
+	struct cli_opts *o = &r->o;
+	struct capture_trace *t = r->t;
+	const char *bad, *why;
 	/* ^C while the text outputs read: stop reading and finish with what
 	 * was read, as tcpdump prints its counts (the explorer takes the
 	 * signals itself once it runs) */
-	const volatile sig_atomic_t *stop = o.mode != CLI_TUI ? tui_stop_signals() : NULL;
-	struct capture_load_req rq = { src, nsrc, rsrc, nrsrc, diag, &dc, stop, flush_idle, &em };
-	enum capture_load_status st = capture_load(t, rules, &rq, &bad, &why);
-	if (st == NFP_LOAD_OK && stream_is_file && t->st.hops == 0) {
+	const volatile sig_atomic_t *stop = o->mode != CLI_TUI ? tui_stop_signals() : NULL;
+	struct capture_load_req rq = { r->src, r->nsrc, r->rsrc, r->nrsrc, diag, &r->dc, stop, flush_idle, &r->em };
+	enum capture_load_status st = capture_load(t, r->rules, &rq, &bad, &why);
+	if (st == NFP_LOAD_OK && r->stream_is_file && t->st.hops == 0) {
 		st = NFP_LOAD_NO_TRACE;
 		why = "no trace lines in the input";
 	}
-	int rc = 0;
-	if (dc.total > dc.shown)
-		fprintf(stderr, "nfpath: %lu more malformed lines not shown\n", dc.total - dc.shown);
+	if (r->dc.total > r->dc.shown)
+		fprintf(stderr, "nfpath: %lu more malformed lines not shown\n", r->dc.total - r->dc.shown);
 	switch (st) {
 	case NFP_LOAD_OK:
 		break;
 	case NFP_LOAD_OPEN_FAILED:
 		file_error(bad, 0, strerror(errno));
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	case NFP_LOAD_RULES_BAD:
 		file_error(bad, 0, why);
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	case NFP_LOAD_NO_TRACE:
 		fprintf(stderr, "nfpath: no usable input: %s (%lu lines read)\n", why, t->st.lines);
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	case NFP_LOAD_NOMEM:
 		fprintf(stderr, "nfpath: out of memory while reading input\n");
-		rc = 1;
-		goto out;
+		return 1;
 	}
 	size_t first = t->pkt_base + 1, last = t->pkt_base + t->npkts;
-	if (o.mode == CLI_COMPARE && ((size_t)o.cmp_a < first || (size_t)o.cmp_a > last || (size_t)o.cmp_b < first ||
-				      (size_t)o.cmp_b > last)) {
+	if (o->mode == CLI_COMPARE && ((size_t)o->cmp_a < first || (size_t)o->cmp_a > last ||
+				       (size_t)o->cmp_b < first || (size_t)o->cmp_b > last)) {
 		fprintf(stderr, "nfpath: no packet %ld (the input has %zu..%zu)\n",
-			(size_t)o.cmp_a < first || (size_t)o.cmp_a > last ? o.cmp_a : o.cmp_b, first, last);
-		rc = EXIT_USAGE;
-		goto out;
+			(size_t)o->cmp_a < first || (size_t)o->cmp_a > last ? o->cmp_a : o->cmp_b, first, last);
+		return EXIT_USAGE;
 	}
-	if (t->st.dropped_packets && !streaming && o.mode != CLI_TUI)
+	if (t->st.dropped_packets && !r->streaming && o->mode != CLI_TUI)
 		fprintf(stderr, "nfpath: %lu oldest packets dropped (over --max-packets %ld); numbers go on from %zu\n",
-			t->st.dropped_packets, o.max_packets, t->pkt_base + 1);
-	if (o.packet && (streaming ? (size_t)o.packet > t->pkt_base + t->npkts
-				   : ((size_t)o.packet <= t->pkt_base || (size_t)o.packet > t->pkt_base + t->npkts))) {
-		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o.packet, t->pkt_base + t->npkts);
-		rc = EXIT_USAGE;
-		goto out;
+			t->st.dropped_packets, o->max_packets, t->pkt_base + 1);
+	if (o->packet && (r->streaming ? (size_t)o->packet > last : ((size_t)o->packet < first || (size_t)o->packet > last))) {
+		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o->packet, last);
+		return EXIT_USAGE;
 	}
-	if (load_diagram(&o) < 0) {
-		rc = EXIT_USAGE;
-		goto out;
+	if (load_diagram(o) < 0)
+		return EXIT_USAGE;
+	return GO_ON;
+}
+
+static int run_explorer(struct run *r)
+{
+	struct cli_opts *o = &r->o;
+	struct tui_opts to = { o->ascii,	     o->color, r->label,	r->stream_fd,  r->stream,
+			       r->stream_is_file, r->child, o->diagram_text, o->diagram_len, o->no_mouse };
+	char lab[300];
+	if (r->live_argv) {
+		const char *ns = "current netns";
+		for (char **a = r->live_argv; *a; a++)
+			if ((strcmp(*a, "-n") == 0 || strcmp(*a, "--netns") == 0) && a[1])
+				ns = a[1];
+		snprintf(lab, sizeof(lab), "live %s", ns);
+		to.source = lab;
 	}
-	if (o.mode == CLI_TUI) {
-		struct tui_opts to = { o.ascii,		 o.color,	   label,	  stream_fd, stream,
-				       stream_is_file, child,	   o.diagram_text, o.diagram_len, o.no_mouse };
-		char lab[300];
-		if (live_argv) {
-			const char *ns = "current netns";
-			for (char **a = live_argv; *a; a++)
-				if ((strcmp(*a, "-n") == 0 || strcmp(*a, "--netns") == 0) && a[1])
-					ns = a[1];
-			snprintf(lab, sizeof(lab), "live %s", ns);
-			to.source = lab;
-		}
-		rc = tui_run(t, rules, &to);
-		if (child) {
-			kill(child, SIGTERM);
-			waitpid(child, NULL, 0);
-		}
-		if (stream_fd > 0)
-			close(stream_fd);
-		if (stream)
-			capture_input_end(stream); /* frees its partial line */
-		free(stream);
-		goto out;
-	}
-	if (o.mode == CLI_BENCH) {
-		rc = cli_bench(t, &o);
-		goto out;
-	}
-	if (streaming) {
+	return tui_run(r->t, r->rules, &to);
+}
+
+static int run_mode(struct run *r)
+{
+	struct cli_opts *o = &r->o;
+	if (o->mode == CLI_TUI)
+		return run_explorer(r);
+	if (o->mode == CLI_BENCH)
+		return cli_bench(r->t, o);
+	if (r->streaming) {
 		/* the packets are out already; the totals come last */
-		if (o.mode == CLI_STATS)
-			render_print_stats(&em.b, t);
-		if (!em.err && flush(&em.b) < 0)
-			em.err = errno;
-		if (em.err && em.err != EPIPE)
-			fprintf(stderr, "nfpath: writing output: %s\n", strerror(em.err));
-		rc = em.err ? 1 : 0;
-		capture_buf_free(&em.b);
-		goto out;
+		struct emit *em = &r->em;
+		if (o->mode == CLI_STATS)
+			render_print_stats(&em->b, r->t);
+		if (!em->err && flush(&em->b) < 0)
+			em->err = errno;
+		if (em->err && em->err != EPIPE)
+			fprintf(stderr, "nfpath: writing output: %s\n", strerror(em->err));
+		return em->err ? 1 : 0;
 	}
-	rc = o.mode == CLI_DIAGRAM ? cli_diagram(t, &o) : cli_compare(t, &o);
-out:
-	capture_trace_free(t);
-	capture_rules_free(rules);
+	return o->mode == CLI_DIAGRAM ? cli_diagram(r->t, o) : cli_compare(r->t, o);
+}
+
+static void teardown(struct run *r)
+{
+	if (r->child) {
+		kill(r->child, SIGTERM);
+		waitpid(r->child, NULL, 0);
+	}
+	if (r->stream_fd > 0)
+		close(r->stream_fd);
+	if (r->stream)
+		capture_input_end(r->stream); /* frees its partial line */
+	free(r->stream);
+	capture_buf_free(&r->em.b);
+	capture_trace_free(r->t);
+	capture_rules_free(r->rules);
+	free(r->src);
+	free(r->rsrc);
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	if (argc > 1 && strcmp(argv[1], "capture") == 0)
+		return capture_main(argc - 1, argv + 1);
+	struct run r;
+	memset(&r, 0, sizeof(r));
+	r.stream_fd = -1;
+	int rc = parse_args(&r, argc, argv);
+	if (rc == GO_ON)
+		rc = build_sources(&r);
+	if (rc == GO_ON)
+		rc = load_input(&r);
+	if (rc == GO_ON)
+		rc = run_mode(&r);
+	teardown(&r);
 	return rc;
 }
 

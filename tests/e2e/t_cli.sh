@@ -25,6 +25,12 @@ grep -q "^lines malformed 1$" "$tmp/o"
 # stdin, and several -r files
 cat $S | $N -r - --stats | grep -q "^hops *34$"
 $N -r $S -r $S --stats | grep -q "^hops *68$"
+# no fixed bound on inputs: 65 -r files and --demo's own files (once a
+# stack array of 64 that --demo overran)
+demo_hops=$($N --demo --stats | awk '/^hops/ {print $2}')
+args=(); for _ in $(seq 1 65); do args+=(-r "$S"); done
+$N "${args[@]}" --demo --stats > "$tmp/o"
+grep -q "^hops *$((65 * 34 + demo_hops))$" "$tmp/o" || { cat "$tmp/o"; exit 1; }
 # help lists every option
 $N --help > "$tmp/h"
 for o in --read --rules --demo --live --print --json --stats --diagram --compare --packet --no-route --width \
