@@ -7,7 +7,7 @@
 
 #define NFP_VERSION "0.1.0"
 
-enum cli_mode { CLI_NONE, CLI_TUI, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE, CLI_BENCH };
+enum cli_mode { CLI_NONE, CLI_TUI, CLI_PRINT, CLI_JSON, CLI_STATS, CLI_DIAGRAM, CLI_COMPARE, CLI_BENCH, CLI_SCREEN };
 
 struct cli_opts {
 	enum cli_mode mode;
@@ -23,6 +23,8 @@ struct cli_opts {
 	size_t diagram_len;
 	int color; /* 1 force, -1 never, 0 when stdout is a terminal */
 	int no_mouse;
+	int screen_w, screen_h; /* --screen WxH */
+	const char *keys;	/* --keys */
 };
 /* --bench-render: times for make bench */
 int cli_bench(struct capture_trace *t, const struct cli_opts *o);

@@ -88,6 +88,10 @@ static void usage(FILE *f)
 	      "      --no-route       --diagram without any packet's route\n"
 	      "      --diagram-file F use F instead of the built-in diagram description\n"
 	      "      --bench-render   time rendering and key handling (for make bench)\n"
+	      "      --screen WxH     the explorer's screen as text after --keys, without a\n"
+	      "                       terminal (tests, bug reports)\n"
+	      "      --keys KEYS      keys for --screen, space-separated: n c Esc Enter Tab\n"
+	      "                       Up Down PgDn C-u ..., @WxH resizes, a word is typed\n"
 	      "      --width W        diagram width (default: the terminal's, or 200)\n"
 	      "      --height H       diagram height (default: the terminal's, or 50)\n"
 	      "      --max-packets N  the explorer, --diagram and --compare keep at most N\n"
@@ -120,7 +124,7 @@ static void usage(FILE *f)
 
 enum { OPT_RULES = 256, OPT_PRINT, OPT_JSON, OPT_STATS, OPT_ASCII, OPT_DEMO, OPT_DIAGRAM, OPT_WIDTH, OPT_HEIGHT,
        OPT_COLOR, OPT_NOCOLOR, OPT_COMPARE, OPT_NOROUTE, OPT_DIAGFILE, OPT_BENCH, OPT_MAXPKT,
-       OPT_NOMOUSE };
+       OPT_NOMOUSE, OPT_SCREEN, OPT_KEYS };
 
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -327,7 +331,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 		{ "max-packets", required_argument, 0, OPT_MAXPKT },
 		{ "height", required_argument, 0, OPT_HEIGHT }, { "color", no_argument, 0, OPT_COLOR },
 		{ "colour", no_argument, 0, OPT_COLOR }, { "no-color", no_argument, 0, OPT_NOCOLOR },
-		{ "no-mouse", no_argument, 0, OPT_NOMOUSE },
+		{ "no-mouse", no_argument, 0, OPT_NOMOUSE }, { "screen", required_argument, 0, OPT_SCREEN },
+		{ "keys", required_argument, 0, OPT_KEYS },
 		{ "ascii", no_argument, 0, OPT_ASCII }, { "demo", no_argument, 0, OPT_DEMO },
 		{ "help", no_argument, 0, 'h' },	{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -405,6 +410,19 @@ static int parse_args(struct run *r, int argc, char **argv)
 			break;
 		case OPT_NOMOUSE:
 			o->no_mouse = 1;
+			break;
+		case OPT_SCREEN: {
+			char tail;
+			if (sscanf(optarg, "%dx%d%c", &o->screen_w, &o->screen_h, &tail) != 2 || o->screen_w < 1 ||
+			    o->screen_w > 1000 || o->screen_h < 1 || o->screen_h > 1000) {
+				fprintf(stderr, "nfpath: --screen wants WxH (columns x rows, up to 1000x1000)\n");
+				return EXIT_USAGE;
+			}
+			o->mode = CLI_SCREEN;
+			break;
+		}
+		case OPT_KEYS:
+			o->keys = optarg;
 			break;
 		case 'p':
 			if (parse_num(optarg, 1, 100000000, &v) < 0) {
@@ -595,6 +613,10 @@ static int run_mode(struct run *r)
 		return run_explorer(r);
 	if (o->mode == CLI_BENCH)
 		return cli_bench(r->t, o);
+	if (o->mode == CLI_SCREEN) {
+		struct tui_opts to = { o->ascii, -1, r->label, -1, NULL, 0, 0, o->diagram_text, o->diagram_len, 1 };
+		return tui_screen(r->t, r->rules, &to, o->screen_w, o->screen_h, o->keys, stdout);
+	}
 	if (r->streaming) {
 		/* the packets are out already; the totals come last */
 		struct emit *em = &r->em;

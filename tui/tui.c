@@ -13,6 +13,7 @@
 #include "../render/text.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 static double now_s(void)
 {
@@ -326,6 +328,40 @@ static void pump(struct tui *u)
 
 /* ---- the terminal ------------------------------------------------------- */
 
+/* the state every way of running shares; -1 with a message on stderr */
+static int setup(struct tui *u, struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o)
+{
+	memset(u, 0, sizeof(*u));
+	u->t = t;
+	u->rules = rules;
+	u->o = o;
+	u->fd = o->in ? o->stream_fd : -1;
+	u->in = o->in;
+	u->ascii = o->ascii;
+	u->view = &tui_view_main;
+	char err[256];
+	u->d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
+	if (!u->d || render_route_init(&u->route, u->d) < 0) {
+		fprintf(stderr, "nfpath: built-in diagram: %s\n", u->d ? "out of memory" : err);
+		render_diagram_free(u->d);
+		return -1;
+	}
+	u->shown = t->npkts;
+	u->resolved = t->nhops;
+	u->rate_t = now_s();
+	tui_refilter(u);
+	return 0;
+}
+
+static void teardown(struct tui *u)
+{
+	render_align_free(&u->al);
+	render_route_free(&u->route);
+	render_canvas_free(u->canvas);
+	render_diagram_free(u->d);
+	free(u->vis);
+}
+
 static struct tui *active;
 
 static void restore_terminal(void)
@@ -337,27 +373,10 @@ static void restore_terminal(void)
 int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o)
 {
 	struct tui u;
-	memset(&u, 0, sizeof(u));
-	u.t = t;
-	u.rules = rules;
-	u.o = o;
-	u.fd = o->in ? o->stream_fd : -1;
-	u.in = o->in;
-	u.ascii = o->ascii;
-	u.view = &tui_view_main;
-	char err[256];
-	u.d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
-	if (!u.d || render_route_init(&u.route, u.d) < 0) {
-		fprintf(stderr, "nfpath: built-in diagram: %s\n", u.d ? "out of memory" : err);
-		render_diagram_free(u.d);
+	if (setup(&u, t, rules, o) < 0)
 		return 1;
-	}
 	if (u.fd >= 0)
 		fcntl(u.fd, F_SETFL, fcntl(u.fd, F_GETFL) | O_NONBLOCK);
-	u.shown = t->npkts;
-	u.resolved = t->nhops;
-	u.rate_t = now_s();
-	tui_refilter(&u);
 	const volatile sig_atomic_t *quit_sig = tui_stop_signals();
 	signal(SIGPIPE, SIG_IGN);
 	active = &u;
@@ -366,6 +385,7 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	FILE *in = isatty(0) ? stdin : fopen("/dev/tty", "r");
 	if (!in || !newterm(NULL, stdout, in)) {
 		fprintf(stderr, "nfpath: cannot start the terminal interface (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		teardown(&u);
 		return 1;
 	}
 	set_escdelay(25);
@@ -420,34 +440,148 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 	active = NULL;
 	if (*quit_sig)
 		rc = 128 + *quit_sig;
-	render_align_free(&u.al);
-	render_route_free(&u.route);
-	render_canvas_free(u.canvas);
-	render_diagram_free(u.d);
-	free(u.vis);
+	teardown(&u);
+	return rc;
+}
+
+/* ---- headless: the same drawing into a screen nobody sees -------------- */
+
+/* a curses screen writing to /dev/null, sized w x h */
+struct headless {
+	FILE *out, *in;
+	SCREEN *scr;
+};
+
+static int headless_open(struct headless *hl, int w, int h)
+{
+	hl->out = fopen("/dev/null", "w");
+	hl->in = fopen("/dev/null", "r");
+	/* xterm's description ships with ncurses-base everywhere */
+	hl->scr = hl->out && hl->in ? newterm("xterm", hl->out, hl->in) : NULL;
+	if (!hl->scr)
+		return -1;
+	resizeterm(h, w);
+	return 0;
+}
+
+static void headless_close(struct headless *hl)
+{
+	if (hl->scr) {
+		endwin();
+		delscreen(hl->scr);
+	}
+	if (hl->out)
+		fclose(hl->out);
+	if (hl->in)
+		fclose(hl->in);
+}
+
+static const struct {
+	const char *name;
+	int ch;
+} key_names[] = {
+	{ "Enter", '\r' },	 { "Esc", 27 },		 { "Tab", '\t' },	  { "Space", ' ' },
+	{ "Up", KEY_UP },	 { "Down", KEY_DOWN },	 { "Left", KEY_LEFT },	  { "Right", KEY_RIGHT },
+	{ "Home", KEY_HOME },	 { "End", KEY_END },	 { "PgUp", KEY_PPAGE },	  { "PgDn", KEY_NPAGE },
+	{ "BSpace", KEY_BACKSPACE }, { "C-u", 21 },
+};
+
+/* the screen as text: one line per row, trailing blanks dropped */
+static int dump_screen(FILE *f, int w, int h)
+{
+	for (int y = 0; y < h; y++) {
+		char line[8192];
+		size_t n = 0, keep = 0;
+		mbstate_t st;
+		memset(&st, 0, sizeof(st));
+		for (int x = 0; x < w && n + MB_LEN_MAX < sizeof(line); x++) {
+			cchar_t cc;
+			wchar_t wc[CCHARW_MAX + 1] = { 0 };
+			attr_t a;
+			short pair;
+			if (mvin_wch(y, x, &cc) != OK || getcchar(&cc, wc, &a, &pair, NULL) == ERR || !wc[0])
+				wc[0] = L' ';
+			size_t k = wcrtomb(line + n, wc[0], &st);
+			if (k == (size_t)-1) {
+				line[n] = '?';
+				k = 1;
+			}
+			n += k;
+			if (wc[0] != L' ')
+				keep = n;
+			if (wcwidth(wc[0]) == 2)
+				x++; /* the cell after a wide character is its second half */
+		}
+		if (fprintf(f, "%.*s\n", (int)keep, line) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int tui_screen(struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o, int w, int h,
+	       const char *keys, FILE *out)
+{
+	struct tui u;
+	if (setup(&u, t, rules, o) < 0)
+		return 1;
+	struct headless hl = { 0 };
+	if (headless_open(&hl, w, h) < 0) {
+		fprintf(stderr, "nfpath: --screen: cannot start a headless terminal (no xterm terminfo?)\n");
+		headless_close(&hl);
+		teardown(&u);
+		return 1;
+	}
+	int rc = 0;
+	draw(&u);
+	const char *s = keys ? keys : "";
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		size_t n = strcspn(s, " ");
+		if (!n)
+			break;
+		char tok[64];
+		snprintf(tok, sizeof(tok), "%.*s", (int)(n < 63 ? n : 63), s);
+		s += n;
+		int ch = -1, ww, hh;
+		for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
+			if (strcmp(tok, key_names[i].name) == 0)
+				ch = key_names[i].ch;
+		int quit = 0;
+		if (tok[0] == '@' && sscanf(tok + 1, "%dx%d", &ww, &hh) == 2 && ww > 0 && hh > 0 && ww <= 1000 && hh <= 1000) {
+			resizeterm(hh, ww); /* a terminal resize, as KEY_RESIZE brings it */
+			w = ww;
+			h = hh;
+		} else if (ch >= 0 || n == 1) {
+			quit = key(&u, ch >= 0 ? ch : (unsigned char)tok[0]);
+		} else {
+			/* any other word is typed, one key per character */
+			for (const char *c = tok; *c && !quit; c++) {
+				quit = key(&u, (unsigned char)*c);
+				draw(&u);
+			}
+		}
+		if (quit)
+			break;
+		draw(&u);
+	}
+	if (dump_screen(out, w, h) < 0 || fflush(out) != 0) {
+		fprintf(stderr, "nfpath: --screen: writing the screen: %s\n", strerror(errno));
+		rc = 1;
+	}
+	headless_close(&hl);
+	teardown(&u);
 	return rc;
 }
 
 double tui_bench(struct capture_trace *t, const struct tui_opts *o, int w, int h, int n)
 {
 	struct tui u;
-	memset(&u, 0, sizeof(u));
-	u.t = t;
-	u.o = o;
-	u.fd = -1;
-	u.ascii = o->ascii;
-	u.view = &tui_view_main;
-	char err[256];
-	u.d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
-	if (!u.d || render_route_init(&u.route, u.d) < 0)
+	if (setup(&u, t, NULL, o) < 0)
 		return -1;
-	u.shown = t->npkts;
-	tui_refilter(&u);
-	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
-	SCREEN *scr = out && in ? newterm("xterm", out, in) : NULL;
+	struct headless hl = { 0 };
 	double per = -1;
-	if (scr) {
-		resizeterm(h, w);
+	if (headless_open(&hl, w, h) == 0) {
 		draw(&u);
 		double t0 = now_s();
 		for (int i = 0; i < n; i++) {
@@ -455,16 +589,8 @@ double tui_bench(struct capture_trace *t, const struct tui_opts *o, int w, int h
 			draw(&u);
 		}
 		per = (now_s() - t0) / n;
-		endwin();
-		delscreen(scr);
 	}
-	if (out)
-		fclose(out);
-	if (in)
-		fclose(in);
-	render_route_free(&u.route);
-	render_canvas_free(u.canvas);
-	render_diagram_free(u.d);
-	free(u.vis);
+	headless_close(&hl);
+	teardown(&u);
 	return per;
 }

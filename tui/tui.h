@@ -4,6 +4,7 @@
 #define NFP_TUI_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../capture/input.h"
@@ -26,6 +27,14 @@ struct tui_opts {
 /* Runs until q; returns the exit status. The terminal is restored on
  * every exit path, signals included. */
 int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o);
+
+/* Headless (no terminal needed): draws the explorer on a w x h screen,
+ * presses keys (space-separated: one character, a name such as Enter Esc
+ * Tab Space Up Down Left Right Home End PgUp PgDn BSpace C-u, "@WxH" for a
+ * terminal resize, or a word typed one character at a time), then writes
+ * the screen to out as text. Returns the exit status. */
+int tui_screen(struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o, int w, int h,
+	       const char *keys, FILE *out);
 
 /* Average seconds to handle a key and redraw, on a w x h screen drawn to
  * /dev/null, over n presses of 'j' (make bench). */
