@@ -19,9 +19,12 @@ int capture_packet_matches(const struct capture_trace *t, size_t i, const char *
 {
 	if (!needle[0])
 		return 1;
+	const struct nfp_packet *p = &t->pkts[i];
+	int fm = capture_fate_filter(t, p, needle); /* "drop", "fate:unknown", ... */
+	if (fm >= 0)
+		return fm;
 	if (described && strstr(described, needle))
 		return 1;
-	const struct nfp_packet *p = &t->pkts[i];
 	for (uint32_t k = 0; k < p->nhops; k++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, k);
 		if (strstr(nfp_box_name(h->box), needle) || strstr(capture_str(t, h->chain), needle) ||

@@ -8,7 +8,9 @@
 
 #include "trace.h"
 
-/* Does packet pkts[i] match needle (case-sensitive substring)? It is
+/* Does packet pkts[i] match needle? A fate word ("drop", "dropped",
+ * "reject", "forwarded", "fate:unknown", see capture_fate_filter) asks
+ * for packets of that fate; anything else is a case-sensitive substring. It is
  * searched in described (the one line the caller shows for the packet, may
  * be NULL) and in every hop's box, chain, devices and the names the
  * capture learnt for them. An empty needle matches everything. */

@@ -18,6 +18,7 @@
 #include "grow.h"
 
 #include "box.h"
+#include "fate.h"
 #include "resolve.h"
 
 #include <errno.h>
@@ -480,6 +481,7 @@ void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq)
 			t->st.box_verdict[h->layer < 3 ? h->layer : 0][h->box < NFP_BOX__COUNT ? h->box : 0]
 					 [h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER]++;
 		}
+		capture_fate_compute(t, pi);
 		t->flows_done++;
 		if (t->on_done)
 			t->on_done(t->done_ctx, t, pi);

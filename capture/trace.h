@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "box.h"
+#include "fate.h"
 #include "hop.h"
 #include "strpool.h"
 
@@ -33,6 +34,7 @@ struct nfp_packet {
 	uint8_t dir, ct, ct_kernel, maxrank, open;
 	struct nfp_pkt ident; /* fields of the first hop that had them */
 	struct nfp_pkt cur;   /* fields at the latest hop that had them */
+	struct nfp_fate fate; /* set when the packet settles (fate.h) */
 };
 
 struct nfp_flow {
@@ -49,6 +51,7 @@ struct capture_trace_stats {
 	unsigned long by_source[NFP_SRC__COUNT];
 	/* hops of settled packets by [layer][box][verdict] */
 	unsigned long box_verdict[3][NFP_BOX__COUNT][NFP_V_OTHER + 1];
+	struct capture_fate_stats fate; /* packets by fate, as they settle */
 };
 
 struct capture_resolver;

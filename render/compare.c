@@ -92,9 +92,10 @@ void render_compare_cell(const struct capture_trace *t, const struct nfp_packet 
 		render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 1);
 		capture_buf_putc(&chain, ']');
 	}
-	char line[256];
+	char line[256], verdict[128];
+	render_verdict_label(t, h, verdict, sizeof(verdict), ascii);
 	snprintf(line, sizeof(line), "%3d %-4.4s %s%s %s %s%s", hop + 1, h->layer == NFP_LAYER_LINK ? "link" : "net",
-		 *box ? box : "?", chain.p ? chain.p : "", kind, h->verdict ? nfp_verdict_name(h->verdict) : "",
+		 *box ? box : "?", chain.p ? chain.p : "", kind, verdict,
 		 (h->flags & NFP_HOP_PROBE) ? " (probe)" : "");
 	capture_buf_free(&chain);
 	snprintf(out, cap, "%-*.*s", w, w, line);
@@ -114,8 +115,21 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 			 const struct render_align *al)
 {
 	const struct nfp_packet *pa = &t->pkts[a], *pb = &t->pkts[bidx];
-	char line[256];
+	char line[1200];
 	int r = 0, said = 0;
+	/* how each ended, first: the question most comparisons are asked for */
+	const struct nfp_fate *fa = &pa->fate, *fb = &pb->fate;
+	int went = fa->kind == NFP_FATE_FORWARDED || fa->kind == NFP_FATE_SENT || fa->kind == NFP_FATE_DELIVERED;
+	if (fa->kind != fb->kind || (went && fa->dev != fb->dev) ||
+	    (!went && (fa->box != fb->box || fa->rule_text != fb->rule_text))) {
+		char wa[512], wb[512];
+		render_fate_phrase(t, pa, wa, sizeof(wa), 1);
+		render_fate_phrase(t, pb, wb, sizeof(wb), 1);
+		int n = snprintf(line, sizeof(line), "fate: packet %zu %s; packet %zu %s\n", t->pkt_base + a + 1, wa,
+				 t->pkt_base + bidx + 1, wb);
+		r |= capture_buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		said++;
+	}
 	/* boxes one packet crossed and the other did not */
 	for (int side = 0; side < 2; side++) {
 		const struct nfp_packet *p = side ? pb : pa, *q = side ? pa : pb;

@@ -214,6 +214,7 @@ int render_route_init(struct render_route *r, const struct render_diagram *d)
 	r->count = calloc((size_t)d->nnodes, sizeof(*r->count));
 	r->edge = calloc((size_t)d->nedges + 1, 1);
 	r->current = -1;
+	r->dead = -1;
 	if (!r->node || !r->first || !r->count || !r->edge) {
 		render_route_free(r);
 		return -1;
@@ -237,6 +238,7 @@ void render_route_clear(struct render_route *r)
 	memset(r->count, 0, (size_t)r->nnodes * sizeof(*r->count));
 	memset(r->edge, 0, (size_t)r->nedges);
 	r->current = -1;
+	r->dead = -1;
 }
 
 int render_hop_node(const struct render_diagram *d, const struct capture_trace *t, const struct nfp_packet *p,
@@ -329,6 +331,11 @@ void render_route_add(struct render_route *r, const struct render_diagram *d, co
 		}
 		last = n;
 	}
+	/* where it died: the fate's hop, or the placed hop before it */
+	const struct nfp_fate *f = &p->fate;
+	if ((f->kind == NFP_FATE_DROPPED || f->kind == NFP_FATE_REJECTED) && f->hop < p->nhops)
+		for (uint32_t k = f->hop + 1; k-- > 0 && r->dead < 0;)
+			r->dead = render_hop_node(d, t, p, k);
 	/* a node skipped on the way but crossed later is not skipped */
 	for (int n = 0; n < d->nnodes; n++)
 		if (r->node[n] & RN_TRAVERSED)
@@ -671,6 +678,19 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 		int maxw = b.x1 - b.x0 - (L.tier == 0 ? 1 : 0);
 		render_canvas_text(c, b.x0 + (L.tier == 0 ? 1 : 0), y, num, maxw, RF_ROUTE,
 				   RA_BOLD | ((r->node[n] & RN_CURRENT) ? RA_REVERSE : 0));
+	}
+	/* the box where the packet died: a cross after its hop number */
+	if (r && r->dead >= 0 && r->dead < d->nnodes) {
+		struct box b = box_of(d, &L, r->dead);
+		int x = b.x0 + (L.tier == 0 ? 1 : 0), y = L.tier == 0 ? b.y0 : b.y0 - 1;
+		/* the hop number there is ASCII but for a leading current-hop arrow */
+		char num[16];
+		int n = r->first[r->dead];
+		int w = r->count[r->dead] > 1 && L.tier < 2 ? snprintf(num, sizeof(num), "%u+%u", n, r->count[r->dead] - 1)
+							     : snprintf(num, sizeof(num), "%u", n);
+		x += w + ((r->node[r->dead] & RN_CURRENT) ? 1 : 0);
+		int xmax = b.x1 - (L.tier == 0 ? 1 : 0);
+		render_canvas_put(c, x < xmax ? x : xmax, y, o->ascii ? 'X' : 0x2717, RF_WARN, RA_BOLD);
 	}
 	/* small tiers have no dashed borders to spare: mark skipped boxes and
 	 * compare membership in the number line, readable without colour */

@@ -41,6 +41,7 @@ struct render_route {
 	uint16_t *count;   /* hops per node */
 	uint8_t *edge;	   /* per edge: 1 on the route (A), 2 (B) */
 	int current;	   /* node of the current hop, -1 */
+	int dead;	   /* node where the packet was dropped or rejected (its fate), -1 */
 };
 
 int render_route_init(struct render_route *r, const struct render_diagram *d);

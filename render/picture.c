@@ -14,9 +14,11 @@ void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p
 	render_hop_kind(t, h, kind, sizeof(kind));
 	struct capture_buf chain = { 0 };
 	render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 1);
+	char verdict[128];
+	render_verdict_label(t, h, verdict, sizeof(verdict), 1);
 	snprintf(out, cap, "hop %u/%u  %s %s  chain %s  %s  %s%s", hi + 1, p->nhops, nfp_layer_name(h->layer),
-		 h->box ? nfp_box_name(h->box) : "?", chain.p ? chain.p : "-", kind,
-		 h->verdict ? nfp_verdict_name(h->verdict) : "", (h->flags & NFP_HOP_PROBE) ? "  (nfpath probe)" : "");
+		 h->box ? nfp_box_name(h->box) : "?", chain.p ? chain.p : "-", kind, verdict,
+		 (h->flags & NFP_HOP_PROBE) ? "  (nfpath probe)" : "");
 	capture_buf_free(&chain);
 }
 
@@ -35,25 +37,52 @@ static void port(struct capture_buf *b, const struct capture_trace *t, uint32_t 
 
 void render_route_caption(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
 {
-	/* the bridge port (PHYSIN/OUT, or a bridge-family hop's own device)
-	 * says more than the bridge itself */
-	uint32_t in = 0, outd = 0;
+	/* the bridge port (PHYSIN, or a bridge-family hop's own device) says
+	 * more than the bridge itself; where it went is the packet's fate,
+	 * so a packet that never left is never said to leave */
+	uint32_t in = 0;
 	for (uint32_t i = 0; i < p->nhops && !in; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
 		in = h->physin ? h->physin : h->in;
 	}
-	for (uint32_t i = p->nhops; i-- > 0 && !outd;) {
-		const struct nfp_hop *h = capture_packet_hop(t, p, i);
-		outd = h->physout ? h->physout : h->out;
-	}
+	const struct nfp_fate *f = &p->fate;
 	struct capture_buf b = { 0 };
 	if (in) {
 		capture_buf_put(&b, "enters at ", 10);
 		port(&b, t, in, ascii);
+		capture_buf_put(&b, ", ", 2);
 	}
-	if (outd) {
-		capture_buf_put(&b, in ? ", leaves at " : "leaves at ", in ? 12 : 10);
-		port(&b, t, outd, ascii);
+	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	char by[256], line[400];
+	render_fate_by(t, p, by, sizeof(by), ascii);
+	switch (f->kind) {
+	case NFP_FATE_FORWARDED:
+	case NFP_FATE_SENT:
+		if (f->dev) {
+			capture_buf_put(&b, "leaves at ", 10);
+			port(&b, t, f->dev, ascii);
+		} else {
+			capture_buf_put(&b, "leaves", 6);
+		}
+		break;
+	case NFP_FATE_DELIVERED:
+		snprintf(line, sizeof(line), "delivered locally (%s)", box);
+		capture_buf_put(&b, line, strlen(line));
+		break;
+	case NFP_FATE_DROPPED:
+	case NFP_FATE_REJECTED:
+		snprintf(line, sizeof(line), "%s %s at %s by %s", ascii ? "X" : "\xe2\x9c\x97",
+			 f->kind == NFP_FATE_DROPPED ? "dropped" : "rejected", box, by);
+		capture_buf_put(&b, line, strlen(line));
+		break;
+	case NFP_FATE_QUEUED:
+	case NFP_FATE_STOLEN:
+		snprintf(line, sizeof(line), "%s at %s by %s", capture_fate_kind_name(f->kind), box, by);
+		capture_buf_put(&b, line, strlen(line));
+		break;
+	default:
+		snprintf(line, sizeof(line), "the trace ends after %s (fate unknown)", box);
+		capture_buf_put(&b, line, strlen(line));
 	}
 	snprintf(out, cap, "%s", b.p ? b.p : "");
 	capture_buf_free(&b);

@@ -89,6 +89,9 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	int r = putf(b, "packet %zu  flow %u  %s  ct %s (%s)  %u hops\n  %s\n", t->pkt_base + pi + 1,
 		     p->flow == NFP_NONE ? 0 : p->flow + 1, nfp_dir_name(p->dir), nfp_ct_name(p->ct), ct_source(p),
 		     p->nhops, sum);
+	r |= PUTS(b, "  fate: ");
+	r |= render_fate_text(b, t, p, o->ascii);
+	r |= PUTS(b, "\n");
 	const struct nfp_pkt *prev = NULL;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
@@ -110,7 +113,9 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 		if (col.p)
 			r |= putf(b, "%-38s ", col.p);
 		capture_buf_free(&col);
-		r |= putf(b, "%-10s %-8s", kind, h->verdict ? nfp_verdict_name(h->verdict) : "-");
+		char verdict[128];
+		render_verdict_label(t, h, verdict, sizeof(verdict), o->ascii);
+		r |= putf(b, "%-10s %-8s", kind, *verdict ? verdict : "-");
 		if (h->jump && (h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO)) {
 			r |= PUTS(b, " -> ");
 			r |= esc(b, t, h->jump, o->ascii);
@@ -175,22 +180,86 @@ static int json_addr(struct capture_buf *b, const struct nfp_pkt *pk, int dst)
 	return put_q(b, a);
 }
 
+/* lower case, as nft and tcpdump name them: "icmp", "tcp", "icmpv6",
+ * "arp"; "ip"/"ip6" when only the version is known; null when nothing is */
+static int json_proto(struct capture_buf *b, const struct capture_trace *t, const struct nfp_hop *h)
+{
+	(void)t;
+	if (!h)
+		return PUTS(b, "null");
+	const struct nfp_pkt *pk = &h->pk;
+	if (h->family == NFP_FAM_ARP || (!(pk->flags & NFP_PK_PROTO) && pk->l3 == 0 && (pk->flags & NFP_PK_ADDRS)))
+		return put_q(b, "arp");
+	if (!(pk->flags & NFP_PK_PROTO))
+		return pk->l3 == 6 ? put_q(b, "ip6") : pk->l3 == 4 ? put_q(b, "ip") : PUTS(b, "null");
+	char proto[16];
+	render_proto(pk, proto, sizeof(proto));
+	for (char *c = proto; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	if (strncmp(proto, "proto ", 6) == 0)
+		return PUTS(b, "\"") | PUTS(b, proto + 6) | PUTS(b, "\"");
+	return put_q(b, proto);
+}
+
+static int json_fate(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p)
+{
+	const struct nfp_fate *f = &p->fate;
+	int r = PUTS(b, ",\"fate\":{\"kind\":") | put_q(b, capture_fate_kind_name(f->kind));
+	static const char *const by[] = { "none", "rule", "policy", "kernel", "inferred" };
+	r |= PUTS(b, ",\"by\":") | put_q(b, f->by < 5 ? by[f->by] : "none");
+	r |= PUTS(b, ",\"box\":");
+	r |= f->box ? put_q(b, nfp_box_name(f->box)) : PUTS(b, "null");
+	r |= PUTS(b, ",\"layer\":");
+	r |= f->layer ? put_q(b, nfp_layer_name(f->layer)) : PUTS(b, "null");
+	r |= PUTS(b, ",\"hop\":");
+	r |= f->hop < p->nhops ? put_uint(b, f->hop + 1) : PUTS(b, "null");
+	r |= PUTS(b, ",\"chain\":");
+	r |= json_strid(b, t, f->by == NFP_FATE_BY_NONE ? 0 : f->chain);
+	r |= PUTS(b, ",\"rule\":");
+	r |= f->rule >= 0 && f->by != NFP_FATE_BY_NONE ? put_uint(b, (unsigned long long)f->rule) : PUTS(b, "null");
+	r |= PUTS(b, ",\"rule_text\":");
+	r |= json_strid(b, t, f->by == NFP_FATE_BY_NONE ? 0 : f->rule_text);
+	r |= PUTS(b, ",\"reason\":");
+	r |= json_strid(b, t, f->reason);
+	r |= PUTS(b, ",\"location\":");
+	r |= json_strid(b, t, f->location);
+	r |= PUTS(b, ",\"dev\":");
+	r |= json_strid(b, t, f->dev);
+	r |= PUTS(b, ",\"dev_name\":");
+	const char *nm = capture_fate_dev_name(t, f);
+	r |= *nm ? render_json_str(b, nm, strlen(nm)) : PUTS(b, "null");
+	r |= PUTS(b, ",\"answer\":");
+	r |= f->answer ? put_uint(b, f->answer) : PUTS(b, "null");
+	r |= PUTS(b, ",\"answers\":");
+	r |= f->answers ? put_uint(b, f->answers) : PUTS(b, "null");
+	r |= PUTS(b, ",\"why\":");
+	const char *why = capture_fate_why_text(f->why);
+	r |= *why ? render_json_str(b, why, strlen(why)) : PUTS(b, "null");
+	struct capture_buf txt = { 0 };
+	r |= render_fate_text(&txt, t, p, 0);
+	r |= PUTS(b, ",\"text\":");
+	r |= render_json_str(b, txt.p ? txt.p : "", txt.len);
+	capture_buf_free(&txt);
+	return r | PUTS(b, "}");
+}
+
 int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi)
 {
 	const struct nfp_packet *p = &t->pkts[pi];
-	char sum[256], proto[16], sa[48], da[48];
+	char sum[256], sa[48], da[48];
 	render_packet_summary(t, p, sum, sizeof(sum));
 	const struct nfp_hop *best = render_best_hop(t, p);
 	struct nfp_pkt none = { 0 };
 	const struct nfp_pkt *bp = best ? &best->pk : &none;
-	render_proto(bp, proto, sizeof(proto));
 	render_addr(bp, 0, sa, sizeof(sa));
 	render_addr(bp, 1, da, sizeof(da));
 	int r = putf(b, "{\"packet\":%zu,\"flow\":%u,\"direction\":\"%s\",\"ct\":\"%s\",\"ct_source\":\"%s\",\"summary\":",
 		     t->pkt_base + pi + 1, p->flow == NFP_NONE ? 0 : p->flow + 1,
 		     p->dir == NFP_DIR_REPLY ? "reply" : "original", nfp_ct_name(p->ct), ct_source(p));
 	r |= render_json_str(b, sum, strlen(sum));
-	r |= putf(b, ",\"proto\":\"%s\",\"src\":", proto);
+	r |= PUTS(b, ",\"proto\":");
+	r |= json_proto(b, t, best);
+	r |= PUTS(b, ",\"src\":");
 	r |= json_addr(b, bp, 0);
 	r |= PUTS(b, ",\"dst\":");
 	r |= json_addr(b, bp, 1);
@@ -198,6 +267,7 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 	r |= json_name(b, t, 2, sa);
 	r |= PUTS(b, ",\"dst_name\":");
 	r |= json_name(b, t, 2, da);
+	r |= json_fate(b, t, p);
 	r |= PUTS(b, ",\"hops\":[");
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
@@ -285,5 +355,31 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 			r |= putf(b, "%-8s %-20s %8lu %8lu %8lu %8lu %8lu\n", l ? nfp_layer_name(l) : "?",
 				  bx ? nfp_box_name(bx) : "(unknown)", tot, acc, drop, jr, tot - acc - drop - jr);
 		}
+	/* packets by fate, and where and why the dead ones died */
+	const struct capture_fate_stats *fs = &s->fate;
+	r |= PUTS(b, "\nfate            packets\n");
+	for (int k = 0; k < NFP_FATE__COUNT; k++)
+		if (fs->kind[k])
+			r |= putf(b, "%-15s %7lu\n", capture_fate_kind_name(k), fs->kind[k]);
+	int head = 0;
+	for (int l = 0; l < 3; l++)
+		for (int bx = 0; bx < NFP_BOX__COUNT; bx++) {
+			if (!fs->died_at[l][bx])
+				continue;
+			if (!head++)
+				r |= putf(b, "\n%-8s %-20s %8s\n", "layer", "dropped at", "packets");
+			r |= putf(b, "%-8s %-20s %8lu\n", l ? nfp_layer_name(l) : "?", bx ? nfp_box_name(bx) : "(unknown)",
+				  fs->died_at[l][bx]);
+		}
+	for (int i = 0; i < NFP_FATE_NREASONS && fs->reasons[i].reason; i++) {
+		if (i == 0)
+			r |= putf(b, "\n%-29s %8s\n", "drop reason", "packets");
+		struct capture_buf e = { 0 };
+		esc(&e, t, fs->reasons[i].reason, 1);
+		r |= putf(b, "%-29.*s %8lu\n", (int)(e.len > 60 ? 60 : e.len), e.p ? e.p : "", fs->reasons[i].n);
+		capture_buf_free(&e);
+	}
+	if (fs->reasons_other)
+		r |= putf(b, "%-29s %8lu\n", "(other reasons)", fs->reasons_other);
 	return r ? -1 : 0;
 }

@@ -302,3 +302,307 @@ void render_hop_kind(const struct capture_trace *t, const struct nfp_hop *h, cha
 	else
 		snprintf(out, cap, "%s", k);
 }
+
+/* ---- verdict labels and fates ------------------------------------------ */
+
+#define PUTS(b, s) capture_buf_put((b), (s), strlen(s))
+
+/* the word after key in text (up to a space), into out escaped */
+static int word_after(const char *text, const char *key, char *out, size_t cap, int ascii)
+{
+	const char *k = strstr(text, key);
+	if (!k)
+		return 0;
+	k += strlen(key);
+	size_t n = strcspn(k, " ;");
+	struct capture_buf e = { 0 };
+	render_esc(&e, k, n, ascii);
+	snprintf(out, cap, "%s", e.p ? e.p : "");
+	capture_buf_free(&e);
+	return n > 0;
+}
+
+/* nft prints "dnat to X", "dnat ip to X", "snat ip6 to X": the word after
+ * the "to" that follows the action word */
+static int nft_nat_to(const char *text, const char *act, char *arg, size_t cap, int ascii)
+{
+	for (const char *p = text; (p = strstr(p, act)) != NULL; p++) {
+		if (p != text && p[-1] != ' ')
+			continue;
+		const char *e = p + strlen(act);
+		if (*e != ' ' && *e != '\0')
+			continue;
+		const char *to = strstr(e, " to ");
+		if (!to || to - e > 8)
+			return 1; /* "masquerade" and friends need no address */
+		return word_after(to, " to ", arg, cap, ascii) ? 2 : 1;
+	}
+	return 0;
+}
+
+void render_verdict_label(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap, int ascii)
+{
+	const char *rt = capture_str(t, h->rule_text);
+	snprintf(out, cap, "%s", h->verdict ? nfp_verdict_name(h->verdict) : "");
+	if (!*rt || (h->verdict != NFP_V_ACCEPT && h->verdict != NFP_V_NONE))
+		return;
+	char arg[96];
+	static const struct {
+		const char *target, *opt, *label;
+	} xt[] = {
+		{ "-j DNAT", "--to-destination ", "dnat to" },
+		{ "-j SNAT", "--to-source ", "snat to" },
+		{ "-j MASQUERADE", "--to-ports ", "masquerade" },
+		{ "-j REDIRECT", "--to-ports ", "redirect to" },
+	};
+	for (size_t i = 0; i < sizeof(xt) / sizeof(xt[0]); i++) {
+		const char *j = strstr(rt, xt[i].target);
+		if (!j || (j[strlen(xt[i].target)] != ' ' && j[strlen(xt[i].target)] != '\0'))
+			continue;
+		if (word_after(j, xt[i].opt, arg, sizeof(arg), ascii))
+			snprintf(out, cap, "%s %s", xt[i].label, arg);
+		else
+			snprintf(out, cap, "%s", i == 2 ? "masquerade" : xt[i].label);
+		if (i == 2 && strcmp(out, "masquerade") != 0)
+			snprintf(out, cap, "masquerade to ports %s", arg);
+		return;
+	}
+	static const char *const nft[] = { "dnat", "snat", "masquerade", "redirect" };
+	for (size_t i = 0; i < sizeof(nft) / sizeof(nft[0]); i++) {
+		int r = nft_nat_to(rt, nft[i], arg, sizeof(arg), ascii);
+		if (r == 2)
+			snprintf(out, cap, "%s to %s", nft[i], arg);
+		else if (r == 1)
+			snprintf(out, cap, "%s", nft[i]);
+		if (r)
+			return;
+	}
+}
+
+static void esc_id(struct capture_buf *b, const struct capture_trace *t, uint32_t id, int ascii)
+{
+	render_esc(b, capture_str(t, id), capture_strpool_len(t->sp, id), ascii);
+}
+
+void render_fate_by(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
+{
+	const struct nfp_fate *f = &p->fate;
+	struct capture_buf b = { 0 };
+	char num[48];
+	switch (f->by) {
+	case NFP_FATE_BY_RULE:
+	case NFP_FATE_BY_INFERRED: {
+		const struct nfp_hop *h = f->hop < p->nhops ? capture_packet_hop(t, p, f->hop) : NULL;
+		if (f->rule >= 0)
+			snprintf(num, sizeof(num), "rule %d", f->rule);
+		else if (h && f->by == NFP_FATE_BY_RULE && (h->flags & NFP_HOP_HANDLE))
+			snprintf(num, sizeof(num), "rule handle %llu", (unsigned long long)h->handle);
+		else
+			snprintf(num, sizeof(num), "a rule");
+		PUTS(&b, num);
+		if (f->chain) {
+			PUTS(&b, f->rule >= 0 ? " of " : " in ");
+			esc_id(&b, t, f->chain, ascii);
+		}
+		break;
+	}
+	case NFP_FATE_BY_POLICY:
+		PUTS(&b, "the policy of ");
+		esc_id(&b, t, f->chain, ascii);
+		break;
+	case NFP_FATE_BY_KERNEL:
+		PUTS(&b, "the kernel");
+		if (f->reason) {
+			PUTS(&b, " (");
+			esc_id(&b, t, f->reason, ascii);
+			PUTS(&b, ")");
+		}
+		break;
+	default:
+		break;
+	}
+	snprintf(out, cap, "%s", b.p ? b.p : "");
+	capture_buf_free(&b);
+}
+
+/* "veth57a3dec [c2]" */
+static void fate_dev(struct capture_buf *b, const struct capture_trace *t, const struct nfp_fate *f, int ascii)
+{
+	esc_id(b, t, f->dev, ascii);
+	const char *nm = capture_fate_dev_name(t, f);
+	if (*nm) {
+		PUTS(b, " [");
+		render_esc(b, nm, strlen(nm), ascii);
+		PUTS(b, "]");
+	}
+}
+
+void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
+{
+	const struct nfp_fate *f = &p->fate;
+	struct capture_buf b = { 0 };
+	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	switch (f->kind) {
+	case NFP_FATE_DROPPED:
+		PUTS(&b, ascii ? "X drop " : "\xe2\x9c\x97 drop ");
+		if (f->by == NFP_FATE_BY_KERNEL && f->reason)
+			esc_id(&b, t, f->reason, ascii);
+		else
+			PUTS(&b, box);
+		break;
+	case NFP_FATE_REJECTED:
+		PUTS(&b, ascii ? "X reject " : "\xe2\x9c\x97 reject ");
+		PUTS(&b, box);
+		break;
+	case NFP_FATE_FORWARDED:
+	case NFP_FATE_SENT: {
+		PUTS(&b, ascii ? "-> " : "\xe2\x86\x92 ");
+		/* who is behind the port, else who holds the address, else the port */
+		const char *nm = capture_fate_dev_name(t, f);
+		char dst[48];
+		render_addr(&p->cur, 1, dst, sizeof(dst));
+		uint32_t an = *nm || !dst[0] ? 0 : capture_trace_name(t, 2, dst);
+		if (*nm)
+			render_esc(&b, nm, strlen(nm), ascii);
+		else if (an)
+			esc_id(&b, t, an, ascii);
+		else if (f->dev)
+			esc_id(&b, t, f->dev, ascii);
+		else
+			PUTS(&b, "out");
+		break;
+	}
+	case NFP_FATE_DELIVERED:
+		PUTS(&b, ascii ? "@ local" : "\xe2\x8a\x99 local");
+		break;
+	case NFP_FATE_QUEUED:
+		PUTS(&b, ascii ? ">> queue " : "\xc2\xbb queue ");
+		PUTS(&b, box);
+		break;
+	case NFP_FATE_STOLEN:
+		PUTS(&b, ascii ? "~ stolen " : "\xe2\x86\xaf stolen ");
+		PUTS(&b, box);
+		break;
+	default:
+		PUTS(&b, "? after ");
+		PUTS(&b, box);
+		break;
+	}
+	snprintf(out, cap, "%s", b.p ? b.p : "");
+	capture_buf_free(&b);
+}
+
+void render_fate_phrase(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
+{
+	const struct nfp_fate *f = &p->fate;
+	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	char by[256], to[160];
+	render_fate_by(t, p, by, sizeof(by), ascii);
+	switch (f->kind) {
+	case NFP_FATE_FORWARDED:
+	case NFP_FATE_SENT:
+		/* the short form's target, without its arrow */
+		render_fate_short(t, p, to, sizeof(to), ascii);
+		snprintf(out, cap, "%s to %s", capture_fate_kind_name(f->kind), to + (ascii ? 3 : 4));
+		break;
+	case NFP_FATE_DELIVERED:
+		snprintf(out, cap, "delivered locally");
+		break;
+	case NFP_FATE_UNKNOWN:
+		snprintf(out, cap, "ends after %s (fate unknown)", box);
+		break;
+	default:
+		snprintf(out, cap, "%s at %s by %s", capture_fate_kind_name(f->kind), box, by);
+	}
+}
+
+int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, int ascii)
+{
+	const struct nfp_fate *f = &p->fate;
+	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	char by[256], line[320];
+	render_fate_by(t, p, by, sizeof(by), ascii);
+	int r = 0;
+	switch (f->kind) {
+	case NFP_FATE_FORWARDED:
+	case NFP_FATE_SENT:
+		r |= PUTS(b, f->kind == NFP_FATE_SENT ? "sent: made here, left through " : "forwarded: left through ");
+		if (f->dev)
+			fate_dev(b, t, f, ascii);
+		else
+			r |= PUTS(b, "a device the trace does not name");
+		snprintf(line, sizeof(line), " after %s", box);
+		r |= PUTS(b, line);
+		break;
+	case NFP_FATE_DELIVERED:
+		snprintf(line, sizeof(line), "delivered: reached the local input path (%s)", box);
+		r |= PUTS(b, line);
+		if (f->dev) {
+			r |= PUTS(b, " from ");
+			fate_dev(b, t, f, ascii);
+		}
+		break;
+	case NFP_FATE_DROPPED:
+	case NFP_FATE_REJECTED:
+	case NFP_FATE_QUEUED:
+	case NFP_FATE_STOLEN: {
+		static const char *const what[] = { [NFP_FATE_DROPPED] = "dropped",
+						    [NFP_FATE_REJECTED] = "rejected",
+						    [NFP_FATE_QUEUED] = "queued to user space",
+						    [NFP_FATE_STOLEN] = "stolen" };
+		snprintf(line, sizeof(line), "%s at %s by %s", what[f->kind], box, by);
+		r |= PUTS(b, line);
+		if (f->by == NFP_FATE_BY_KERNEL && f->location) {
+			r |= PUTS(b, " in ");
+			esc_id(b, t, f->location, ascii);
+		}
+		if (f->by == NFP_FATE_BY_INFERRED)
+			r |= PUTS(b, " (inferred from --rules: the trace ends in this chain and this is the first later "
+				     "rule that matches the packet)");
+		if (f->rule_text) {
+			r |= PUTS(b, ": ");
+			esc_id(b, t, f->rule_text, ascii);
+		}
+		if (f->by != NFP_FATE_BY_KERNEL && f->reason) {
+			r |= PUTS(b, " (the kernel: ");
+			esc_id(b, t, f->reason, ascii);
+			r |= PUTS(b, ")");
+		}
+		if (f->kind == NFP_FATE_REJECTED) {
+			if (f->answer)
+				snprintf(line, sizeof(line), "; answered by packet %zu", f->answer);
+			else
+				snprintf(line, sizeof(line), "; its answer (ICMP error or TCP reset) is not in the trace");
+			r |= PUTS(b, line);
+		}
+		if (f->kind == NFP_FATE_STOLEN)
+			r |= PUTS(b, "; the hook took the packet over");
+		break;
+	}
+	default:
+		snprintf(line, sizeof(line), "unknown: the trace ends %s %s", f->why == NFP_WHY_NO_BOX ? "with" : "after",
+			 f->why == NFP_WHY_NO_BOX ? "no box" : box);
+		r |= PUTS(b, line);
+		if (f->hop < p->nhops && (f->why == NFP_WHY_IN_CHAIN || f->why == NFP_WHY_NO_VERDICT)) {
+			const struct nfp_hop *h = capture_packet_hop(t, p, f->hop);
+			char kind[40];
+			render_hop_kind(t, h, kind, sizeof(kind));
+			r |= PUTS(b, " (");
+			r |= PUTS(b, kind);
+			if (h->chain) {
+				r |= PUTS(b, " of ");
+				esc_id(b, t, h->chain, ascii);
+			}
+			r |= PUTS(b, ")");
+		}
+		if (f->why) {
+			r |= PUTS(b, "; ");
+			r |= PUTS(b, capture_fate_why_text(f->why));
+		}
+	}
+	if (f->answers) {
+		snprintf(line, sizeof(line), "; the answer to the REJECT of packet %zu", f->answers);
+		r |= PUTS(b, line);
+	}
+	return r ? -1 : 0;
+}

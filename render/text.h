@@ -36,4 +36,27 @@ const char *render_hop_rule(const struct capture_trace *t, const struct nfp_hop 
 /* "rule 4", "policy", "return 1", "log", "handle 12" */
 void render_hop_kind(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap);
 
+/* The verdict as lists show it: a NAT rule's action from its text
+ * ("dnat to 172.17.0.4:80", "masquerade", "snat to 10.0.0.1"), else the
+ * verdict's name ("accept", "drop"), "" when none. Escaped (ascii: also
+ * bytes >= 0x80). */
+void render_verdict_label(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap, int ascii);
+
+/* A packet's fate at a glance, for lists and status lines:
+ * "✗ drop filter:FORWARD", "✗ reject filter:FORWARD", "→ c2", "⊙ local",
+ * "? after raw:PREROUTING" (ASCII: "X", "->", "@", "?"). Escaped. */
+void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii);
+/* The fate in one sentence: "dropped at filter:FORWARD by rule 1 of
+ * DOCKER-USER: -A DOCKER-USER -p icmp -j DROP", "forwarded: left through
+ * veth57a3dec [c2]", "unknown: the trace ends after ...; <why>". Escaped.
+ * Appends to b; -1 on ENOMEM. */
+int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, int ascii);
+/* The fate as a phrase after "packet N": "forwarded to c2", "dropped at
+ * filter:FORWARD by rule 1 of DOCKER-USER", "delivered locally", "ends
+ * after raw:PREROUTING (fate unknown)". Escaped. */
+void render_fate_phrase(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii);
+/* Who decided, short: "rule 1 of DOCKER-USER", "the policy of FORWARD",
+ * "the kernel (IP_RPFILTER)", "" when nothing did. Escaped. */
+void render_fate_by(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii);
+
 #endif

@@ -1,0 +1,678 @@
+/* fate: the end of each packet's walk (see fate.h).
+ *
+ * The first terminal event decides: a rule or policy verdict of drop,
+ * reject, queue or stolen, or a kernel drop hop (NFP_KIND_DROP). A
+ * NETFILTER_DROP reason only confirms the rule hop before it, which stays
+ * the fate. Without one, the last box the packet was placed on says where
+ * it went: a POSTROUTING/egress/bridge output box or an accepted FORWARD
+ * or OUTPUT means it left; INPUT means it reached the local input path;
+ * anything earlier means the trace just ends before the routing or
+ * bridging decision, where the kernel drops packets outside netfilter.
+ *
+ * A trace that ends inside a chain after a rule that continues (an
+ * ebtables --log rule, say) did not show what the rest of the chain did.
+ * With --rules, the later rules of that chain are matched against the
+ * packet; the first one that surely matches and ends the walk is taken
+ * (an inferred fate), and a rule nfpath cannot evaluate stops the guess. */
+#include "fate.h"
+
+#include "resolve.h"
+#include "rules.h"
+#include "trace.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const kind_names[] = { "unknown", "forwarded", "delivered", "sent",
+					  "dropped", "rejected",  "queued",    "stolen" };
+
+const char *capture_fate_kind_name(int kind)
+{
+	return kind >= 0 && kind < NFP_FATE__COUNT ? kind_names[kind] : "?";
+}
+
+const char *capture_fate_why_text(int why)
+{
+	switch (why) {
+	case NFP_WHY_ROUTING:
+		return "the routing decision comes next: a packet with no route (IpExtInNoRoutes), one the "
+		       "reverse-path filter refuses (net.ipv4.conf.<dev>.rp_filter), a martian address or a frame "
+		       "for another host is dropped there, outside netfilter; or the later chains are not traced";
+	case NFP_WHY_BRIDGING:
+		return "the bridging decision comes next: a port that is not forwarding (STP state), a frame the "
+		       "bridge filters or one sent back out of its own port ends there, outside netfilter; or the "
+		       "later chains are not traced";
+	case NFP_WHY_IN_CHAIN:
+		return "the trace ends inside this chain after a rule that lets it go on: a later rule that was "
+		       "not traced (a DROP with no LOG) or a drop outside netfilter ended it";
+	case NFP_WHY_NO_VERDICT:
+		return "the trace does not say the last hop's verdict (legacy TRACE lines carry none): give the "
+		       "ruleset with --rules";
+	case NFP_WHY_NO_BOX:
+		return "no hop of it could be placed on the diagram";
+	default:
+		return "";
+	}
+}
+
+const char *capture_fate_dev_name(const struct capture_trace *t, const struct nfp_fate *f)
+{
+	if (!f->dev)
+		return "";
+	return capture_str(t, capture_trace_name(t, 1, capture_str(t, f->dev)));
+}
+
+/* ---- rule text --------------------------------------------------------- */
+
+/* does the rule's target send an answer (iptables REJECT, nft reject)? */
+static int text_is_reject(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	if (strstr(s, "-j REJECT") || strstr(s, "--jump REJECT"))
+		return 1;
+	for (const char *p = s; (p = strstr(p, "reject")) != NULL; p++)
+		if ((p == s || p[-1] == ' ') && (p[6] == '\0' || p[6] == ' ' || p[6] == ';'))
+			return 1;
+	return 0;
+}
+
+/* ---- a small matcher for --rules inference ---------------------------- */
+
+struct tok {
+	const char *s;
+	size_t n;
+};
+
+/* splits text into words, a double-quoted word being one; at most cap */
+static size_t tokenize(const char *s, struct tok *w, size_t cap)
+{
+	size_t n = 0;
+	while (*s && n < cap) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		const char *b = s;
+		if (*s == '"') {
+			s++;
+			while (*s && *s != '"')
+				s++;
+			if (*s)
+				s++;
+		} else {
+			while (*s && *s != ' ' && *s != '\t')
+				s++;
+		}
+		w[n++] = (struct tok){ b, (size_t)(s - b) };
+	}
+	return *s ? cap + 1 : n; /* too many words: cannot say */
+}
+
+static int tok_is(const struct tok *w, const char *lit)
+{
+	return strlen(lit) == w->n && memcmp(w->s, lit, w->n) == 0;
+}
+
+static int tok_ieq(const struct tok *w, const char *lit)
+{
+	return strlen(lit) == w->n && strncasecmp(w->s, lit, w->n) == 0;
+}
+
+/* "10.0.0.0/8", "fd00::1", "10.1.2.3/255.255.255.0" against addr */
+static int addr_in(const struct tok *w, int l3, const uint8_t *a)
+{
+	char buf[80];
+	if (w->n >= sizeof(buf))
+		return -1;
+	memcpy(buf, w->s, w->n);
+	buf[w->n] = '\0';
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	uint8_t net[16] = { 0 }, mask[16] = { 0 };
+	int v6 = strchr(buf, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, net) != 1)
+		return -1;
+	if ((v6 && l3 != 6) || (!v6 && l3 != 4))
+		return 0;
+	int len = v6 ? 16 : 4;
+	if (!slash) {
+		memset(mask, 0xff, (size_t)len);
+	} else if (strchr(slash, '.') || strchr(slash, ':')) {
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, slash, mask) != 1)
+			return -1;
+	} else {
+		char *e;
+		long bits = strtol(slash, &e, 10);
+		if (*e || bits < 0 || bits > len * 8)
+			return -1;
+		for (int i = 0; i < len; i++) {
+			long b = bits - i * 8;
+			mask[i] = (uint8_t)(b >= 8 ? 0xff : b <= 0 ? 0 : (0xff << (8 - b)) & 0xff);
+		}
+	}
+	for (int i = 0; i < len; i++)
+		if ((a[i] & mask[i]) != (net[i] & mask[i]))
+			return 0;
+	return 1;
+}
+
+static int port_in(const struct tok *w, uint16_t port)
+{
+	char buf[24];
+	if (w->n >= sizeof(buf))
+		return -1;
+	memcpy(buf, w->s, w->n);
+	buf[w->n] = '\0';
+	char *e;
+	long lo = strtol(buf, &e, 10), hi = lo;
+	if (e == buf)
+		return -1;
+	if (*e == ':') {
+		char *f;
+		hi = strtol(e + 1, &f, 10);
+		if (f == e + 1 || *f)
+			return -1;
+	} else if (*e) {
+		return -1;
+	}
+	return port >= lo && port <= hi;
+}
+
+static int proto_is(const struct tok *w, const struct nfp_pkt *pk)
+{
+	static const struct {
+		const char *n;
+		int p;
+	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "ipv6-icmp", 58 }, { "icmpv6", 58 }, { "sctp", 132 } };
+	if (tok_ieq(w, "all"))
+		return 1;
+	if (!(pk->flags & NFP_PK_PROTO))
+		return -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (tok_ieq(w, names[i].n))
+			return pk->proto == names[i].p;
+	char buf[8];
+	if (w->n == 0 || w->n >= sizeof(buf))
+		return -1;
+	memcpy(buf, w->s, w->n);
+	buf[w->n] = '\0';
+	char *e;
+	long v = strtol(buf, &e, 10);
+	return *e ? -1 : pk->proto == v;
+}
+
+/* "eth0", "veth+" against a device name */
+static int dev_is(const struct tok *w, const char *dev)
+{
+	if (w->n && w->s[w->n - 1] == '+')
+		return strncmp(dev, w->s, w->n - 1) == 0;
+	return strlen(dev) == w->n && memcmp(dev, w->s, w->n) == 0;
+}
+
+/* Does an iptables-save or ebtables-save rule line surely match the packet
+ * as seen at hop h? 1 yes, 0 no, -1 cannot say (an option nfpath does not
+ * evaluate, a negation, a field the trace lacks). *target gets the -j word. */
+static int rule_matches(const struct capture_trace *t, const struct nfp_hop *h, const char *text, struct tok *target)
+{
+	struct tok w[64];
+	size_t n = tokenize(text, w, 64);
+	const struct nfp_pkt *pk = &h->pk;
+	int bridge = h->family == NFP_FAM_BRIDGE;
+	int result = 1;
+	target->s = NULL;
+	target->n = 0;
+	if (n > 64 || n < 2 || !tok_is(&w[0], "-A"))
+		return -1;
+	for (size_t i = 2; i < n; i++) {
+		const struct tok *o = &w[i], *a = i + 1 < n ? &w[i + 1] : NULL;
+		int m;
+		if (tok_is(o, "-j") || tok_is(o, "--jump")) {
+			if (!a)
+				return -1;
+			*target = *a;
+			break; /* target options follow */
+		}
+		if (tok_is(o, "!") || (a && tok_is(a, "!")))
+			return -1;
+		if (tok_is(o, "-m") || tok_is(o, "--match")) {
+			if (!a || !(tok_is(a, "tcp") || tok_is(a, "udp") || tok_is(a, "icmp") || tok_is(a, "comment")))
+				return -1;
+			i++;
+			continue;
+		}
+		if (tok_is(o, "--comment") || tok_is(o, "--log-prefix") || tok_is(o, "--log-level")) {
+			i++;
+			continue;
+		}
+		if (tok_is(o, "--log-ip") || tok_is(o, "--log-arp") || tok_is(o, "--log-ip6") || tok_is(o, "--log"))
+			continue;
+		if (!a)
+			return -1;
+		i++;
+		if (tok_is(o, "-p") || tok_is(o, "--protocol")) {
+			if (bridge)
+				m = tok_ieq(a, "IPv4")	 ? pk->l3 == 4
+				    : tok_ieq(a, "IPv6") ? pk->l3 == 6
+				    : tok_ieq(a, "ARP")	 ? (h->family == NFP_FAM_ARP || (pk->flags & NFP_PK_ADDRS && pk->l3 == 0))
+							 : -1;
+			else
+				m = proto_is(a, pk);
+		} else if (tok_is(o, "--ip-proto") || tok_is(o, "--ip-protocol") || tok_is(o, "--ip6-proto") ||
+			   tok_is(o, "--ip6-protocol")) {
+			m = proto_is(a, pk);
+		} else if (tok_is(o, "-s") || tok_is(o, "--source") || tok_is(o, "--ip-src") || tok_is(o, "--ip-source") ||
+			   tok_is(o, "--ip6-src") || tok_is(o, "--ip6-source")) {
+			m = (pk->flags & NFP_PK_ADDRS) ? addr_in(a, pk->l3, pk->src) : -1;
+		} else if (tok_is(o, "-d") || tok_is(o, "--destination") || tok_is(o, "--ip-dst") ||
+			   tok_is(o, "--ip-destination") || tok_is(o, "--ip6-dst") || tok_is(o, "--ip6-destination")) {
+			m = (pk->flags & NFP_PK_ADDRS) ? addr_in(a, pk->l3, pk->dst) : -1;
+		} else if (tok_is(o, "--dport") || tok_is(o, "--destination-port") || tok_is(o, "--ip-dport") ||
+			   tok_is(o, "--ip-destination-port") || tok_is(o, "--ip6-dport")) {
+			m = (pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID) ? port_in(a, pk->dport) : -1;
+		} else if (tok_is(o, "--sport") || tok_is(o, "--source-port") || tok_is(o, "--ip-sport") ||
+			   tok_is(o, "--ip-source-port") || tok_is(o, "--ip6-sport")) {
+			m = (pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID) ? port_in(a, pk->sport) : -1;
+		} else if (tok_is(o, "-i") || tok_is(o, "--in-interface") || tok_is(o, "--in-if")) {
+			m = h->in ? dev_is(a, capture_str(t, h->in)) : -1;
+		} else if (tok_is(o, "-o") || tok_is(o, "--out-interface") || tok_is(o, "--out-if")) {
+			m = h->out ? dev_is(a, capture_str(t, h->out)) : -1;
+		} else {
+			return -1;
+		}
+		if (m < 0)
+			return -1;
+		if (m == 0)
+			result = 0; /* keep reading: an option we cannot judge still makes it "cannot say" */
+	}
+	return target->s ? result : -1;
+}
+
+/* The rule number of hop h in its chain: its own, or the rule whose text
+ * it carries (LOG lines have none). -1 when not found. */
+static long hop_rule_number(const struct capture_trace *t, const struct nfp_hop *h)
+{
+	if (h->rule >= 0)
+		return h->rule;
+	if (!h->rule_text || !t->rules)
+		return -1;
+	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain), *rt = capture_str(t, h->rule_text);
+	for (long n = 1; n < 100000; n++) {
+		const char *s = capture_rules_lookup(t->rules, h->family, tab, ch, NFP_KIND_RULE, n, 0, 0, NULL);
+		if (!s)
+			return -1;
+		if (strcmp(s, rt) == 0)
+			return n;
+	}
+	return -1;
+}
+
+/* The walk stopped being traced inside h's chain after h: what do the
+ * later rules of the chain, then its policy, do with the packet? Returns
+ * a verdict (NFP_V_DROP, NFP_V_REJECT, NFP_V_ACCEPT) or NFP_V_NONE when it
+ * cannot say; *rule and *text tell which rule (rule 0: the policy). */
+static int infer_rest(const struct capture_trace *t, const struct nfp_hop *h, long *rule, const char **text)
+{
+	long from = hop_rule_number(t, h);
+	if (from < 0)
+		return NFP_V_NONE;
+	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
+	for (long n = from + 1; n < from + 10000; n++) {
+		const char *s = capture_rules_lookup(t->rules, h->family, tab, ch, NFP_KIND_RULE, n, 0, 0, NULL);
+		if (!s)
+			break;
+		struct tok target;
+		int m = rule_matches(t, h, s, &target);
+		if (m < 0)
+			return NFP_V_NONE;
+		if (m == 0)
+			continue;
+		int v = NFP_V_NONE;
+		if (tok_is(&target, "DROP"))
+			v = NFP_V_DROP;
+		else if (tok_is(&target, "REJECT"))
+			v = NFP_V_REJECT;
+		else if (tok_is(&target, "ACCEPT"))
+			v = NFP_V_ACCEPT;
+		else if (tok_is(&target, "CONTINUE") || tok_is(&target, "LOG") || tok_is(&target, "NFLOG"))
+			continue; /* it would have been logged or goes on: no fate here */
+		if (v == NFP_V_NONE)
+			return NFP_V_NONE; /* a jump or a target nfpath does not follow */
+		*rule = n;
+		*text = s;
+		return v;
+	}
+	const char *pol = capture_rules_lookup(t->rules, h->family, tab, ch, NFP_KIND_POLICY, -1, 0, 0, NULL);
+	const char *j;
+	size_t jl;
+	int v = pol ? capture_rule_verdict(pol, &j, &jl) : NFP_V_NONE;
+	if (v != NFP_V_DROP && v != NFP_V_ACCEPT)
+		return NFP_V_NONE;
+	*rule = 0;
+	*text = pol;
+	return v;
+}
+
+/* ---- where it went ---------------------------------------------------- */
+
+static int is_terminal(int v)
+{
+	return v == NFP_V_DROP || v == NFP_V_REJECT || v == NFP_V_QUEUE || v == NFP_V_STOLEN;
+}
+
+static int is_reason(const struct capture_trace *t, uint32_t id, const char *lit)
+{
+	return id && strcmp(capture_str(t, id), lit) == 0;
+}
+
+/* the port or device a packet that left went out by: a bridge port
+ * (PHYSOUT, a bridge hop's own device) says more than the bridge */
+static uint32_t out_dev(const struct capture_trace *t, const struct nfp_packet *p)
+{
+	uint32_t fallback = 0;
+	for (uint32_t i = p->nhops; i-- > 0;) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->physout)
+			return h->physout;
+		if (h->out && h->family == NFP_FAM_BRIDGE)
+			return h->out;
+		if (h->out && !fallback)
+			fallback = h->out;
+	}
+	return fallback;
+}
+
+static uint32_t in_dev(const struct capture_trace *t, const struct nfp_packet *p)
+{
+	for (uint32_t i = p->nhops; i-- > 0;) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->physin)
+			return h->physin;
+		if (h->in)
+			return h->in;
+	}
+	return 0;
+}
+
+/* made on this host: its first placed hop is an OUTPUT hook */
+static int locally_made(const struct capture_trace *t, const struct nfp_packet *p)
+{
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->in || h->physin)
+			return 0;
+		if (h->box)
+			return nfp_box_hook(h->box) == NFP_HOOK_OUTPUT;
+	}
+	return 0;
+}
+
+static void from_hop(struct nfp_fate *f, const struct nfp_hop *h, uint32_t i)
+{
+	f->hop = i;
+	f->box = h->box;
+	f->layer = h->layer;
+	f->table = h->table;
+	f->chain = h->chain;
+	f->rule = h->rule;
+	f->rule_text = h->rule_text;
+}
+
+/* a hop without a box (a LOG line nfpath could not place) died where the
+ * nearest placed hop before it was */
+static void place_death(const struct capture_trace *t, const struct nfp_packet *p, struct nfp_fate *f)
+{
+	if (f->box)
+		return;
+	for (uint32_t k = f->hop; k-- > 0;) {
+		const struct nfp_hop *o = capture_packet_hop(t, p, k);
+		if (o->box) {
+			f->box = o->box;
+			f->layer = o->layer;
+			return;
+		}
+	}
+}
+
+static void decide(struct capture_trace *t, const struct nfp_packet *p, struct nfp_fate *f)
+{
+	f->hop = UINT32_MAX;
+	f->rule = -1;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->kind == NFP_KIND_DROP) {
+			from_hop(f, h, i);
+			f->rule = -1;
+			f->rule_text = 0;
+			f->kind = NFP_FATE_DROPPED;
+			f->by = NFP_FATE_BY_KERNEL;
+			f->reason = h->drop_reason;
+			f->location = h->drop_location;
+			f->dev = h->in ? h->in : h->out;
+			place_death(t, p, f);
+			return;
+		}
+		if (h->kind == NFP_KIND_PACKET || !is_terminal(h->verdict))
+			continue;
+		from_hop(f, h, i);
+		f->by = h->kind == NFP_KIND_POLICY ? NFP_FATE_BY_POLICY : NFP_FATE_BY_RULE;
+		switch (h->verdict) {
+		case NFP_V_QUEUE:
+			f->kind = NFP_FATE_QUEUED;
+			break;
+		case NFP_V_STOLEN:
+			f->kind = NFP_FATE_STOLEN;
+			break;
+		default:
+			f->kind = h->verdict == NFP_V_REJECT || text_is_reject(capture_str(t, h->rule_text)) ? NFP_FATE_REJECTED
+													      : NFP_FATE_DROPPED;
+		}
+		f->dev = in_dev(t, p);
+		/* the kernel's own record of the same drop confirms the rule */
+		for (uint32_t k = i + 1; k < p->nhops; k++) {
+			const struct nfp_hop *o = capture_packet_hop(t, p, k);
+			if (o->kind == NFP_KIND_DROP && is_reason(t, o->drop_reason, "NETFILTER_DROP")) {
+				f->reason = o->drop_reason;
+				f->location = o->drop_location;
+				break;
+			}
+		}
+		place_death(t, p, f);
+		return;
+	}
+	/* no verdict ended it: where did the walk stop? */
+	uint32_t li = UINT32_MAX;
+	for (uint32_t i = p->nhops; i-- > 0;)
+		if (capture_packet_hop(t, p, i)->box) {
+			li = i;
+			break;
+		}
+	if (li == UINT32_MAX) {
+		f->kind = NFP_FATE_UNKNOWN;
+		f->why = NFP_WHY_NO_BOX;
+		f->dev = in_dev(t, p);
+		return;
+	}
+	const struct nfp_hop *L = capture_packet_hop(t, p, li);
+	from_hop(f, L, li);
+	int hook = nfp_box_hook(L->box), cls = nfp_box_class(L->box);
+	int leaving = hook == NFP_HOOK_POSTROUTING || hook == NFP_HOOK_EGRESS || (cls == 1 && hook == NFP_HOOK_OUTPUT);
+	/* did the chain finish? an accept, or any verdict of a policy, does */
+	int open_end = L->verdict != NFP_V_ACCEPT && L->kind != NFP_KIND_POLICY;
+	int no_verdict = L->verdict == NFP_V_NONE && (L->kind == NFP_KIND_RULE || L->kind == NFP_KIND_RETURN);
+	if (L->kind == NFP_KIND_POLICY && L->verdict == NFP_V_NONE)
+		no_verdict = 1;
+	if (open_end && t->rules && !(L->flags & NFP_HOP_PROBE)) {
+		long rule;
+		const char *text;
+		int v = infer_rest(t, L, &rule, &text);
+		if (v == NFP_V_DROP || v == NFP_V_REJECT) {
+			f->kind = v == NFP_V_REJECT || text_is_reject(text) ? NFP_FATE_REJECTED : NFP_FATE_DROPPED;
+			f->by = NFP_FATE_BY_INFERRED;
+			f->rule = (int32_t)rule;
+			uint32_t id = capture_strpool_intern(t->sp, text, strlen(text));
+			f->rule_text = id == UINT32_MAX ? 0 : id;
+			f->dev = in_dev(t, p);
+			return;
+		}
+		if (v == NFP_V_ACCEPT)
+			open_end = no_verdict = 0;
+	}
+	int local = locally_made(t, p);
+	/* the trace's end is where it stopped only when its verdict is known */
+	if (!leaving && no_verdict && hook != NFP_HOOK_PREROUTING && hook != NFP_HOOK_BROUTING &&
+	    hook != NFP_HOOK_INGRESS) {
+		f->kind = NFP_FATE_UNKNOWN;
+		f->why = NFP_WHY_NO_VERDICT;
+		f->dev = in_dev(t, p);
+		return;
+	}
+	if (!leaving && open_end && !no_verdict && (hook == NFP_HOOK_FORWARD || hook == NFP_HOOK_OUTPUT) &&
+	    L->kind != NFP_KIND_LOG && !(L->flags & NFP_HOP_PROBE)) {
+		f->kind = NFP_FATE_UNKNOWN;
+		f->why = NFP_WHY_IN_CHAIN;
+		f->dev = in_dev(t, p);
+		return;
+	}
+	if (!leaving && open_end && L->kind == NFP_KIND_LOG && cls != 0 && hook == NFP_HOOK_FORWARD) {
+		/* an ebtables --log trace logs each frame at every box: one
+		 * seen in FORWARD and never at POSTROUTING did not leave */
+		f->kind = NFP_FATE_UNKNOWN;
+		f->why = NFP_WHY_IN_CHAIN;
+		f->dev = in_dev(t, p);
+		return;
+	}
+	if (leaving || ((hook == NFP_HOOK_FORWARD || hook == NFP_HOOK_OUTPUT) && (cls == 0 || cls == 1))) {
+		f->kind = local ? NFP_FATE_SENT : NFP_FATE_FORWARDED;
+		f->dev = out_dev(t, p);
+		return;
+	}
+	if (cls == 0 && hook == NFP_HOOK_INPUT) {
+		f->kind = NFP_FATE_DELIVERED;
+		f->dev = in_dev(t, p);
+		return;
+	}
+	f->kind = NFP_FATE_UNKNOWN;
+	f->dev = in_dev(t, p);
+	/* before the bridge decided (link-layer PREROUTING, broute), or
+	 * before routing (IP PREROUTING, a frame handed up by eb INPUT) */
+	f->why = (hook == NFP_HOOK_BROUTING || (hook == NFP_HOOK_PREROUTING && L->layer == NFP_LAYER_LINK))
+			 ? NFP_WHY_BRIDGING
+			 : NFP_WHY_ROUTING;
+}
+
+/* ---- the answer a REJECT sent ------------------------------------------ */
+
+static const struct nfp_pkt *first_pk(const struct capture_trace *t, const struct nfp_packet *p, double *ts)
+{
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->pk.flags & NFP_PK_ADDRS) {
+			*ts = (h->flags & NFP_HOP_TS) ? h->ts : -1;
+			return &h->pk;
+		}
+	}
+	return NULL;
+}
+
+/* Is q the ICMP error or TCP reset the kernel sent for rejected packet r?
+ * Made here, soon after, to r's source, and (for a reset) with r's ports
+ * swapped. */
+static int answers(const struct capture_trace *t, const struct nfp_packet *r, const struct nfp_packet *q)
+{
+	const struct nfp_hop *rh = capture_packet_hop(t, r, r->fate.hop);
+	const struct nfp_pkt *a = (rh->pk.flags & NFP_PK_ADDRS) ? &rh->pk : &r->cur;
+	double qts;
+	const struct nfp_pkt *b = first_pk(t, q, &qts);
+	if (!b || !(a->flags & NFP_PK_ADDRS) || a->l3 != b->l3 || memcmp(b->dst, a->src, 16) != 0)
+		return 0;
+	if ((rh->flags & NFP_HOP_TS) && qts >= 0 && (qts < rh->ts - 0.001 || qts > rh->ts + 2.0))
+		return 0;
+	if ((b->flags & NFP_PK_ICMP) && ((b->l3 == 4 && b->proto == 1 && b->icmp_type == 3) ||
+					 (b->l3 == 6 && b->proto == 58 && b->icmp_type == 1)))
+		return 1;
+	return b->proto == 6 && (b->tcp_flags & 0x04) && memcmp(b->src, a->dst, 16) == 0 &&
+	       (b->flags & a->flags & NFP_PK_PORTS) && b->sport == a->dport && b->dport == a->sport;
+}
+
+#define ANSWER_WINDOW 64
+
+static void link_answers(struct capture_trace *t, size_t pi)
+{
+	struct nfp_packet *p = &t->pkts[pi];
+	size_t num = t->pkt_base + pi + 1;
+	if (p->fate.kind == NFP_FATE_REJECTED && p->fate.hop != UINT32_MAX && !p->fate.answer) {
+		/* usually the answer's hops are in already: it follows at once */
+		for (size_t q = pi + 1; q < t->npkts && q <= pi + ANSWER_WINDOW; q++)
+			if (!t->pkts[q].fate.answers && answers(t, p, &t->pkts[q])) {
+				p->fate.answer = t->pkt_base + q + 1;
+				t->pkts[q].fate.answers = num;
+				return;
+			}
+	}
+	if (p->fate.answers)
+		return;
+	for (size_t k = pi; k-- > 0 && pi - k <= ANSWER_WINDOW;) {
+		struct nfp_packet *r = &t->pkts[k];
+		if (r->fate.kind == NFP_FATE_REJECTED && r->fate.hop != UINT32_MAX && !r->fate.answer && answers(t, r, p)) {
+			r->fate.answer = num;
+			p->fate.answers = t->pkt_base + k + 1;
+			return;
+		}
+	}
+}
+
+static void count(struct capture_trace *t, const struct nfp_fate *f)
+{
+	struct capture_fate_stats *s = &t->st.fate;
+	s->kind[f->kind < NFP_FATE__COUNT ? f->kind : 0]++;
+	if (f->kind != NFP_FATE_DROPPED && f->kind != NFP_FATE_REJECTED)
+		return;
+	s->died_at[f->layer < 3 ? f->layer : 0][f->box < NFP_BOX__COUNT ? f->box : 0]++;
+	if (!f->reason)
+		return;
+	for (int i = 0; i < NFP_FATE_NREASONS; i++) {
+		if (s->reasons[i].reason == f->reason || !s->reasons[i].reason) {
+			s->reasons[i].reason = f->reason;
+			s->reasons[i].n++;
+			return;
+		}
+	}
+	s->reasons_other++;
+}
+
+void capture_fate_compute(struct capture_trace *t, size_t pi)
+{
+	struct nfp_packet *p = &t->pkts[pi];
+	/* an answer link may be set already (by an earlier REJECT that saw
+	 * this packet in flight) */
+	size_t answered = p->fate.answers;
+	memset(&p->fate, 0, sizeof(p->fate));
+	p->fate.answers = answered;
+	decide(t, p, &p->fate);
+	link_answers(t, pi);
+	count(t, &p->fate);
+}
+
+/* ---- the packet filter ------------------------------------------------- */
+
+int capture_fate_filter(const struct capture_trace *t, const struct nfp_packet *p, const char *needle)
+{
+	(void)t;
+	int k = p->fate.kind;
+	int asked = strncmp(needle, "fate:", 5) == 0;
+	const char *w = asked ? needle + 5 : needle;
+	if (!asked && (strcmp(w, "drop") == 0 || strcmp(w, "dropped") == 0))
+		return k == NFP_FATE_DROPPED || k == NFP_FATE_REJECTED;
+	if (strcmp(w, "reject") == 0)
+		return k == NFP_FATE_REJECTED;
+	if (!asked && strcmp(w, "unknown") == 0)
+		return -1; /* too common a word to take from the text filter */
+	for (int i = 0; i < NFP_FATE__COUNT; i++)
+		if (strcmp(w, kind_names[i]) == 0)
+			return k == i;
+	return asked ? 0 : -1;
+}
