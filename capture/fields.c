@@ -119,3 +119,19 @@ int capture_parse_mac(const char *s, size_t n, uint8_t out[6])
 	}
 	return part == 6 ? 0 : -1;
 }
+
+int capture_arp_decode(const uint8_t *b, size_t n, struct nfp_pkt *pk)
+{
+	/* htype 1 (Ethernet), ptype 0x0800, hlen 6, plen 4: the only layout
+	 * whose addresses fit the packet fields */
+	if (n < 28 || b[0] != 0 || b[1] != 1 || b[2] != 0x08 || b[3] != 0 || b[4] != 6 || b[5] != 4)
+		return -1;
+	memset(pk, 0, sizeof(*pk));
+	pk->arp_op = b[6] ? 255 : b[7]; /* 16-bit operation; 1..4 in use, 255 for "larger" */
+	memcpy(pk->mac_src, b + 8, 6);
+	memcpy(pk->src, b + 14, 4);
+	memcpy(pk->mac_dst, b + 18, 6);
+	memcpy(pk->dst, b + 24, 4);
+	pk->flags = NFP_PK_ARP | NFP_PK_ADDRS | NFP_PK_MACS;
+	return 0;
+}

@@ -7,6 +7,7 @@
 #ifndef NFP_HOP_H
 #define NFP_HOP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Netfilter protocol families, numbered as the kernel's NFPROTO_*. */
@@ -80,10 +81,14 @@ enum nfp_source {
 #define NFP_PK_DF 0x0100u
 #define NFP_PK_ADDRS 0x0200u
 #define NFP_PK_PROTO 0x0400u
+#define NFP_PK_ARP 0x0800u /* an ARP packet: arp_op valid (see struct nfp_pkt) */
 
 /* The packet as seen at one hop. l3 is 4, 6, or 0 (unknown/ARP); addresses
  * are 16 bytes with IPv4 in the first 4. For ICMP echo, sport/dport hold the
- * echo id and sequence. */
+ * echo id and sequence. For ARP (NFP_PK_ARP, l3 0, no NFP_PK_PROTO), arp_op
+ * is the operation (1 request, 2 reply), src/dst (NFP_PK_ADDRS) the sender
+ * and target protocol addresses and mac_src/mac_dst the sender and target
+ * hardware addresses when the source printed them, else the frame's. */
 struct nfp_pkt {
 	uint8_t src[16], dst[16];
 	uint8_t mac_src[6], mac_dst[6];
@@ -95,6 +100,7 @@ struct nfp_pkt {
 	uint8_t l3, proto, ttl;
 	uint8_t icmp_type, icmp_code;
 	uint8_t tcp_flags;
+	uint8_t arp_op; /* NFP_PK_ARP */
 };
 
 /* hop.flags */
@@ -136,5 +142,40 @@ const char *nfp_dir_name(int d);
 const char *nfp_layer_name(int l);
 const char *nfp_source_name(int s);
 int nfp_verdict_parse(const char *s, int len);
+/* A kernel verdict code (NF_DROP .. NF_QUEUE with its queue number in the
+ * upper bits, NFT_CONTINUE .. NFT_RETURN as their negative values) -> enum
+ * nfp_verdict; NFP_V_OTHER for codes with no name here (NF_REPEAT). */
+int nfp_verdict_code(uint32_t code);
+
+/* Why an input line gave no hop, counted per cause (trace stats, --stats):
+ * the skipped causes, then from NFP_WHY_BAD_FIELD on the malformed ones. */
+enum nfp_why {
+	NFP_WHY_NOT_TRACE,   /* not trace output */
+	NFP_WHY_PACKET_LINE, /* a monitor's packet line: fields for the events after it */
+	NFP_WHY_TOOL_NOTE,   /* a trace tool's own message, no event */
+	NFP_WHY_BAD_FIELD,   /* malformed: a field cannot be read */
+	NFP_WHY_TRUNCATED,   /* malformed: cut short, a mandatory field is missing */
+	NFP_WHY_UNSUPPORTED, /* malformed: a kind of trace output nfpath does not read */
+	NFP_WHY_TOO_LONG,    /* malformed: longer than the line limit */
+	NFP_WHY__COUNT,
+};
+const char *nfp_why_name(int why);
+
+/* The one vocabulary for family and protocol words, for every decoder.
+ * nfp_family_parse: "ip", "ip6", "inet", "bridge", "netdev", "arp" (as nft
+ * and the log prefixes write them; "eb" too, ebtables' prefix word) -> enum
+ * nfp_family, -1 when not a family word. nfp_proto_parse: an IP protocol
+ * word in any case ("tcp", "TCP", "ICMPv6", "ipv6-icmp") or a decimal
+ * number <= 255 -> its number, -1 otherwise. nfp_proto_name: the lower-case
+ * name nft and tcpdump print ("tcp", "icmpv6"), NULL when it has none.
+ * nfp_pkt_proto_name: the same for a packet's fields ("arp" for ARP), NULL
+ * when unknown. */
+int nfp_family_parse(const char *s, size_t n);
+int nfp_proto_parse(const char *s, size_t n);
+const char *nfp_proto_name(int proto);
+const char *nfp_pkt_proto_name(const struct nfp_pkt *pk);
+
+/* One hex digit -> 0..15, -1 when c is none. */
+int nfp_hexval(char c);
 
 #endif

@@ -21,10 +21,31 @@ void capture_input_init(struct capture_input *in, struct capture_trace *t, const
 	in->diag_ctx = ctx;
 }
 
-static void report(struct capture_input *in, const char *msg)
+int capture_parse_why(int r)
+{
+	switch (r) {
+	case NFP_PARSE_SKIP:
+		return NFP_WHY_NOT_TRACE;
+	case NFP_PARSE_STATE:
+		return NFP_WHY_PACKET_LINE;
+	case NFP_PARSE_NOTE:
+		return NFP_WHY_TOOL_NOTE;
+	case NFP_PARSE_TRUNCATED:
+		return NFP_WHY_TRUNCATED;
+	case NFP_PARSE_UNSUPPORTED:
+		return NFP_WHY_UNSUPPORTED;
+	case NFP_PARSE_HOP:
+		return -1;
+	default:
+		return NFP_WHY_BAD_FIELD;
+	}
+}
+
+static void report(struct capture_input *in, int why, const char *msg)
 {
 	in->bad++;
 	in->t->st.bad++;
+	in->t->st.why[why]++;
 	if (in->diag)
 		in->diag(in->diag_ctx, in->name, in->line, msg);
 }
@@ -68,7 +89,7 @@ static int take_hop(struct capture_input *in, struct nfp_hop *h)
 /* Decoder dispatch for one line. mon NULL: decode apart from the stream,
  * where monitor text (which needs its earlier "packet:" lines) answers
  * NEEDS_STATE. */
-enum { NEEDS_STATE = 2 };
+enum { NEEDS_STATE = 100 };
 static int decode_line(const char *s, size_t n, struct capture_mon_state *mon, struct capture_strpool *sp,
 		       struct nfp_hop *h, const char **err)
 {
@@ -76,6 +97,8 @@ static int decode_line(const char *s, size_t n, struct capture_mon_state *mon, s
 		return mon ? capture_nftmon_parse(s, n, mon, sp, h, err) : NEEDS_STATE;
 	if (is_xtmon(s, n))
 		return mon ? capture_xtmon_parse(s, n, mon, sp, h, err) : NEEDS_STATE;
+	if (capture_monitor_note(s, n))
+		return NFP_PARSE_NOTE;
 	return capture_klog_parse(s, n, sp, h, err);
 }
 
@@ -97,7 +120,7 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 			return 0;
 		}
 		if (n >= 20 && memcmp(s, "# nfpath recording v", 20) == 0) {
-			report(in, "recording of an unsupported version");
+			report(in, NFP_WHY_UNSUPPORTED, "recording of an unsupported version");
 			return 0;
 		}
 	}
@@ -117,21 +140,23 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 	} else {
 		r = decode_line(s, n, &in->mon, t->sp, &h, &err);
 	}
-	if (r == NFP_PARSE_BAD) {
-		report(in, err ? err : "malformed trace line");
-		return 0;
-	}
-	if (r == NFP_PARSE_SKIP) {
+	if (r == NFP_PARSE_HOP)
+		return take_hop(in, &h);
+	int why = capture_parse_why(r);
+	if (r < 0) {
+		report(in, why, err ? err : "malformed trace line");
+	} else {
 		t->st.skipped++;
-		return 0;
+		t->st.why[why]++;
 	}
-	return take_hop(in, &h);
+	return 0;
 }
 
 int capture_block_decode(struct capture_block *b, const char *buf, size_t len, struct capture_strpool *sp)
 {
 	b->nhops = b->nbad = 0;
 	b->lines = b->skipped = 0;
+	memset(b->skip_why, 0, sizeof(b->skip_why));
 	b->needs_state = 0;
 	size_t off = 0;
 	while (off < len) {
@@ -155,12 +180,15 @@ int capture_block_decode(struct capture_block *b, const char *buf, size_t len, s
 		}
 		if (r == NFP_PARSE_HOP) {
 			b->hops[b->nhops++].line = line32(b->lines);
-		} else if (r == NFP_PARSE_SKIP) {
+		} else if (r >= 0) {
 			b->skipped++;
+			b->skip_why[capture_parse_why(r)]++;
 		} else {
 			if (capture_grow((void **)&b->bad, &b->capbad, b->nbad + 1, sizeof(*b->bad)) < 0)
 				return -1;
-			b->bad[b->nbad++] = (struct capture_block_bad){ b->lines, err ? err : "malformed trace line" };
+			int why = n > NFP_MAX_LINE ? NFP_WHY_TOO_LONG : capture_parse_why(r);
+			b->bad[b->nbad++] = (struct capture_block_bad){ b->lines, err ? err : "malformed trace line",
+									(uint8_t)why };
 		}
 	}
 	return 0;
@@ -180,7 +208,7 @@ int capture_block_merge(struct capture_input *in, const struct capture_block *b,
 		unsigned long at = i < b->nhops ? b->hops[i].line : ULONG_MAX;
 		for (; bi < b->nbad && b->bad[bi].line < at; bi++) {
 			in->line = base + b->bad[bi].line;
-			report(in, b->bad[bi].msg);
+			report(in, b->bad[bi].why, b->bad[bi].msg);
 		}
 		if (i == b->nhops)
 			break;
@@ -205,6 +233,8 @@ int capture_block_merge(struct capture_input *in, const struct capture_block *b,
 	in->blocks_apart++;
 	in->t->st.lines += b->lines;
 	in->t->st.skipped += b->skipped;
+	for (int w = 0; w < NFP_WHY__COUNT; w++)
+		in->t->st.why[w] += b->skip_why[w];
 	return 0;
 }
 
@@ -235,7 +265,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 			if (seg > NFP_MAX_LINE) {
 				in->line++;
 				in->t->st.lines++;
-				report(in, too_long);
+				report(in, NFP_WHY_TOO_LONG, too_long);
 			} else if (capture_input_line(in, buf + off, seg) < 0) {
 				return -1;
 			}
@@ -245,7 +275,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 		if (in->plen + seg > NFP_MAX_LINE) {
 			in->line++;
 			in->t->st.lines++;
-			report(in, too_long);
+			report(in, NFP_WHY_TOO_LONG, too_long);
 			in->plen = 0;
 			in->overlong = !nl;
 			off += seg + (nl ? 1 : 0);

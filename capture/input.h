@@ -62,9 +62,11 @@ struct capture_block {
 	struct capture_block_bad {
 		unsigned long line;
 		const char *msg; /* static string */
+		uint8_t why;	 /* enum nfp_why */
 	} *bad;
 	size_t nbad, capbad;
 	unsigned long lines, skipped;
+	unsigned long skip_why[NFP_WHY__COUNT]; /* skipped lines per cause */
 	int needs_state; /* a line needs the stream's state (monitor text): decode it in order instead */
 };
 

@@ -100,7 +100,26 @@ static int time_of_day(const char *s, size_t n, double *out)
 	return -1;
 }
 
-/* "[ 1234.567890] " at s; returns bytes consumed or 0 */
+/* "Nov29 15:54" of dmesg --time-format reltime at a new minute */
+static int month_minute(const char *s, size_t n)
+{
+	while (n && s[0] == ' ')
+		s++, n--;
+	if (n < 10 || !(s[0] >= 'A' && s[0] <= 'Z') || !(s[1] >= 'a' && s[1] <= 'z') || !(s[2] >= 'a' && s[2] <= 'z'))
+		return -1;
+	size_t i = 3;
+	while (i < n && (isdig(s[i]) || s[i] == ' '))
+		i++;
+	return n - i == 5 && isdig(s[i]) && isdig(s[i + 1]) && s[i + 2] == ':' && isdig(s[i + 3]) && isdig(s[i + 4])
+		       ? 0
+		       : -1;
+}
+
+/* The bracketed time of dmesg at s: "[ 1234.567890] " (plain), "[Thu Nov
+ * 26 16:00:00 2026] " (-T), "[ 1234.5 <    0.000013>] " (-d), and the
+ * relative ones that name no time of their own: "[<    0.000013>] "
+ * (delta), "[  +0.000013] " and "[Nov29 15:54] " (reltime, -e). Returns
+ * bytes consumed or 0. */
 static size_t bracket_ts(const char *s, size_t n, double *ts, int *has_ts)
 {
 	if (n < 3 || s[0] != '[')
@@ -108,11 +127,32 @@ static size_t bracket_ts(const char *s, size_t n, double *ts, int *has_ts)
 	const char *close = memchr(s, ']', n < 48 ? n : 48);
 	if (!close)
 		return 0;
+	const char *in = s + 1;
+	size_t il = (size_t)(close - in);
+	const char *lt = memchr(in, '<', il);
 	double v;
-	if (parse_secs(s + 1, (size_t)(close - s - 1), &v) == 0) {
+	if (lt) {
+		/* delta: "[<  d>]" alone, or after the time with -d */
+		size_t rl = (size_t)(close - lt - 1);
+		if (!rl || lt[rl] != '>' || parse_secs(lt + 1, rl - 1, &v) < 0)
+			return 0;
+		il = (size_t)(lt - in);
+		while (il && in[il - 1] == ' ')
+			il--;
+	}
+	size_t sp = 0;
+	while (sp < il && in[sp] == ' ')
+		sp++;
+	if (lt && sp == il) {
+		/* the delta only: no time of its own */
+	} else if (parse_secs(in, il, &v) == 0) {
 		*ts = v;
 		*has_ts = 1;
-	} else if (!time_of_day(s + 1, (size_t)(close - s - 1), &v)) {
+	} else if (!lt && sp < il && in[sp] == '+' && parse_secs(in + sp + 1, il - sp - 1, &v) == 0) {
+		/* reltime: the gap to the message before, no time of its own */
+	} else if (!lt && month_minute(in, il) == 0) {
+		/* reltime at a new minute: minutes only, no usable time */
+	} else if (!time_of_day(in, il, &v)) {
 		/* dmesg -T: "[Thu Nov 26 16:00:00 2026]" */
 		*ts = v;
 		*has_ts = 1;
@@ -125,12 +165,60 @@ static size_t bracket_ts(const char *s, size_t n, double *ts, int *has_ts)
 	return p;
 }
 
+/* dmesg -x: "kern  :warn  : " (facility, level); bytes consumed or 0 */
+static size_t decode_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (int part = 0; part < 2; part++) {
+		size_t st = i;
+		while (i < n && i - st < 10 && ((s[i] >= 'a' && s[i] <= 'z') || isdig(s[i])))
+			i++;
+		if (i == st)
+			return 0;
+		while (i < n && s[i] == ' ')
+			i++;
+		if (i >= n || s[i] != ':')
+			return 0;
+		i++;
+	}
+	if (i >= n || s[i] != ' ')
+		return 0;
+	return i + 1;
+}
+
+/* dmesg --time-format iso: "2026-11-29T15:54:10,317258+00:00 "; bytes
+ * consumed or 0, *ts the time of day as -T gives it */
+static size_t iso_ts(const char *s, size_t n, double *ts, int *has_ts)
+{
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+		return 0;
+	const char *sp = memchr(s, ' ', n < 48 ? n : 48);
+	double v;
+	if (!sp || time_of_day(s + 11, (size_t)(sp - s - 11), &v) < 0)
+		return 0;
+	*ts = v;
+	*has_ts = 1;
+	return (size_t)(sp - s) + 1;
+}
+
 size_t capture_klog_strip(const char *s, size_t n, double *ts, int *has_ts)
 {
 	size_t p = 0;
 	*has_ts = 0;
+	if (n && s[0] >= 'a' && s[0] <= 'z')
+		p = decode_prefix(s, n);
+	if (p < n && s[p] == '<') {
+		/* dmesg -r: "<4>" (the syslog priority) */
+		size_t q = p + 1;
+		while (q < n && q < p + 5 && isdig(s[q]))
+			q++;
+		if (q > p + 1 && q < n && s[q] == '>')
+			p = q + 1;
+	}
+	if (p < n && isdig(s[p]))
+		p += iso_ts(s + p, n - p, ts, has_ts);
 	/* /dev/kmsg: "pri,seq,usec,flags;msg" */
-	if (n && isdig(s[0])) {
+	if (!p && n && isdig(s[0])) {
 		const char *semi = memchr(s, ';', n < 64 ? n : 64);
 		if (semi) {
 			const char *c1 = memchr(s, ',', (size_t)(semi - s));
@@ -144,7 +232,8 @@ size_t capture_klog_strip(const char *s, size_t n, double *ts, int *has_ts)
 			}
 		}
 	}
-	p += bracket_ts(s, n, ts, has_ts);
+	if (!*has_ts)
+		p += bracket_ts(s + p, n - p, ts, has_ts);
 	/* syslog and journalctl put "host kernel: " before the message; only
 	 * look before any netfilter text so a hostile prefix cannot move us */
 	size_t lim = n - p < 200 ? n - p : 200;
@@ -183,31 +272,21 @@ static uint32_t intern(struct capture_strpool *sp, unsigned site, const char *s,
 	return id == UINT32_MAX ? 0 : id;
 }
 
-static int proto_num(const char *v, size_t n)
-{
-	static const struct {
-		const char *name;
-		int num;
-	} names[] = { { "TCP", 6 },  { "UDP", 17 },	 { "ICMP", 1 },	   { "ICMPv6", 58 }, { "UDPLITE", 136 },
-		      { "SCTP", 132 }, { "DCCP", 33 }, { "ESP", 50 }, { "AH", 51 }, { "GRE", 47 } };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i].name) == n && memcmp(names[i].name, v, n) == 0)
-			return names[i].num;
-	uint64_t x;
-	if (capture_parse_uint(v, n, 10, 255, &x) == 0)
-		return (int)x;
-	return -1;
-}
-
 /* key == k; the length test first keeps the common mismatch cheap */
 #define KEY(k) (kl == sizeof(k) - 1 && key[0] == (k)[0] && memcmp(key, k, sizeof(k) - 1) == 0)
 
-/* nf_log_syslog fields from s[0..n). */
+/* nf_log_syslog fields from s[0..n): 0, or NFP_PARSE_BAD / _TRUNCATED
+ * with *err set. ARP lines ("ARP HTYPE=1 PTYPE=0x0800 OPCODE=1 MACSRC=..
+ * IPSRC=.. MACDST=.. IPDST=..") fill the ARP fields (see struct nfp_pkt). */
 static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,
 			      const char **err)
 {
 	struct nfp_pkt *pk = &h->pk;
 	int seen_proto = 0, seen_len = 0, seen_id = 0, icmp_id_next = 0;
+	/* what a complete line must hold: SRC and DST for IP, the operation
+	 * (and addresses, for Ethernet/IPv4) for ARP; a frame of another
+	 * protocol (MACPROTO= not IP) has neither */
+	int seen_dst = 0, arp = 0, arp_ip = 0, arp_addrs = 0, other_l3 = 0, kernel_cut = 0;
 	size_t i = 0;
 	while (i < n) {
 		while (i < n && s[i] == ' ')
@@ -240,6 +319,10 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 			size_t kl = i - st;
 			if (KEY("DF"))
 				pk->flags |= NFP_PK_DF;
+			else if (KEY("ARP") && !seen_proto)
+				arp = 1;
+			else if (KEY("TRUNCATED") || KEY("INCOMPLETE"))
+				kernel_cut = 1; /* the kernel could not read the header: not our cut */
 			else if (seen_proto && pk->proto == 6) {
 				static const char *const fl[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
 				for (int b = 0; b < 8; b++)
@@ -257,6 +340,12 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 		case 'I':
 			if (KEY("IN")) {
 				h->in = intern(sp, SITE_IN, v, vl);
+			} else if (arp && (KEY("IPSRC") || KEY("IPDST"))) {
+				if (capture_parse_ipv4(v, vl, key[2] == 'S' ? pk->src : pk->dst) < 0) {
+					*err = "bad ARP address";
+					return NFP_PARSE_BAD;
+				}
+				arp_addrs |= key[2] == 'S' ? 1 : 2;
 			} else if (KEY("ID")) {
 				if (!seen_id && !seen_proto) {
 					if (capture_parse_uint(v, vl, 10, 65535, &x) < 0) {
@@ -273,16 +362,26 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 			}
 			break;
 		case 'O':
-			if (KEY("OUT"))
+			if (KEY("OUT")) {
 				h->out = intern(sp, SITE_OUT, v, vl);
+			} else if (arp && KEY("OPCODE")) {
+				if (capture_parse_uint(v, vl, 10, 65535, &x) < 0) {
+					*err = "bad ARP OPCODE";
+					return NFP_PARSE_BAD;
+				}
+				pk->arp_op = x > 255 ? 255 : (uint8_t)x;
+				pk->flags |= NFP_PK_ARP;
+			}
 			break;
 		case 'P':
 			if (KEY("PHYSIN")) {
 				h->physin = intern(sp, SITE_PHYSIN, v, vl);
 			} else if (KEY("PHYSOUT")) {
 				h->physout = intern(sp, SITE_PHYSOUT, v, vl);
+			} else if (arp && KEY("PTYPE")) {
+				arp_ip = vl == 6 && memcmp(v, "0x0800", 6) == 0;
 			} else if (KEY("PROTO")) {
-				int p = proto_num(v, vl);
+				int p = nfp_proto_parse(v, vl);
 				if (p < 0) {
 					*err = "bad PROTO";
 					return -1;
@@ -304,6 +403,9 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 			} else if (KEY("MACDST")) {
 				if (capture_parse_mac(v, vl, pk->mac_dst) == 0)
 					pk->flags |= NFP_PK_MACS;
+			} else if (KEY("MACPROTO")) {
+				other_l3 = !(vl == 4 && (memcmp(v, "0800", 4) == 0 || memcmp(v, "86dd", 4) == 0 ||
+							 memcmp(v, "0806", 4) == 0));
 			} else if (KEY("MARK")) {
 				if (capture_parse_uint(v, vl, 16, UINT32_MAX, &x) == 0) {
 					pk->mark = (uint32_t)x;
@@ -337,6 +439,7 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 					*err = "bad DST address";
 					return -1;
 				}
+				seen_dst = 1;
 			} else if (seen_proto && KEY("DPT")) {
 				if (capture_parse_uint(v, vl, 10, 65535, &x) < 0) {
 					*err = "bad port";
@@ -389,6 +492,22 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 		default:
 			break;
 		}
+	}
+	if (arp) {
+		if (!(pk->flags & NFP_PK_ARP) || (arp_ip && arp_addrs != 3)) {
+			if (kernel_cut)
+				return 0;
+			*err = "ARP log line cut short (no OPCODE or addresses)";
+			return NFP_PARSE_TRUNCATED;
+		}
+		if (arp_addrs == 3)
+			pk->flags |= NFP_PK_ADDRS;
+		h->family = NFP_FAM_ARP;
+		return 0;
+	}
+	if (!((pk->flags & NFP_PK_ADDRS) && seen_dst) && !other_l3 && !kernel_cut) {
+		*err = (pk->flags & NFP_PK_ADDRS) ? "log line cut short (no DST=)" : "log line cut short (no SRC=)";
+		return NFP_PARSE_TRUNCATED;
 	}
 	if (pk->flags & NFP_PK_ADDRS)
 		h->family = pk->l3 == 6 ? NFP_FAM_IPV6 : NFP_FAM_IPV4;
@@ -462,6 +581,12 @@ static int parse_eblog_fields(const char *s, size_t n, struct capture_strpool *s
 				*(w[0] == 'S' ? &pk->sport : &pk->dport) = (uint16_t)x;
 				sports++;
 			}
+		} else if (vl > 7 && memcmp(w, "OPCODE=", 7) == 0 && l1 > 6 && memcmp(w1, "PTYPE=", 6) == 0) {
+			/* "ARP HTYPE=1, PTYPE=0x0800, OPCODE=1" (--log-arp) */
+			if (capture_parse_uint(w + 7, vl - 7, 10, 65535, &x) == 0) {
+				pk->arp_op = x > 255 ? 255 : (uint8_t)x;
+				pk->flags |= NFP_PK_ARP;
+			}
 		}
 		w2 = w1;
 		l2 = l1;
@@ -469,8 +594,8 @@ static int parse_eblog_fields(const char *s, size_t n, struct capture_strpool *s
 		l1 = wl;
 	}
 	if (macs != 2) {
-		*err = "bad MAC in ebtables log line";
-		return -1;
+		*err = "ebtables log line cut short (no MAC source/dest)";
+		return NFP_PARSE_TRUNCATED;
 	}
 	pk->flags |= NFP_PK_MACS;
 	if (sports == 2)
@@ -489,20 +614,6 @@ static int is_word(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
-}
-
-static int fam_word(const char *s, size_t n)
-{
-	static const struct {
-		const char *w;
-		int f;
-	} fams[] = { { "eb", NFP_FAM_BRIDGE },	{ "bridge", NFP_FAM_BRIDGE }, { "ip", NFP_FAM_IPV4 },
-		     { "ip6", NFP_FAM_IPV6 },	{ "inet", NFP_FAM_INET },     { "netdev", NFP_FAM_NETDEV },
-		     { "arp", NFP_FAM_ARP } };
-	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
-		if (strlen(fams[i].w) == n && memcmp(fams[i].w, s, n) == 0)
-			return fams[i].f;
-	return -1;
 }
 
 int capture_prefix_chain(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h)
@@ -532,9 +643,9 @@ int capture_prefix_chain(const char *s, size_t n, struct capture_strpool *sp, st
 			continue;
 		int fam = -1, k = 0;
 		if (np >= 3) {
-			fam = fam_word(part[0], plen[0]);
+			fam = nfp_family_parse(part[0], plen[0]);
 			if (fam < 0 && np == 4 && plen[0] == 3 && memcmp(part[0], "nft", 3) == 0 &&
-			    (fam = fam_word(part[1], plen[1])) >= 0)
+			    (fam = nfp_family_parse(part[1], plen[1])) >= 0)
 				k = 2;
 			else if (fam >= 0)
 				k = 1;
@@ -627,12 +738,12 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 	if (!in) {
 		if (is_trace) {
 			*err = "TRACE line without IN= field (truncated?)";
-			return NFP_PARSE_BAD;
+			return NFP_PARSE_TRUNCATED;
 		}
 		return NFP_PARSE_SKIP;
 	}
 	if (!find(in, mn - (size_t)(in - m), " OUT=") && !(in > m && find(m, (size_t)(in - m), "OUT=")))
-		return is_trace ? (*err = "TRACE line without OUT= field", NFP_PARSE_BAD) : NFP_PARSE_SKIP;
+		return is_trace ? (*err = "TRACE line without OUT= field (truncated?)", NFP_PARSE_TRUNCATED) : NFP_PARSE_SKIP;
 
 	memset(h, 0, sizeof(*h));
 	h->rule = -1;
@@ -658,8 +769,9 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 		h->kind = NFP_KIND_LOG;
 		if (prel)
 			h->prefix = intern(sp, SITE_PREFIX, pre, prel);
-		if (parse_eblog_fields(fields, fl, sp, h, err) < 0)
-			return NFP_PARSE_BAD;
+		int er = parse_eblog_fields(fields, fl, sp, h, err);
+		if (er < 0)
+			return er;
 		capture_prefix_chain(pre, prel, sp, h);
 		h->family = NFP_FAM_BRIDGE;
 		return NFP_PARSE_HOP;
@@ -673,8 +785,9 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 		if (r < 0)
 			return NFP_PARSE_BAD;
 		if (r > 0) {
-			if (parse_nflog_fields(fields, fl, sp, h, err) < 0)
-				return NFP_PARSE_BAD;
+			int fr = parse_nflog_fields(fields, fl, sp, h, err);
+			if (fr < 0)
+				return fr;
 			if (!(h->pk.flags & NFP_PK_ADDRS))
 				h->family = NFP_FAM_IPV4;
 			return NFP_PARSE_HOP;
@@ -683,10 +796,13 @@ int capture_klog_parse(const char *s, size_t n, struct capture_strpool *sp, stru
 	h->kind = NFP_KIND_LOG;
 	if (prel)
 		h->prefix = intern(sp, SITE_PREFIX, pre, prel);
-	if (parse_nflog_fields(fields, fl, sp, h, err) < 0)
-		return NFP_PARSE_BAD;
+	int fr = parse_nflog_fields(fields, fl, sp, h, err);
+	if (fr < 0)
+		return fr;
 	uint8_t fam = h->family;
-	if (capture_prefix_chain(pre, prel, sp, h) && (h->family == NFP_FAM_INET || h->family == NFP_FAM_UNSPEC))
+	if (capture_prefix_chain(pre, prel, sp, h) &&
+	    (h->family == NFP_FAM_INET || h->family == NFP_FAM_UNSPEC || (fam == NFP_FAM_ARP && h->family != NFP_FAM_BRIDGE &&
+									    h->family != NFP_FAM_NETDEV)))
 		h->family = fam; /* inet tables log as the packet's own family */
 	if (h->family == NFP_FAM_UNSPEC)
 		h->family = NFP_FAM_IPV4;

@@ -13,19 +13,6 @@ static uint32_t intern(struct capture_strpool *sp, const char *s, size_t n)
 	return id == UINT32_MAX ? 0 : id;
 }
 
-static int family_word(const char *s, size_t n)
-{
-	static const struct {
-		const char *w;
-		int f;
-	} t[] = { { "ip", NFP_FAM_IPV4 },	{ "ip6", NFP_FAM_IPV6 },     { "inet", NFP_FAM_INET },
-		  { "bridge", NFP_FAM_BRIDGE }, { "netdev", NFP_FAM_NETDEV }, { "arp", NFP_FAM_ARP } };
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strlen(t[i].w) == n && memcmp(t[i].w, s, n) == 0)
-			return t[i].f;
-	return -1;
-}
-
 /* tokenizer over a line: words split on spaces, "quoted" kept whole */
 struct tok {
 	const char *s, *end;
@@ -73,16 +60,20 @@ static int icmp_type_word(const char *w, size_t wl, int v6)
 	return -1;
 }
 
-static int ip_proto_word(const char *w, size_t wl)
+/* nft names ICMP codes after those of destination-unreachable, whatever
+ * the type; the number is what we keep */
+static int icmp_code_word(const char *w, size_t wl, int v6)
 {
 	static const struct {
 		const char *n;
-		int p;
-	} t[] = { { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmpv6", 58 }, { "ipv6-icmp", 58 }, { "sctp", 132 },
-		  { "udplite", 136 }, { "dccp", 33 }, { "esp", 50 }, { "ah", 51 }, { "gre", 47 } };
+		int v4, v6;
+	} t[] = { { "net-unreachable", 0, -1 },	  { "host-unreachable", 1, -1 }, { "prot-unreachable", 2, -1 },
+		  { "port-unreachable", 3, 4 },	  { "frag-needed", 4, -1 },	 { "net-prohibited", 9, -1 },
+		  { "host-prohibited", 10, -1 },  { "admin-prohibited", 13, 1 }, { "no-route", -1, 0 },
+		  { "addr-unreachable", -1, 3 },  { "policy-fail", -1, 5 },	 { "reject-route", -1, 6 } };
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strlen(t[i].n) == wl && memcmp(t[i].n, w, wl) == 0)
-			return t[i].p;
+			return v6 ? t[i].v6 : t[i].v4;
 	uint64_t x;
 	if (capture_parse_uint(w, wl, 10, 255, &x) == 0)
 		return (int)x;
@@ -131,6 +122,27 @@ static int nft_packet_fields(struct tok *t, struct capture_strpool *sp, uint32_t
 				pk->flags |= NFP_PK_MACS;
 			continue;
 		}
+		if (W("arp")) {
+			/* "arp operation request"; newer nft: "arp saddr ip 10.0.0.1" */
+			const char *f;
+			size_t fl;
+			if (!next_word(t, &f, &fl) || !next_word(t, &v, &vl))
+				break;
+			pk->flags |= NFP_PK_ARP;
+			if (fl == 9 && memcmp(f, "operation", 9) == 0) {
+				static const char *const ops[] = { "", "request", "reply", "rrequest", "rreply" };
+				for (int o = 1; o < 5; o++)
+					if (strlen(ops[o]) == vl && memcmp(ops[o], v, vl) == 0)
+						pk->arp_op = (uint8_t)o;
+				if (!pk->arp_op && capture_parse_uint(v, vl, 10, 255, &x) == 0)
+					pk->arp_op = (uint8_t)x;
+			} else if (fl == 5 && (memcmp(f, "saddr", 5) == 0 || memcmp(f, "daddr", 5) == 0) && vl == 2 &&
+				   memcmp(v, "ip", 2) == 0 && next_word(t, &v, &vl) &&
+				   capture_parse_ipv4(v, vl, f[0] == 's' ? pk->src : pk->dst) == 0) {
+				pk->flags |= NFP_PK_ADDRS;
+			}
+			continue;
+		}
 		if (W("ip") || W("ip6") || W("icmp") || W("icmpv6") || W("tcp") || W("udp") || W("meta") || W("ct") ||
 		    W("sctp") || W("udplite") || W("dccp")) {
 			const char *l = w;
@@ -170,7 +182,7 @@ static int nft_packet_fields(struct tok *t, struct capture_strpool *sp, uint32_t
 					pk->flags |= NFP_PK_LEN;
 				}
 			} else if ((L("ip") && F("protocol")) || (L("ip6") && F("nexthdr"))) {
-				int p = ip_proto_word(v, vl);
+				int p = nfp_proto_parse(v, vl);
 				if (p >= 0) {
 					pk->proto = (uint8_t)p;
 					pk->flags |= NFP_PK_PROTO;
@@ -185,9 +197,17 @@ static int nft_packet_fields(struct tok *t, struct capture_strpool *sp, uint32_t
 						pk->flags |= NFP_PK_ICMP;
 					}
 				} else if (F("code")) {
-					/* nft names codes after type 3; the number is what we keep */
-					if (capture_parse_uint(v, vl, 10, 255, &x) == 0)
-						pk->icmp_code = (uint8_t)x;
+					int c = icmp_code_word(v, vl, L("icmpv6"));
+					if (c >= 0)
+						pk->icmp_code = (uint8_t)c;
+				} else if (F("parameter-problem") && L("icmpv6") && (pk->flags & NFP_PK_ICMP) &&
+					   (pk->icmp_type == 128 || pk->icmp_type == 129) &&
+					   capture_parse_uint(v, vl, 10, UINT32_MAX, &x) == 0) {
+					/* nft 1.0.6 prints the echo's id and sequence as
+					 * one 32-bit "parameter-problem" pointer */
+					pk->sport = (uint16_t)(x >> 16);
+					pk->dport = (uint16_t)x;
+					pk->flags |= NFP_PK_ICMPID;
 				} else if (F("id") && capture_parse_uint(v, vl, 10, 65535, &x) == 0) {
 					pk->sport = (uint16_t)x;
 					pk->flags |= NFP_PK_ICMPID;
@@ -195,7 +215,7 @@ static int nft_packet_fields(struct tok *t, struct capture_strpool *sp, uint32_t
 					pk->dport = (uint16_t)x;
 				}
 			} else if (L("tcp") || L("udp") || L("sctp") || L("udplite") || L("dccp")) {
-				pk->proto = (uint8_t)ip_proto_word(l, ll);
+				pk->proto = (uint8_t)nfp_proto_parse(l, ll);
 				pk->flags |= NFP_PK_PROTO;
 				if ((F("sport") || F("dport")) && capture_parse_uint(v, vl, 10, 65535, &x) == 0) {
 					if (F("sport"))
@@ -204,7 +224,9 @@ static int nft_packet_fields(struct tok *t, struct capture_strpool *sp, uint32_t
 						pk->dport = (uint16_t)x;
 					pk->flags |= NFP_PK_PORTS;
 				} else if (F("flags")) {
-					/* "syn", "syn | ack" or "0x12" */
+					/* "syn", "syn | ack" or "0x12"; nft 1.0.6 writes "== syn" */
+					if (vl == 2 && memcmp(v, "==", 2) == 0 && !next_word(t, &v, &vl))
+						break;
 					static const char *const fl8[] = { "fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr" };
 					for (;;) {
 						for (int b = 0; b < 8; b++)
@@ -296,12 +318,12 @@ int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, 
 	size_t fl, tl, cl;
 	if (!next_word(&t, &fw, &fl) || !next_word(&t, &tw, &tl) || !next_word(&t, &cw, &cl) || !next_word(&t, &w, &wl)) {
 		*err = "truncated trace line";
-		return NFP_PARSE_BAD;
+		return NFP_PARSE_TRUNCATED;
 	}
-	int fam = family_word(fw, fl);
-	if (fam < 0) {
+	int fam = nfp_family_parse(fw, fl);
+	if (fam < 0 || fam == NFP_FAM_UNSPEC) {
 		*err = "unknown family in trace line";
-		return NFP_PARSE_BAD;
+		return NFP_PARSE_UNSUPPORTED;
 	}
 	if (W("packet:")) {
 		struct capture_mon_pkt *sl = capture_mon_slot(st, (uint32_t)id, (uint8_t)fam, 1);
@@ -312,7 +334,7 @@ int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, 
 		nft_ct_fields(t.s, (size_t)(s + n - t.s), sl);
 		if (nft_packet_fields(&t, sp, &sl->in, &sl->out, &sl->pk, err) < 0)
 			return NFP_PARSE_BAD;
-		return NFP_PARSE_SKIP;
+		return NFP_PARSE_STATE;
 	}
 	memset(h, 0, sizeof(*h));
 	h->rule = -1;
@@ -395,20 +417,9 @@ int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, 
 			h->verdict = NFP_V_RETURN;
 	} else {
 		*err = "unknown trace event type";
-		return NFP_PARSE_BAD;
+		return NFP_PARSE_UNSUPPORTED;
 	}
 	return NFP_PARSE_HOP;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* xtables-monitor prints header bytes with a signed-char bug: a byte over
@@ -417,16 +428,35 @@ static size_t xt_hex(const char *s, size_t n, uint8_t *out, size_t cap)
 {
 	size_t o = 0, i = 0;
 	while (i + 1 < n && o < cap) {
-		if (i + 8 <= n && memcmp(s + i, "ffffff", 6) == 0 && hexval(s[i + 6]) >= 8) {
+		if (i + 8 <= n && memcmp(s + i, "ffffff", 6) == 0 && nfp_hexval(s[i + 6]) >= 8) {
 			i += 6;
 		}
-		int a = hexval(s[i]), b = hexval(s[i + 1]);
+		int a = nfp_hexval(s[i]), b = nfp_hexval(s[i + 1]);
 		if (a < 0 || b < 0)
 			break;
 		out[o++] = (uint8_t)(a << 4 | b);
 		i += 2;
 	}
 	return o;
+}
+
+int capture_monitor_note(const char *s, size_t n)
+{
+	static const char *const notes[] = {
+		"NEWGEN: ",	      /* xtables-monitor: a ruleset generation */
+		"# new generation ", /* nft monitor */
+		"EVENT: ",	      /* xtables-monitor --event */
+	};
+	if (!n || (s[0] != 'N' && s[0] != '#' && s[0] != 'E' && s[0] != 'u'))
+		return 0;
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		size_t l = strlen(notes[i]);
+		if (n >= l && memcmp(s, notes[i], l) == 0)
+			return 1;
+	}
+	/* what xtables-monitor says when it cannot print a traced rule */
+	static const char unsup[] = "unsupported layer 4 protocol value";
+	return n >= sizeof(unsup) - 1 && memcmp(s, unsup, sizeof(unsup) - 1) == 0;
 }
 
 int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, struct capture_strpool *sp,
@@ -456,12 +486,20 @@ int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, s
 		sl->in = sl->out = 0;
 		memset(&sl->pk, 0, sizeof(sl->pk));
 		struct nfp_pkt *pk = &sl->pk;
-		int seen_proto = 0;
+		int seen_proto = 0, ports = 0, tcpf = 0, arp = fam == NFP_FAM_ARP;
 		while (next_word(&t, &w, &wl)) {
 			const char *eq = memchr(w, '=', wl);
 			if (!eq) {
+				/* TCP flags follow SPORT/DPORT; only TCP prints them */
+				static const char *const fl[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG" };
 				if (W("DF"))
 					pk->flags |= NFP_PK_DF;
+				else if (ports)
+					for (int b = 0; b < 6; b++)
+						if (strlen(fl[b]) == wl && memcmp(fl[b], w, wl) == 0) {
+							pk->tcp_flags |= (uint8_t)(1u << b);
+							tcpf = 1;
+						}
 				continue;
 			}
 			size_t kl = (size_t)(eq - w);
@@ -491,29 +529,34 @@ int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, s
 			} else if ((K("TTL") || K("HOPLIMIT")) && capture_parse_uint(v, vl, 10, 255, &x) == 0) {
 				pk->ttl = (uint8_t)x;
 				pk->flags |= NFP_PK_TTL;
-			} else if (K("ID") && !seen_proto && capture_parse_uint(v, vl, 10, 65535, &x) == 0) {
-				pk->ipid = (uint32_t)x;
-				pk->flags |= NFP_PK_IPID;
+			} else if (K("ID") && !seen_proto) {
+				/* some versions print "ID=%d" and "DF " with no space between */
+				size_t dl = 0;
+				while (dl < vl && v[dl] >= '0' && v[dl] <= '9')
+					dl++;
+				if (capture_parse_uint(v, dl, 10, 65535, &x) == 0) {
+					pk->ipid = (uint32_t)x;
+					pk->flags |= NFP_PK_IPID;
+				}
+				if (vl - dl == 2 && memcmp(v + dl, "DF", 2) == 0)
+					pk->flags |= NFP_PK_DF;
 			} else if (K("PROTO")) {
 				seen_proto = 1;
-				int p = ip_proto_word(v, vl);
-				if (p < 0) {
-					char lower[16];
-					size_t ll = vl < sizeof(lower) ? vl : sizeof(lower) - 1;
-					for (size_t i = 0; i < ll; i++)
-						lower[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
-					p = ip_proto_word(lower, ll);
-				}
+				int p = nfp_proto_parse(v, vl);
 				if (p >= 0) {
 					pk->proto = (uint8_t)p;
 					pk->flags |= NFP_PK_PROTO;
 				}
-			} else if ((K("SPT") || K("DPT")) && capture_parse_uint(v, vl, 10, 65535, &x) == 0) {
+			} else if ((K("SPT") || K("DPT") || K("SPORT") || K("DPORT")) &&
+				   capture_parse_uint(v, vl, 10, 65535, &x) == 0) {
 				if (w[0] == 'S')
 					pk->sport = (uint16_t)x;
 				else
 					pk->dport = (uint16_t)x;
 				pk->flags |= NFP_PK_PORTS;
+				ports = 1;
+			} else if (K("MACPROTO")) {
+				arp |= vl == 4 && memcmp(v, "0806", 4) == 0;
 			} else if (K("MARK") && capture_parse_uint(v, vl, 0, UINT32_MAX, &x) == 0) {
 				pk->mark = (uint32_t)x;
 				pk->flags |= NFP_PK_MARK;
@@ -521,38 +564,50 @@ int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, s
 				uint8_t raw[64];
 				size_t rl = xt_hex(v, vl, raw, sizeof(raw));
 				struct nfp_pkt dec = { 0 };
-				if (capture_pkt_decode(raw, rl, NULL, 0, &dec) == 0) {
-					memcpy(dec.mac_src, pk->mac_src, 6);
-					memcpy(dec.mac_dst, pk->mac_dst, 6);
+				if (arp ? capture_arp_decode(raw, rl, &dec) == 0 : capture_pkt_decode(raw, rl, NULL, 0, &dec) == 0) {
+					/* the frame's MACs when printed (see struct nfp_pkt) */
+					if (pk->flags & NFP_PK_MACS) {
+						memcpy(dec.mac_src, pk->mac_src, 6);
+						memcpy(dec.mac_dst, pk->mac_dst, 6);
+					}
 					dec.flags |= pk->flags & NFP_PK_MACS;
 					*pk = dec;
 				}
 			}
 #undef K
 		}
-		return NFP_PARSE_SKIP;
+		/* xtables-monitor prints no protocol for IPv4/IPv6: ports with
+		 * TCP's flags are TCP; ports alone are UDP, UDP-Lite, SCTP or DCCP,
+		 * which the line does not tell apart, so the protocol stays unknown */
+		if (tcpf && !(pk->flags & NFP_PK_PROTO)) {
+			pk->proto = 6;
+			pk->flags |= NFP_PK_PROTO;
+		}
+		return NFP_PARSE_STATE;
 	}
-	/* TRACE: table:chain:kind[:handle]:VERDICT [rule text] */
+	/* TRACE: table:chain:rule:0xHANDLE:VERDICT[:TARGET], table:chain:policy:VERDICT
+	 * or table:chain:return:[TARGET], then the rule's text. VERDICT is a
+	 * name, or the kernel's code in hex when xtables-monitor has no name
+	 * for it (0xfffffffb is RETURN). */
 	if (!next_word(&t, &w, &wl)) {
 		*err = "truncated TRACE line";
-		return NFP_PARSE_BAD;
+		return NFP_PARSE_TRUNCATED;
 	}
-	const char *part[5];
-	size_t plen[5];
+	const char *part[6];
+	size_t plen[6];
 	int np = 0;
 	size_t ps = 0;
-	for (size_t j = 0; j <= wl; j++)
-		if (j == wl || w[j] == ':') {
-			if (np < 5) {
-				part[np] = w + ps;
-				plen[np] = j - ps;
-			}
+	for (size_t j = 0; j <= wl && np < 6; j++)
+		if (j == wl || (w[j] == ':' && np < 5)) {
+			/* the sixth part (a jump target) keeps any further ':' */
+			part[np] = w + ps;
+			plen[np] = j - ps;
 			np++;
 			ps = j + 1;
 		}
-	if (np < 4 || np > 5 || !plen[0] || !plen[1]) {
-		*err = "bad table:chain:type field";
-		return NFP_PARSE_BAD;
+	if (np < 3 || !plen[0] || !plen[1]) {
+		*err = "truncated TRACE line (want table:chain:type)";
+		return NFP_PARSE_TRUNCATED;
 	}
 	memset(h, 0, sizeof(*h));
 	h->rule = -1;
@@ -564,24 +619,53 @@ int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, s
 	h->chain = intern(sp, part[1], plen[1]);
 	const char *k = part[2];
 	size_t kl = plen[2];
-	if (kl == 4 && memcmp(k, "rule", 4) == 0)
+	int vpart;
+	if (kl == 4 && memcmp(k, "rule", 4) == 0) {
 		h->kind = NFP_KIND_RULE;
-	else if (kl == 6 && memcmp(k, "policy", 6) == 0)
-		h->kind = NFP_KIND_POLICY;
-	else if (kl == 6 && memcmp(k, "return", 6) == 0)
-		h->kind = NFP_KIND_RETURN;
-	else {
-		*err = "unknown trace type";
-		return NFP_PARSE_BAD;
-	}
-	if (np == 5) {
 		uint64_t hd;
-		if (capture_parse_uint(part[3], plen[3], 0, UINT64_MAX, &hd) == 0) {
-			h->handle = hd;
-			h->flags |= NFP_HOP_HANDLE;
+		if (np < 5) {
+			*err = "truncated TRACE rule (want rule:0xHANDLE:VERDICT)";
+			return NFP_PARSE_TRUNCATED;
 		}
+		/* the rule's handle, not its position in the chain */
+		if (capture_parse_uint(part[3], plen[3], 0, UINT64_MAX, &hd) < 0) {
+			*err = "bad rule handle in TRACE line";
+			return NFP_PARSE_BAD;
+		}
+		h->handle = hd;
+		h->flags |= NFP_HOP_HANDLE;
+		vpart = 4;
+	} else if (kl == 6 && memcmp(k, "policy", 6) == 0) {
+		h->kind = NFP_KIND_POLICY;
+		if (np < 4) {
+			*err = "truncated TRACE policy (want policy:VERDICT)";
+			return NFP_PARSE_TRUNCATED;
+		}
+		vpart = 3;
+	} else if (kl == 6 && memcmp(k, "return", 6) == 0) {
+		h->kind = NFP_KIND_RETURN;
+		vpart = -1;
+	} else {
+		*err = "unknown trace type";
+		return NFP_PARSE_UNSUPPORTED;
 	}
-	h->verdict = (uint8_t)nfp_verdict_parse(part[np - 1], (int)plen[np - 1]);
+	if (vpart < 0) {
+		h->verdict = NFP_V_RETURN;
+		if (np > 3 && plen[3])
+			h->jump = intern(sp, part[3], plen[3]);
+	} else {
+		const char *v = part[vpart];
+		size_t vl = plen[vpart];
+		uint64_t code;
+		if (vl > 2 && v[0] == '0' && v[1] == 'x')
+			h->verdict = capture_parse_uint(v, vl, 16, UINT32_MAX, &code) == 0
+					     ? (uint8_t)nfp_verdict_code((uint32_t)code)
+					     : NFP_V_OTHER;
+		else
+			h->verdict = (uint8_t)nfp_verdict_parse(v, (int)vl);
+		if (np > vpart + 1 && plen[vpart + 1])
+			h->jump = intern(sp, part[vpart + 1], plen[vpart + 1]);
+	}
 	const char *txt = t.s;
 	while (txt < s + n && *txt == ' ')
 		txt++;

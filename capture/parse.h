@@ -1,10 +1,17 @@
 /* parse: pure text decoders, one line in, at most one hop out.
  *
  * Each decoder works on a byte buffer that need not be NUL-terminated and
- * may hold any bytes. Results: NFP_PARSE_HOP (hop filled), NFP_PARSE_SKIP
- * (not trace output, or a line that only updates decoder state) or
- * NFP_PARSE_BAD (looks like trace output but cannot be read; *err names
- * why, a static string). Device, table and chain names are interned in sp. */
+ * may hold any bytes. Results: NFP_PARSE_HOP (hop filled), or why the line
+ * gives no hop, one cause each (counted per cause, see enum nfp_why):
+ *   NFP_PARSE_SKIP         not trace output
+ *   NFP_PARSE_STATE        trace output that only updates decoder state (a
+ *                          monitor's packet line)
+ *   NFP_PARSE_NOTE         a trace tool's own message, no event
+ *   NFP_PARSE_BAD          trace output with a field that cannot be read
+ *   NFP_PARSE_TRUNCATED    trace output cut short: a mandatory field is missing
+ *   NFP_PARSE_UNSUPPORTED  trace output of a kind nfpath does not read
+ * The negative ones are malformed lines and set *err (a static string that
+ * says why). Device, table and chain names are interned in sp. */
 #ifndef NFP_PARSE_H
 #define NFP_PARSE_H
 
@@ -14,7 +21,18 @@
 #include "hop.h"
 #include "strpool.h"
 
-enum { NFP_PARSE_BAD = -1, NFP_PARSE_SKIP = 0, NFP_PARSE_HOP = 1 };
+enum {
+	NFP_PARSE_UNSUPPORTED = -3,
+	NFP_PARSE_TRUNCATED = -2,
+	NFP_PARSE_BAD = -1,
+	NFP_PARSE_SKIP = 0,
+	NFP_PARSE_HOP = 1,
+	NFP_PARSE_STATE = 2,
+	NFP_PARSE_NOTE = 3,
+};
+
+/* The count a result adds to (enum nfp_why; NFP_PARSE_HOP has none: -1). */
+int capture_parse_why(int result);
 
 /* Strips a dmesg / syslog / journalctl / kmsg prefix. Returns the offset
  * of the message; sets *ts (and returns has_ts in *has_ts) when the prefix
@@ -35,6 +53,9 @@ int capture_iptrace_header(const char *s, size_t n, struct capture_strpool *sp, 
 int capture_parse_ipv4(const char *s, size_t n, uint8_t out[16]);
 int capture_parse_ip(const char *s, size_t n, uint8_t out[16], uint8_t *l3);
 int capture_parse_mac(const char *s, size_t n, uint8_t out[6]);
+/* An ARP header (Ethernet/IPv4 layout) from raw bytes into pk: operation,
+ * sender/target addresses. 0, or -1 when the bytes are not one. */
+int capture_arp_decode(const uint8_t *b, size_t n, struct nfp_pkt *pk);
 /* Parses an unsigned decimal (base 10) or 0x-hex (base 16 or auto when
  * base is 0); returns -1 unless the whole span is a number <= max. */
 int capture_parse_uint(const char *s, size_t n, int base, uint64_t max, uint64_t *out);
@@ -63,6 +84,11 @@ struct capture_mon_state {
 struct capture_mon_pkt *capture_mon_slot(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create);
 /* Copies a remembered packet (devices, fields, conntrack) into a hop. */
 void capture_mon_apply(struct nfp_hop *h, const struct capture_mon_pkt *sl);
+
+/* A line a trace monitor prints that is no trace event ("NEWGEN: ..." of
+ * xtables-monitor, "# new generation ..." of nft monitor, a rule the tool
+ * could not print): 1 when s is one. */
+int capture_monitor_note(const char *s, size_t n);
 
 /* `nft monitor trace` output ("trace id 6cb16a53 ip filter FORWARD ..."). */
 int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, struct capture_strpool *sp,

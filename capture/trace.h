@@ -47,6 +47,7 @@ struct nfp_flow {
 
 struct capture_trace_stats {
 	unsigned long lines, skipped, bad, hops, lost_events, dropped_packets;
+	unsigned long why[NFP_WHY__COUNT]; /* skipped and bad lines per cause (enum nfp_why) */
 	unsigned long overruns; /* kernel queue overruns: events lost, number unknown */
 	unsigned long by_source[NFP_SRC__COUNT];
 	/* hops of settled packets by [layer][box][verdict] */

@@ -330,10 +330,16 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 {
 	const struct capture_trace_stats *s = &t->st;
-	int r = putf(b,
-		     "lines read      %lu\nlines skipped   %lu (not trace output)\nlines malformed %lu\n"
-		     "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n",
-		     s->lines, s->skipped, s->bad, s->hops, t->pkt_base + t->npkts, t->flows_total, s->lost_events);
+	/* every line is a hop or counted under one cause (enum nfp_why) */
+	int r = putf(b, "lines read      %lu\nlines skipped   %lu\n", s->lines, s->skipped);
+	for (int w = 0; w < NFP_WHY__COUNT; w++) {
+		if (w == NFP_WHY_BAD_FIELD)
+			r |= putf(b, "lines malformed %lu\n", s->bad);
+		if (s->why[w])
+			r |= putf(b, "  %lu %s\n", s->why[w], nfp_why_name(w));
+	}
+	r |= putf(b, "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n", s->hops,
+		  t->pkt_base + t->npkts, t->flows_total, s->lost_events);
 	if (s->overruns)
 		r |= putf(b, "overruns        %lu (the kernel dropped events; how many it does not say)\n", s->overruns);
 	if (s->dropped_packets)

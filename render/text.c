@@ -131,6 +131,10 @@ void render_addr(const struct nfp_pkt *pk, int dst, char *out, size_t cap)
 
 void render_proto(const struct nfp_pkt *pk, char *out, size_t cap)
 {
+	if (pk->flags & NFP_PK_ARP) {
+		snprintf(out, cap, "ARP");
+		return;
+	}
 	if (!(pk->flags & NFP_PK_PROTO)) {
 		snprintf(out, cap, "%s", pk->l3 == 6 ? "IPv6" : pk->l3 == 4 ? "IP" : "?");
 		return;
@@ -241,6 +245,14 @@ void render_packet_summary(const struct capture_trace *t, const struct nfp_packe
 			o += (size_t)snprintf(out + o, cap - o, " %s", n);
 		else
 			o += (size_t)snprintf(out + o, cap - o, " type %u code %u", pk->icmp_type, pk->icmp_code);
+	}
+	if ((pk->flags & NFP_PK_ARP) && o < cap) {
+		/* the operation tells a request from its reply (RFC 826, RFC 903) */
+		static const char *const ops[] = { NULL, "request", "reply", "rarp-request", "rarp-reply" };
+		if (pk->arp_op && pk->arp_op < 5)
+			o += (size_t)snprintf(out + o, cap - o, " %s", ops[pk->arp_op]);
+		else
+			o += (size_t)snprintf(out + o, cap - o, " op %u", pk->arp_op);
 	}
 	if (!(pk->flags & NFP_PK_ADDRS)) {
 		if (o < cap)

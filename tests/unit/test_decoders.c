@@ -137,7 +137,7 @@ START_TEST(klog_rejects_and_skips)
 	const char *err = NULL;
 	ck_assert_int_eq(parse1("[ 1.0] usb 1-1: new high-speed USB device", sp, &h, &err), NFP_PARSE_SKIP);
 	ck_assert_int_eq(parse1("", sp, &h, &err), NFP_PARSE_SKIP);
-	ck_assert_int_eq(parse1("TRACE: filter:INPUT:rule:1 IN=lo", sp, &h, &err), NFP_PARSE_BAD);
+	ck_assert_int_eq(parse1("TRACE: filter:INPUT:rule:1 IN=lo", sp, &h, &err), NFP_PARSE_TRUNCATED);
 	ck_assert_int_eq(parse1("TRACE: filter:INPUT:rule:1 IN=lo OUT= SRC=1.2.3 DST=1.2.3.4", sp, &h, &err),
 			 NFP_PARSE_BAD);
 	ck_assert_str_eq(err, "bad SRC address");
@@ -161,7 +161,7 @@ START_TEST(monitor_lines)
 	const char *pl = "trace id 0c9ff17e ip filter FORWARD packet: iif \"br0\" oif \"br0\" ip saddr 10.9.0.2 ip daddr "
 			 "10.9.0.3 ip ttl 64 ip id 43394 ip length 84 tcp sport 1234 tcp dport 80 tcp flags == syn | ack "
 			 "ct state established ct direction reply ct id 3735928559";
-	ck_assert_int_eq(capture_nftmon_parse(pl, strlen(pl), &st, sp, &h, &err), NFP_PARSE_SKIP);
+	ck_assert_int_eq(capture_nftmon_parse(pl, strlen(pl), &st, sp, &h, &err), NFP_PARSE_STATE);
 	const char *rl = "trace id 0c9ff17e ip filter FORWARD rule iifname \"br0\" counter packets 4 bytes 336 jump "
 			 "DOCKER-USER # handle 12 (verdict jump DOCKER-USER)";
 	ck_assert_int_eq(capture_nftmon_parse(rl, strlen(rl), &st, sp, &h, &err), NFP_PARSE_HOP);
@@ -180,7 +180,7 @@ START_TEST(monitor_lines)
 	/* xtables-monitor: NH= hex with the ffffff sign-extension bug */
 	const char *xp = "PACKET: 7 ac2e69f6 IN=vh1 MACSRC=ae:65:e:ad:d2:1b MACDST=62:b7:d2:dc:24:c4 MACPROTO=0800 "
 			 "NH=45000054ffffffae3e4000400178540a0900020a090003 ";
-	ck_assert_int_eq(capture_xtmon_parse(xp, strlen(xp), &st, sp, &h, &err), NFP_PARSE_SKIP);
+	ck_assert_int_eq(capture_xtmon_parse(xp, strlen(xp), &st, sp, &h, &err), NFP_PARSE_STATE);
 	const char *xt = " TRACE: 7 ac2e69f6 nfxbr:pre:rule:0x4:CONTINUE  ";
 	ck_assert_int_eq(capture_xtmon_parse(xt, strlen(xt), &st, sp, &h, &err), NFP_PARSE_HOP);
 	ck_assert_uint_eq(h.pk.ipid, 0xae3e);

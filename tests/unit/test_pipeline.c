@@ -195,14 +195,17 @@ START_TEST(same_hosts_two_pings_two_flows)
 }
 END_TEST
 
-/* hops with missing fields still land somewhere and never crash */
+/* a line cut before its addresses is a counted, reported truncated line,
+ * not an address-less hop; the rest still lands somewhere */
 START_TEST(missing_fields)
 {
 	const char *txt = "TRACE: filter:INPUT:policy:3 IN=lo OUT= \n"
 			  "TRACE: filter:INPUT:policy:3 IN=lo OUT= SRC=127.0.0.1 DST=127.0.0.1\n";
 	struct loaded L = load_text(txt, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->st.hops, 2);
+	ck_assert_uint_eq(L.t->st.hops, 1);
+	ck_assert_uint_eq(L.t->st.bad, 1);
+	ck_assert_uint_eq(L.t->st.why[NFP_WHY_TRUNCATED], 1);
 	ck_assert_int_eq(hop_at(&L, 0, 0)->box, NFP_BOX_FILTER_INPUT);
 	ck_assert_int_eq(hop_at(&L, 0, 0)->layer, NFP_LAYER_NETWORK);
 	unload(&L);
