@@ -103,16 +103,31 @@ struct nfp_pkt {
 	uint8_t arp_op; /* NFP_PK_ARP */
 };
 
+/* The packet an ICMP error carries back (its first bytes: the header of the
+ * packet that caused the error), as the source showed it: it names the
+ * connection the error belongs to (conntrack calls the error RELATED). */
+#define NFP_IN_ADDRS 0x01u
+#define NFP_IN_PORTS 0x02u  /* sport/dport valid (TCP, UDP, ...) */
+#define NFP_IN_ICMPID 0x04u /* an ICMP echo inside: sport holds the echo id */
+struct nfp_inner {
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint8_t l3, proto, flags;
+};
+
 /* hop.flags */
 #define NFP_HOP_TRACE_ID 0x01u
 #define NFP_HOP_HANDLE 0x02u
 #define NFP_HOP_TS 0x04u
-#define NFP_HOP_CT 0x08u      /* ct_state/ct_dir from the kernel */
+#define NFP_HOP_CT 0x08u      /* ct_state/ct_dir from the kernel; ct_state UNKNOWN: the
+				 kernel reports conntrack with such events and sent none,
+				 so conntrack did not track this packet */
 #define NFP_HOP_PROBE 0x10u   /* nfpath's own waypoint chain, not a host rule */
 #define NFP_HOP_HAVE_PKT 0x20u /* pk holds fields from this event */
 
 struct nfp_hop {
 	struct nfp_pkt pk;
+	struct nfp_inner inner; /* ICMP errors only, inner.flags 0 otherwise */
 	double ts;	 /* seconds (wall or monotonic, whatever the source gave) */
 	uint64_t handle; /* nftables rule handle */
 	uint32_t trace_id;

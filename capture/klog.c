@@ -275,6 +275,38 @@ static uint32_t intern(struct capture_strpool *sp, unsigned site, const char *s,
 /* key == k; the length test first keeps the common mismatch cheap */
 #define KEY(k) (kl == sizeof(k) - 1 && key[0] == (k)[0] && memcmp(key, k, sizeof(k) - 1) == 0)
 
+static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h,
+			      const char **err);
+
+/* "[SRC=.. DST=.. .. PROTO=UDP SPT=.. DPT=.. ]" after an ICMP error: the
+ * header of the packet it answers, which names the connection it belongs
+ * to. Read with the same field decoder, one level deep only. */
+static void parse_inner(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h)
+{
+	struct nfp_hop in;
+	const char *err;
+	memset(&in, 0, sizeof(in));
+	in.rule = -1;
+	in.inner.flags = NFP_IN_ADDRS; /* marks the nested call: skip its brackets */
+	if (parse_nflog_fields(s, n, sp, &in, &err) < 0 || !(in.pk.flags & NFP_PK_ADDRS) ||
+	    !(in.pk.flags & NFP_PK_PROTO))
+		return; /* a cut or odd inner header: the outer packet stands */
+	struct nfp_inner *o = &h->inner;
+	memcpy(o->src, in.pk.src, 16);
+	memcpy(o->dst, in.pk.dst, 16);
+	o->l3 = in.pk.l3;
+	o->proto = in.pk.proto;
+	o->flags = NFP_IN_ADDRS;
+	if (in.pk.flags & NFP_PK_ICMPID) {
+		o->sport = in.pk.sport;
+		o->flags |= NFP_IN_ICMPID;
+	} else if (in.pk.flags & NFP_PK_PORTS) {
+		o->sport = in.pk.sport;
+		o->dport = in.pk.dport;
+		o->flags |= NFP_IN_PORTS;
+	}
+}
+
 /* nf_log_syslog fields from s[0..n): 0, or NFP_PARSE_BAD / _TRUNCATED
  * with *err set. ARP lines ("ARP HTYPE=1 PTYPE=0x0800 OPCODE=1 MACSRC=..
  * IPSRC=.. MACDST=.. IPDST=..") fill the ARP fields (see struct nfp_pkt). */
@@ -297,6 +329,12 @@ static int parse_nflog_fields(const char *s, size_t n, struct capture_strpool *s
 			/* ICMP error inner packet or IP/TCP options: skip, nested */
 			char open = s[i], close = open == '[' ? ']' : ')';
 			int depth = 0;
+			size_t st = i + 1;
+			if (open == '[' && !h->inner.flags && (pk->flags & NFP_PK_ICMP) &&
+			    (pk->proto == 1 || pk->proto == 58)) {
+				const char *e = memchr(s + st, ']', n - st);
+				parse_inner(s + st, e ? (size_t)(e - s) - st : n - st, sp, h);
+			}
 			for (; i < n; i++) {
 				if (s[i] == open)
 					depth++;

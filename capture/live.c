@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <linux/capability.h>
+#include <sys/utsname.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -644,6 +645,36 @@ static void set_rule_text(struct live *lv, struct nfp_hop *h, const struct captu
 	}
 }
 
+/* An ip/ip6/inet chain the packet reaches after conntrack looked at it
+ * (PREROUTING and OUTPUT at priority -200; later hooks always), where the
+ * kernel's trace event carries conntrack state when there is one. */
+static int after_conntrack(const struct nfp_hop *h)
+{
+	if (h->family != NFP_FAM_IPV4 && h->family != NFP_FAM_IPV6 && h->family != NFP_FAM_INET)
+		return 0;
+	switch (h->hook) {
+	case NFP_HOOK_INPUT:
+	case NFP_HOOK_FORWARD:
+	case NFP_HOOK_POSTROUTING:
+		return 1;
+	case NFP_HOOK_PREROUTING:
+	case NFP_HOOK_OUTPUT:
+		return h->have_prio && h->prio > -200;
+	default:
+		return 0;
+	}
+}
+
+/* Linux 6.16 added conntrack attributes to nftables trace events */
+static int kernel_sends_ct(void)
+{
+	struct utsname u;
+	unsigned maj = 0, min = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &maj, &min) != 2)
+		return 0;
+	return maj > 6 || (maj == 6 && min >= 16);
+}
+
 /* one nftrace event: our own chains become waypoints, chains learn their
  * hook and priority, rules their text. 1 keep, 0 drop. */
 static int finish_nftrace(struct live *lv, struct nfp_hop *h)
@@ -679,6 +710,11 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 	}
 	if (h->flags & NFP_HOP_HANDLE)
 		set_rule_text(lv, h, lv->rules, 1);
+	if (lv->mon.kernel_ct && (h->flags & NFP_HOP_HAVE_PKT) && !(h->flags & NFP_HOP_CT) && after_conntrack(h)) {
+		/* the kernel would have said: conntrack did not track it */
+		h->flags |= NFP_HOP_CT;
+		h->ct_state = NFP_CT_UNKNOWN;
+	}
 	return 1;
 }
 
@@ -1053,6 +1089,7 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	lv->wd_fd = -1;
 	lv->wd_pid = -1;
 	lv->nlseq = 1;
+	lv->mon.kernel_ct = (uint8_t)kernel_sends_ct();
 	pthread_mutex_init(&lv->rx.mu, NULL);
 	pthread_cond_init(&lv->rx.cv, NULL);
 	pthread_mutex_init(&lv->namer.mu, NULL);

@@ -211,6 +211,7 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 				sl->pk.flags |= NFP_PK_MARK;
 		}
 		if (u32_ok(tb[NFP_NFTA_TRACE_CT_STATE])) {
+			st->kernel_ct = 1;
 			sl->ct_state = ct_state_of(be32(tb[NFP_NFTA_TRACE_CT_STATE]));
 			const struct nlattr *d = tb[NFP_NFTA_TRACE_CT_DIRECTION];
 			if (d && mnl_attr_get_payload_len(d) >= 1)

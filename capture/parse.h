@@ -77,6 +77,11 @@ struct capture_mon_pkt {
 struct capture_mon_state {
 	struct capture_mon_pkt slot[64];
 	unsigned next;
+	/* the kernel sends conntrack attributes with trace events (Linux
+	 * 6.16+): set by the live capture from the kernel version, and by the
+	 * nftrace decoder when an event carried them. Then an event after
+	 * conntrack without them is a packet conntrack did not track. */
+	uint8_t kernel_ct;
 };
 
 /* The remembered packet of trace id `id` in family `fam`; created (reset)

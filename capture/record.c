@@ -333,6 +333,19 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 		r |= kv(b, "df", "1", 1);
 	if (pk->tcp_flags)
 		r |= kvu(b, "tcpflags", pk->tcp_flags);
+	const struct nfp_inner *in = &h->inner;
+	if (in->flags & NFP_IN_ADDRS) {
+		/* the header inside an ICMP error */
+		r |= kvaddr(b, "insaddr", in->src, in->l3);
+		r |= kvaddr(b, "indaddr", in->dst, in->l3);
+		r |= kvu(b, "inproto", in->proto);
+		if (in->flags & NFP_IN_ICMPID)
+			r |= kvu(b, "iniid", in->sport);
+		else if (in->flags & NFP_IN_PORTS) {
+			r |= kvu(b, "insport", in->sport);
+			r |= kvu(b, "indport", in->dport);
+		}
+	}
 	r |= capture_buf_putc(b, '\n');
 	return r ? -1 : 0;
 }
@@ -592,6 +605,20 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		} else if (K("tcpflags")) {
 			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
 			pk->tcp_flags = (uint8_t)x;
+		} else if (K("insaddr") || K("indaddr")) {
+			bad = capture_parse_ip(v, ul, k[2] == 's' ? h->inner.src : h->inner.dst, &h->inner.l3) < 0;
+			h->inner.flags |= NFP_IN_ADDRS;
+		} else if (K("inproto")) {
+			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
+			h->inner.proto = (uint8_t)x;
+		} else if (K("insport") || K("indport")) {
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			*(k[2] == 's' ? &h->inner.sport : &h->inner.dport) = (uint16_t)x;
+			h->inner.flags |= NFP_IN_PORTS;
+		} else if (K("iniid")) {
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			h->inner.sport = (uint16_t)x;
+			h->inner.flags |= NFP_IN_ICMPID;
 		}
 		if (bad) {
 			*err = "bad value in recording field";

@@ -8,12 +8,16 @@
  *  - it has no IP ID (ebtables lines) and its addresses and protocol equal
  *    those at the packet's latest hop,
  * and it does not go back to an entry box the packet already passed (that
- * is the next packet of the same conversation). Trace ids are only a hint:
- * the kernel recomputes them at each base chain and reuses them.
+ * is the next packet of the same conversation), nor come seconds after the
+ * packet's last hop. Trace ids are only a hint: the kernel recomputes them
+ * at each base chain and reuses them. IPv6 flow label 0 is no identity.
  *
  * Flows. Each packet contributes the connection tuples it showed at any
  * hop (pre- and post-NAT); a packet whose tuple is already known joins that
- * flow, in the direction the tuple was first seen. */
+ * flow, in the direction the tuple was first seen. An ICMP error joins the
+ * flow of the header inside it, the other way. Conntrack state is the
+ * kernel's when a hop carries it, else inferred as conntrack would have it
+ * (see assign_flow). */
 #include "trace.h"
 #include "grow.h"
 
@@ -73,6 +77,14 @@ static int pk_has(const struct nfp_pkt *p, unsigned f)
 	return (p->flags & f) == f;
 }
 
+/* An IP ID (IPv4) or flow label (IPv6) that tells packets apart. Flow label
+ * 0 is what every IPv6 packet without one carries (neighbour discovery,
+ * most of what the kernel sends itself): it names no packet. */
+static int pk_id(const struct nfp_pkt *p)
+{
+	return pk_has(p, NFP_PK_IPID) && !(p->l3 == 6 && p->ipid == 0);
+}
+
 static int ident_match(const struct nfp_packet *p, const struct nfp_hop *h, int *strong)
 {
 	const struct nfp_pkt *a = &p->ident, *b = &h->pk;
@@ -83,7 +95,7 @@ static int ident_match(const struct nfp_packet *p, const struct nfp_hop *h, int 
 		return 0;
 	if (pk_has(a, NFP_PK_ICMP) && pk_has(b, NFP_PK_ICMP) && a->icmp_type != b->icmp_type)
 		return 0;
-	if (pk_has(a, NFP_PK_IPID) && pk_has(b, NFP_PK_IPID)) {
+	if (pk_id(a) && pk_id(b)) {
 		if (a->ipid != b->ipid || a->l3 != b->l3)
 			return 0;
 		if (a->l3 == 4 && pk_has(a, NFP_PK_LEN) && pk_has(b, NFP_PK_LEN) && a->len != b->len)
@@ -139,13 +151,20 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 	int best = -1, best_strong = -1;
 	/* newest first, and ties keep the newest: the first candidate with
 	 * the best score this hop can reach is the answer */
-	int reachable = ((h->flags & NFP_HOP_TRACE_ID) ? 2 : 0) + ((h->pk.flags & NFP_PK_IPID) ? 1 : 0);
+	int reachable = ((h->flags & NFP_HOP_TRACE_ID) ? 2 : 0) + (pk_id(&h->pk) ? 1 : 0);
 	for (int i = t->nopen - 1; i >= 0 && best_strong < reachable; i--) {
 		const struct nfp_packet *p = &t->pkts[t->open[i]];
 		int strong;
 		/* no real path is this long: a stream repeating one packet must
 		 * not grow it without end */
 		if (p->nhops >= NFP_MAX_HOPS)
+			continue;
+		/* one packet crosses all its chains within milliseconds (the
+		 * neighbour queue holds it up to ~3 s); only a queue to user
+		 * space holds it longer. Seconds apart, it is another packet,
+		 * however alike (an ARP reply and a later request). */
+		if ((h->flags & NFP_HOP_TS) && p->has_ts && h->ts - p->last_ts > NFP_PACKET_GAP &&
+		    t->hops[p->hops[p->nhops - 1]].verdict != NFP_V_QUEUE)
 			continue;
 		int m = ident_match(p, h, &strong);
 		int same_tid = (h->flags & NFP_HOP_TRACE_ID) && p->trace_id == h->trace_id;
@@ -218,6 +237,10 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 	if (h->ct_id && !p->ct_id)
 		p->ct_id = h->ct_id;
 	p->last_seq = t->seq;
+	if (h->flags & NFP_HOP_TS) {
+		p->last_ts = h->ts;
+		p->has_ts = 1;
+	}
 	const struct nfp_pkt *pk = &h->pk;
 	if (pk->flags & NFP_PK_ADDRS) {
 		p->cur = *pk;
@@ -309,15 +332,35 @@ static int slot_grow(struct capture_trace *t)
 	return slot_rehash(t, t->fhcap ? t->fhcap * 2 : 256, NULL);
 }
 
-/* canonical key of a packet's tuple at one hop; *a_is_src tells whether
- * the key's first endpoint is the hop's source */
+/* canonical key of a tuple; *a_is_src tells whether the key's first
+ * endpoint is the given source */
+static void make_key(struct flow_key *k, int *a_is_src, uint8_t l3, uint8_t proto, const uint8_t *src,
+		     const uint8_t *dst, uint16_t ps, uint16_t pd)
+{
+	memset(k, 0, sizeof(*k));
+	k->l3 = l3;
+	k->proto = proto;
+	int c = memcmp(src, dst, 16);
+	if (c < 0 || (c == 0 && ps <= pd)) {
+		memcpy(k->a, src, 16);
+		memcpy(k->b, dst, 16);
+		k->pa = ps;
+		k->pb = pd;
+		*a_is_src = 1;
+	} else {
+		memcpy(k->a, dst, 16);
+		memcpy(k->b, src, 16);
+		k->pa = pd;
+		k->pb = ps;
+		*a_is_src = 0;
+	}
+}
+
+/* key of a packet's tuple at one hop */
 static int tuple_key(const struct nfp_pkt *pk, struct flow_key *k, int *a_is_src)
 {
 	if (!(pk->flags & NFP_PK_ADDRS))
 		return -1;
-	memset(k, 0, sizeof(*k));
-	k->l3 = pk->l3;
-	k->proto = pk->proto;
 	uint16_t ps = 0, pd = 0;
 	if (pk->flags & NFP_PK_ICMPID)
 		ps = pd = pk->sport; /* echo id names the "connection" both ways */
@@ -325,20 +368,23 @@ static int tuple_key(const struct nfp_pkt *pk, struct flow_key *k, int *a_is_src
 		ps = pk->sport;
 		pd = pk->dport;
 	}
-	int c = memcmp(pk->src, pk->dst, 16);
-	if (c < 0 || (c == 0 && ps <= pd)) {
-		memcpy(k->a, pk->src, 16);
-		memcpy(k->b, pk->dst, 16);
-		k->pa = ps;
-		k->pb = pd;
-		*a_is_src = 1;
-	} else {
-		memcpy(k->a, pk->dst, 16);
-		memcpy(k->b, pk->src, 16);
-		k->pa = pd;
-		k->pb = ps;
-		*a_is_src = 0;
+	make_key(k, a_is_src, pk->l3, pk->proto, pk->src, pk->dst, ps, pd);
+	return 0;
+}
+
+/* key of the connection an ICMP error answers, from the packet inside it */
+static int inner_key(const struct nfp_inner *in, struct flow_key *k, int *a_is_src)
+{
+	if (!(in->flags & NFP_IN_ADDRS))
+		return -1;
+	uint16_t ps = 0, pd = 0;
+	if (in->flags & NFP_IN_ICMPID)
+		ps = pd = in->sport;
+	else if (in->flags & NFP_IN_PORTS) {
+		ps = in->sport;
+		pd = in->dport;
 	}
+	make_key(k, a_is_src, in->l3, in->proto, in->src, in->dst, ps, pd);
 	return 0;
 }
 
@@ -375,14 +421,84 @@ static int tuple_next(struct tuple_walk *w, struct flow_key *k, int *a_is_src)
 	return 0;
 }
 
+/* What conntrack makes of a packet, as far as its fields tell. */
+enum pkt_class {
+	PC_TRACKED,	/* an IP packet conntrack tracks by its tuple */
+	PC_NOT_IP,	/* ARP, or no IP header seen: conntrack never sees it */
+	PC_UNTRACKED,	/* ICMPv6 neighbour discovery and MLD: conntrack leaves it untracked */
+	PC_ICMP_ERROR,	/* RELATED to the connection of the packet inside it */
+	PC_ICMP_BLIND,	/* ICMP with neither type nor echo id (ebtables log lines) */
+};
+
+static int icmp_error_type(uint8_t proto, uint8_t type)
+{
+	if (proto == 1)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return proto == 58 && type >= 1 && type <= 4;
+}
+
+/* the ICMPv6 types nf_conntrack_proto_icmpv6 marks untracked (noct_valid_new) */
+static int icmpv6_untracked_type(uint8_t type)
+{
+	return (type >= 130 && type <= 136) || type == 143;
+}
+
+static int classify(const struct capture_trace *t, const struct nfp_packet *p, const struct nfp_inner **inner)
+{
+	int ip = 0, icmp = 0, typed = 0, untracked = 0, error = 0;
+	*inner = NULL;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = &t->hops[p->hops[i]];
+		const struct nfp_pkt *pk = &h->pk;
+		if ((pk->flags & NFP_PK_ADDRS) && (pk->l3 == 4 || pk->l3 == 6))
+			ip = 1;
+		if ((pk->flags & NFP_PK_PROTO) && (pk->proto == 1 || pk->proto == 58)) {
+			icmp = 1;
+			if (pk->flags & (NFP_PK_ICMP | NFP_PK_ICMPID))
+				typed = 1;
+			if ((pk->flags & NFP_PK_ICMP) && pk->proto == 58 && icmpv6_untracked_type(pk->icmp_type))
+				untracked = 1;
+			if ((pk->flags & NFP_PK_ICMP) && icmp_error_type(pk->proto, pk->icmp_type))
+				error = 1;
+		}
+		if (!*inner && (h->inner.flags & NFP_IN_ADDRS))
+			*inner = &h->inner;
+	}
+	if (!ip)
+		return PC_NOT_IP;
+	if (untracked)
+		return PC_UNTRACKED;
+	if (error || *inner)
+		return PC_ICMP_ERROR;
+	if (icmp && !typed)
+		return PC_ICMP_BLIND;
+	return PC_TRACKED;
+}
+
+static int remember_key(struct capture_trace *t, const struct flow_key *k, uint32_t flow, uint8_t a_is_orig_src)
+{
+	if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
+		return -1;
+	struct flow_slot *s = slot_find(t, k);
+	if (s->flow == NFP_NONE) {
+		s->k = *k;
+		s->flow = flow;
+		s->a_is_orig_src = a_is_orig_src;
+		t->fhcount++;
+	}
+	return 0;
+}
+
 static int assign_flow(struct capture_trace *t, uint32_t pi)
 {
 	struct nfp_packet *p = &t->pkts[pi];
+	const struct nfp_inner *inner;
+	int cls = classify(t, p, &inner);
 	int need_full = 0;
 	for (uint32_t i = 0; i < p->nhops && !need_full; i++)
 		need_full = !!(t->hops[p->hops[i]].pk.flags & (NFP_PK_PORTS | NFP_PK_ICMPID));
 	uint32_t flow = NFP_NONE;
-	int dir = NFP_DIR_ORIGINAL;
+	int dir = NFP_DIR_ORIGINAL, related = 0;
 	struct flow_key ck = { 0 };
 	if (p->ct_id) {
 		/* the kernel's conntrack id names the flow outright */
@@ -395,18 +511,41 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 	struct tuple_walk w = { .t = t, .p = p, .need_full = need_full };
 	struct flow_key k;
 	int a_is_src;
-	while (flow == NFP_NONE && tuple_next(&w, &k, &a_is_src)) {
+	if (cls == PC_ICMP_ERROR) {
+		/* an error belongs to the connection of the packet inside it and
+		 * goes back the other way; its own addresses name no connection
+		 * (two errors between the same hosts answer different flows) */
+		for (uint32_t i = 0; flow == NFP_NONE && inner && i < p->nhops; i++) {
+			/* before and after de-NAT the inner header differs too */
+			if (inner_key(&t->hops[p->hops[i]].inner, &k, &a_is_src) < 0)
+				continue;
+			struct flow_slot *s = slot_find(t, &k);
+			if (s && s->flow != NFP_NONE) {
+				flow = s->flow;
+				dir = (a_is_src == s->a_is_orig_src) ? NFP_DIR_REPLY : NFP_DIR_ORIGINAL;
+			}
+		}
+		related = flow != NFP_NONE;
+	}
+	while (cls != PC_ICMP_ERROR && flow == NFP_NONE && tuple_next(&w, &k, &a_is_src)) {
 		struct flow_slot *s = slot_find(t, &k);
 		if (s && s->flow != NFP_NONE) {
+			int d = (a_is_src == s->a_is_orig_src) ? NFP_DIR_ORIGINAL : NFP_DIR_REPLY;
+			/* without type or echo id, only the address pair is left:
+			 * a request and its answer take turns; two in a row the
+			 * same way are two conversations (two errors, two pings) */
+			if (cls == PC_ICMP_BLIND && t->flows[s->flow].last_dir == d)
+				break;
 			flow = s->flow;
-			dir = (a_is_src == s->a_is_orig_src) ? NFP_DIR_ORIGINAL : NFP_DIR_REPLY;
+			dir = d;
 		}
 	}
-	if (flow == NFP_NONE) {
+	int fresh = flow == NFP_NONE;
+	if (fresh) {
 		if (capture_grow((void **)&t->flows, &t->capflows, t->nflows + 1, sizeof(*t->flows)) < 0)
 			return -1;
 		flow = (uint32_t)t->nflows++;
-		t->flows[flow] = (struct nfp_flow){ (uint32_t)t->flows_total++, pi, 0, p->ct_id, 0 };
+		t->flows[flow] = (struct nfp_flow){ (uint32_t)t->flows_total++, pi, 0, p->ct_id, 0, 0, 0 };
 	}
 	/* kernel direction wins over the inferred one */
 	for (uint32_t i = 0; i < p->nhops; i++) {
@@ -421,40 +560,49 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 	f->last_packet = t->pkt_base + pi;
 	p->dir = (uint8_t)dir;
 	p->ct_kernel = 0;
+	int kernel_none = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = &t->hops[p->hops[i]];
-		if ((h->flags & NFP_HOP_CT) && h->ct_state) {
+		if (!(h->flags & NFP_HOP_CT))
+			continue;
+		if (h->ct_state) {
 			p->ct = h->ct_state;
 			p->ct_kernel = 1;
 			break;
 		}
+		kernel_none = 1;
 	}
-	if (!p->ct_kernel)
-		p->ct = f->npackets == 0 ? NFP_CT_NEW : NFP_CT_ESTABLISHED;
+	if (!p->ct_kernel && kernel_none) {
+		/* the kernel sends conntrack with such events and sent none */
+		p->ct = NFP_CT_UNKNOWN;
+		p->ct_kernel = 1;
+	} else if (!p->ct_kernel) {
+		/* conntrack's rule: NEW until a packet went the reply way */
+		switch (cls) {
+		case PC_NOT_IP:
+			p->ct = NFP_CT_UNKNOWN;
+			break;
+		case PC_UNTRACKED:
+			p->ct = NFP_CT_UNTRACKED;
+			break;
+		case PC_ICMP_ERROR:
+			p->ct = related ? NFP_CT_RELATED : NFP_CT_UNKNOWN;
+			break;
+		default:
+			p->ct = (dir == NFP_DIR_REPLY || f->replied) ? NFP_CT_ESTABLISHED : NFP_CT_NEW;
+		}
+	}
+	if (dir == NFP_DIR_REPLY)
+		f->replied = 1;
+	f->last_dir = (uint8_t)dir;
 	f->npackets++;
 	/* remember every tuple this packet showed, oriented to the flow */
 	w = (struct tuple_walk){ .t = t, .p = p, .need_full = need_full };
-	while (tuple_next(&w, &k, &a_is_src)) {
-		if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
+	while (cls != PC_ICMP_ERROR && tuple_next(&w, &k, &a_is_src))
+		if (remember_key(t, &k, flow, (uint8_t)(dir == NFP_DIR_ORIGINAL ? a_is_src : !a_is_src)) < 0)
 			return -1;
-		struct flow_slot *s = slot_find(t, &k);
-		if (s->flow == NFP_NONE) {
-			s->k = k;
-			s->flow = flow;
-			s->a_is_orig_src = (uint8_t)(dir == NFP_DIR_ORIGINAL ? a_is_src : !a_is_src);
-			t->fhcount++;
-		}
-	}
-	if (p->ct_id) {
-		if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
-			return -1;
-		struct flow_slot *s = slot_find(t, &ck);
-		if (s->flow == NFP_NONE) {
-			s->k = ck;
-			s->flow = flow;
-			t->fhcount++;
-		}
-	}
+	if (p->ct_id && remember_key(t, &ck, flow, 0) < 0)
+		return -1;
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct capture_rules;
 
 #define NFP_NONE UINT32_MAX
 #define NFP_MAX_HOPS 4096 /* hops of one packet; more start a new packet */
+#define NFP_PACKET_GAP 5.0 /* seconds between two hops of one packet, at most (but NFQUEUE) */
 
 struct nfp_packet {
 	uint32_t *hops; /* indices into trace->hops, in traversal order */
@@ -31,7 +32,10 @@ struct nfp_packet {
 	uint32_t trace_id;
 	uint32_t last_seq; /* trace->seq when last touched */
 	uint32_t ct_id;
-	uint8_t dir, ct, ct_kernel, maxrank, open;
+	double last_ts; /* time of the latest hop that had one (has_ts) */
+	/* ct: the state; ct_kernel: the kernel said so (with ct UNKNOWN: the
+	 * kernel reported no conntrack for it: not tracked) */
+	uint8_t dir, ct, ct_kernel, maxrank, open, has_ts;
 	struct nfp_pkt ident; /* fields of the first hop that had them */
 	struct nfp_pkt cur;   /* fields at the latest hop that had them */
 	struct nfp_fate fate; /* set when the packet settles (fate.h) */
@@ -43,6 +47,8 @@ struct nfp_flow {
 	uint32_t npackets;
 	uint32_t ct_id;
 	size_t last_packet; /* its latest packet, counted from the first ever (pkt_base + index) */
+	uint8_t replied;    /* a packet went the reply way: conntrack's NEW is over */
+	uint8_t last_dir;   /* direction of its latest packet */
 };
 
 struct capture_trace_stats {
@@ -118,6 +124,16 @@ static inline const struct nfp_hop *capture_packet_hop(const struct capture_trac
 							uint32_t i)
 {
 	return &t->hops[p->hops[i]];
+}
+
+/* The packet's conntrack state as a word: "not tracked" when the kernel
+ * reported no conntrack for it, "unknown" when nothing tells (ARP, an ICMP
+ * error whose connection was not seen). Static strings. */
+static inline const char *capture_packet_ct_name(const struct nfp_packet *p)
+{
+	if (p->ct == NFP_CT_UNKNOWN)
+		return p->ct_kernel ? "not tracked" : "unknown";
+	return nfp_ct_name(p->ct);
 }
 
 static inline const char *capture_str(const struct capture_trace *t, uint32_t id)

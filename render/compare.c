@@ -154,9 +154,9 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 		only_a += al->rows[i].b < 0;
 		only_b += al->rows[i].a < 0;
 	}
-	if (pa->ct != pb->ct || pa->dir != pb->dir) {
+	if (pa->ct != pb->ct || pa->ct_kernel != pb->ct_kernel || pa->dir != pb->dir) {
 		int n = snprintf(line, sizeof(line), "conntrack: %s %s in packet %zu, %s %s in packet %zu\n",
-				 nfp_ct_name(pa->ct), nfp_dir_name(pa->dir), t->pkt_base + a + 1, nfp_ct_name(pb->ct),
+				 capture_packet_ct_name(pa), nfp_dir_name(pa->dir), t->pkt_base + a + 1, capture_packet_ct_name(pb),
 				 nfp_dir_name(pb->dir), t->pkt_base + bidx + 1);
 		r |= capture_buf_put(b, line, (size_t)n);
 		said++;
@@ -201,7 +201,7 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 		const struct nfp_packet *p = s ? pb : pa;
 		render_packet_summary(t, p, sum, sizeof(sum));
 		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", t->pkt_base + (s ? bidx : a) + 1, sum,
-			 nfp_ct_name(p->ct));
+			 capture_packet_ct_name(p));
 	}
 	char line[2200];
 	int n = snprintf(line, sizeof(line), "%-*.*s %s %.*s\n", col, col, l[0], ascii ? "|" : "\xe2\x94\x82", col, l[1]);

@@ -169,7 +169,18 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 	}
 	if (p->ct != NFP_CT_UNKNOWN && hi == 0) {
 		snprintf(line, sizeof(line), "Conntrack: %s, %s direction (%s). ", nfp_ct_name(p->ct), nfp_dir_name(p->dir),
-			 p->ct_kernel ? "from the kernel" : "inferred from the order of the flow's packets");
+			 p->ct_kernel  ? "from the kernel"
+			 : p->ct == NFP_CT_RELATED ? "inferred: an ICMP error, tied to its flow by the header inside it"
+			 : p->ct == NFP_CT_UNTRACKED ? "inferred: conntrack leaves neighbour discovery untracked"
+						  : "inferred: NEW until a packet of the flow went the reply way");
+		r |= PUTS(b, line);
+	} else if (p->ct_kernel && hi == 0) {
+		const struct nfp_hop *f = capture_packet_hop(t, p, 0);
+		snprintf(line, sizeof(line),
+			 "Conntrack: not tracked (from the kernel: it sends conntrack state with trace events and sent "
+			 "none for this packet). Conntrack is not active for %s here (or it found the packet invalid), "
+			 "so there is no state and no NAT. ",
+			 f->pk.l3 == 6 ? "IPv6" : f->pk.l3 == 4 ? "IPv4" : "this family");
 		r |= PUTS(b, line);
 	}
 	/* what happens next */
@@ -309,7 +320,8 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 				      pk->mac_dst[4], pk->mac_dst[5]);
 	if (o)
 		r |= field(b, "fields", v);
-	snprintf(v, sizeof(v), "%s, %s (%s)", nfp_ct_name((h->flags & NFP_HOP_CT) ? h->ct_state : p->ct),
+	snprintf(v, sizeof(v), "%s, %s (%s)",
+		 (h->flags & NFP_HOP_CT) ? (h->ct_state ? nfp_ct_name(h->ct_state) : "not tracked") : capture_packet_ct_name(p),
 		 nfp_dir_name((h->flags & NFP_HOP_CT) && h->ct_dir ? h->ct_dir : p->dir),
 		 (h->flags & NFP_HOP_CT) ? "kernel" : p->ct_kernel ? "kernel" : "inferred");
 	r |= field(b, "conntrack", v);

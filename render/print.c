@@ -73,6 +73,16 @@ static const char *ct_source(const struct nfp_packet *p)
 	return p->ct_kernel ? "kernel" : "inferred";
 }
 
+/* JSON: a state, or null when there is none to show (not tracked, unknown) */
+static int json_ct(struct capture_buf *b, const struct nfp_packet *p)
+{
+	int r = PUTS(b, "\"ct\":");
+	r |= p->ct == NFP_CT_UNKNOWN ? PUTS(b, "null") : put_q(b, nfp_ct_name(p->ct));
+	r |= PUTS(b, ",\"ct_source\":");
+	r |= p->ct == NFP_CT_UNKNOWN && !p->ct_kernel ? PUTS(b, "null") : put_q(b, ct_source(p));
+	return r;
+}
+
 static int addr_changed(const struct nfp_pkt *a, const struct nfp_pkt *b)
 {
 	return (a->flags & NFP_PK_ADDRS) && (b->flags & NFP_PK_ADDRS) &&
@@ -87,7 +97,7 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	char sum[256];
 	render_packet_summary(t, p, sum, sizeof(sum));
 	int r = putf(b, "packet %zu  flow %u  %s  ct %s (%s)  %u hops\n  %s\n", t->pkt_base + pi + 1,
-		     p->flow == NFP_NONE ? 0 : p->flow + 1, nfp_dir_name(p->dir), nfp_ct_name(p->ct), ct_source(p),
+		     p->flow == NFP_NONE ? 0 : p->flow + 1, nfp_dir_name(p->dir), capture_packet_ct_name(p), ct_source(p),
 		     p->nhops, sum);
 	r |= PUTS(b, "  fate: ");
 	r |= render_fate_text(b, t, p, o->ascii);
@@ -253,9 +263,10 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 	const struct nfp_pkt *bp = best ? &best->pk : &none;
 	render_addr(bp, 0, sa, sizeof(sa));
 	render_addr(bp, 1, da, sizeof(da));
-	int r = putf(b, "{\"packet\":%zu,\"flow\":%u,\"direction\":\"%s\",\"ct\":\"%s\",\"ct_source\":\"%s\",\"summary\":",
-		     t->pkt_base + pi + 1, p->flow == NFP_NONE ? 0 : p->flow + 1,
-		     p->dir == NFP_DIR_REPLY ? "reply" : "original", nfp_ct_name(p->ct), ct_source(p));
+	int r = putf(b, "{\"packet\":%zu,\"flow\":%u,\"direction\":\"%s\",", t->pkt_base + pi + 1,
+		     p->flow == NFP_NONE ? 0 : p->flow + 1, p->dir == NFP_DIR_REPLY ? "reply" : "original");
+	r |= json_ct(b, p);
+	r |= PUTS(b, ",\"summary\":");
 	r |= render_json_str(b, sum, strlen(sum));
 	r |= PUTS(b, ",\"proto\":");
 	r |= json_proto(b, t, best);
@@ -318,7 +329,8 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 		r |= PUTS(b, ",\"trace_id\":");
 		r |= (h->flags & NFP_HOP_TRACE_ID) ? putf(b, "\"%08x\"", h->trace_id) : PUTS(b, "null");
 		r |= PUTS(b, ",\"ct\":");
-		r |= (h->flags & NFP_HOP_CT) ? put_q(b, nfp_ct_name(h->ct_state)) : PUTS(b, "null");
+		/* "none": the kernel reported no conntrack for the packet here */
+		r |= (h->flags & NFP_HOP_CT) ? put_q(b, h->ct_state ? nfp_ct_name(h->ct_state) : "none") : PUTS(b, "null");
 		r |= PUTS(b, (h->flags & NFP_HOP_PROBE) ? ",\"probe\":true,\"ts\":" : ",\"probe\":false,\"ts\":");
 		r |= (h->flags & NFP_HOP_TS) ? putf(b, "%.6f", h->ts) : PUTS(b, "null");
 		r |= PUTS(b, "}");

@@ -53,7 +53,7 @@ static void draw(struct tui *u, int body, int w)
 		const struct nfp_packet *p = s ? pb : pa;
 		render_packet_summary(u->t, p, sum, sizeof(sum));
 		snprintf(head[s], sizeof(head[s]), " %s %zu: %s, ct %s", s ? "B" : "A", u->t->pkt_base + (s ? u->cb : u->ca) + 1,
-			 sum, nfp_ct_name(p->ct));
+			 sum, capture_packet_ct_name(p));
 	}
 	tui_fill(y0, 0, w, A_UNDERLINE);
 	tui_put_text(y0, 0, col, head[0], A_BOLD | A_UNDERLINE, tui_pair(u, RF_ONLY_A));

@@ -40,7 +40,7 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 		else
 			snprintf(flow, sizeof(flow), "f%u", p->flow + 1);
 		snprintf(line, sizeof(line), "%5zu %-4s %s %-11.11s %s  %uh", u->t->pkt_base + i + 1, flow, dir,
-			 p->flow == NFP_NONE ? "" : nfp_ct_name(p->ct), sum, p->nhops);
+			 p->flow == NFP_NONE ? "" : capture_packet_ct_name(p), sum, p->nhops);
 		attr_t a = i == u->sel ? A_REVERSE : 0;
 		tui_fill(y + 1 + r, x, w, a);
 		tui_put_text(y + 1 + r, x, w, line, a, 0);
