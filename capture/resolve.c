@@ -122,6 +122,15 @@ void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *ru
 			*m = (struct memo){ h->table, h->chain, h->prefix, h->rule_text, h->rule,
 					    h->handle,  h->family, h->kind,   hf,	  1 };
 	}
+	const char *rt = capture_str(t, h->rule_text);
+	if ((h->kind == NFP_KIND_RETURN || h->kind == NFP_KIND_POLICY) && h->rule >= 1 && *rt && rt[0] != ':' &&
+	    strncmp(rt, "policy ", 7) != 0) {
+		/* legacy TRACE's "return:N"/"policy:N" for an unconditional
+		 * rule at position N (the ruleset has one there): the packet
+		 * met that rule, and its target is the verdict */
+		h->kind = NFP_KIND_RULE;
+		h->verdict = NFP_V_NONE;
+	}
 	if (h->verdict)
 		return;
 	if (h->kind == NFP_KIND_RETURN) {
@@ -130,7 +139,7 @@ void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *ru
 	}
 	const char *jump;
 	size_t jl;
-	int v = capture_rule_verdict(capture_str(t, h->rule_text), &jump, &jl);
+	int v = capture_rule_verdict(rt, &jump, &jl);
 	if (v) {
 		h->verdict = (uint8_t)v;
 		if (jump && !h->jump) {

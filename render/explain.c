@@ -128,6 +128,9 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 	if (h->kind == NFP_KIND_RETURN) {
 		r |= PUTS(b, "End of the user chain: evaluation returns to the chain that jumped here, at the rule after "
 			     "the jump. ");
+	} else if (h->verdict == NFP_V_RETURN) {
+		r |= PUTS(b, "A RETURN rule ends the user chain here: evaluation returns to the chain that jumped here, at "
+			     "the rule after the jump. ");
 	}
 	const char *dk = docker_chain(chain);
 	if (!dk && strcmp(capture_str(t, h->table), "docker-bridges") == 0)

@@ -63,7 +63,8 @@ END {
 # drawing: one frame, and the explorer with ~100,000 packets loaded
 "$NFPATH" -r "$tmp/big.log" --bench-render
 if [ "$(id -u)" = 0 ]; then
+	NFPATH=$NFPATH tests/bench_rules.sh
 	NFPATH=$NFPATH tests/bench_capture.sh
 else
-	echo "capture flood: skipped (needs root for the namespace lab)"
+	echo "rules and capture flood: skipped (need root for namespaces)"
 fi
