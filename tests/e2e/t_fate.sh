@@ -76,3 +76,16 @@ $N -r $R/04b-ebtables-nft-log-drop-prefix.kmsg --rules $R/04-ebtables-nft-save.t
 grep -q '^  fate: dropped at eb:filter:FORWARD by rule 2 of FORWARD (inferred from --rules' "$tmp/e"
 $N -r $R/04b-ebtables-nft-log-drop-prefix.kmsg --print -p 1 > "$tmp/e"
 grep -q '^  fate: unknown: the trace ends after eb:filter:FORWARD' "$tmp/e"
+
+# the same on a real recording of the Docker lab (t_fate_live.sh makes
+# these): a ping dropped by `iptables -I DOCKER-USER -p icmp -j DROP`, then
+# one without the rule
+D=tests/fixtures/lab-docker-user-drop.rec
+$N -r $D --print -p 1 > "$tmp/p"
+grep -q '^  fate: dropped at filter:FORWARD by rule handle 20 in DOCKER-USER: meta l4proto icmp counter drop$' "$tmp/p"
+LC_ALL=C.UTF-8 $N -r $D --diagram -p 1 --width 120 --height 40 > "$tmp/d"
+grep -q '^enters at veth9b8bda2 \[c1\], ✗ dropped at filter:FORWARD by rule handle 20 in DOCKER-USER$' "$tmp/d"
+grep -v '^enters' "$tmp/d" | grep -q '6+1✗'
+$N -r $D --compare 2,1 > "$tmp/c"
+grep -q '^fate: packet 2 forwarded to c2; packet 1 dropped at filter:FORWARD by rule handle 20 in DOCKER-USER$' "$tmp/c"
+[ "$($N -r $D --json | python3 -c 'import json,sys; print(" ".join(json.loads(l)["fate"]["kind"] for l in sys.stdin))')" = "dropped forwarded forwarded" ]
