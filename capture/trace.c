@@ -475,6 +475,17 @@ static int classify(const struct capture_trace *t, const struct nfp_packet *p, c
 	return PC_TRACKED;
 }
 
+static int tcp_after_handshake(const struct capture_trace *t, const struct nfp_packet *p)
+{
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
+		/* flags are known when any is set: ACK at least, after a SYN */
+		if ((pk->flags & NFP_PK_PROTO) && pk->proto == 6 && pk->tcp_flags)
+			return !(pk->tcp_flags & 0x02);
+	}
+	return 0;
+}
+
 static int remember_key(struct capture_trace *t, const struct flow_key *k, uint32_t flow, uint8_t a_is_orig_src)
 {
 	if ((t->fhcount + 2) * 2 > t->fhcap && slot_grow(t) < 0)
@@ -588,7 +599,15 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		case PC_ICMP_ERROR:
 			p->ct = related ? NFP_CT_RELATED : NFP_CT_UNKNOWN;
 			break;
+		case PC_ICMP_BLIND:
+			/* an echo, an error or neighbour discovery: no telling */
+			p->ct = NFP_CT_UNKNOWN;
+			break;
 		default:
+			/* a TCP segment without SYN comes after the handshake,
+			 * reply included, even when the reply was not traced */
+			if (tcp_after_handshake(t, p))
+				f->replied = 1;
 			p->ct = (dir == NFP_DIR_REPLY || f->replied) ? NFP_CT_ESTABLISHED : NFP_CT_NEW;
 		}
 	}

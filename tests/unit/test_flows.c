@@ -107,6 +107,22 @@ START_TEST(unanswered_stays_new)
 }
 END_TEST
 
+/* only the client's OUTPUT path is traced: its ACKs after the SYN say the
+ * handshake's reply came, so they are ESTABLISHED although no reply shows */
+START_TEST(tcp_without_syn_is_established)
+{
+	struct loaded L = load_real(REAL "07-kube-trace.txt");
+	ck_assert_uint_eq(L.t->npkts, 18);
+	for (size_t i = 0; i < L.t->npkts; i++) {
+		const struct nfp_pkt *pk = &hop_at(&L, i, 0)->pk;
+		int syn = (pk->tcp_flags & 0x02) != 0;
+		ck_assert_int_eq(L.t->pkts[i].ct, syn ? NFP_CT_NEW : NFP_CT_ESTABLISHED);
+		ck_assert_int_eq(L.t->pkts[i].dir, NFP_DIR_ORIGINAL);
+	}
+	unload(&L);
+}
+END_TEST
+
 /* the flow of the UDP packet to dport from 10.77.1.2 */
 static uint32_t udp_flow(const struct loaded *L, int dport)
 {
@@ -168,6 +184,8 @@ START_TEST(blind_icmp_errors_apart)
 	struct want icmp = { 1, "10.77.1.3", "10.77.1.2", -1, -1, -1 };
 	ck_assert_uint_eq(find_all(&L, &icmp, ix, 4), 2);
 	ck_assert_uint_ne(L.t->pkts[ix[0]].flow, L.t->pkts[ix[1]].flow);
+	/* echo, error or neighbour discovery: no state can be told */
+	ck_assert_int_eq(L.t->pkts[ix[0]].ct, NFP_CT_UNKNOWN);
 	unload(&L);
 	/* while a ping's request and reply, taking turns, stay one flow */
 	L = load_real(REAL "04-ebtables-nft-log.dmesg");
@@ -277,6 +295,7 @@ int main(void)
 	Suite *s = suite_create("flows");
 	TCase *tc = tcase_create("real");
 	tcase_add_test(tc, unanswered_stays_new);
+	tcase_add_test(tc, tcp_without_syn_is_established);
 	tcase_add_test(tc, icmp_errors_join_their_flow);
 	tcase_add_test(tc, blind_icmp_errors_apart);
 	tcase_add_test(tc, nd_untracked_arp_none);
