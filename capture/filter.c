@@ -879,8 +879,8 @@ int capture_filter_add_raw(struct capture_filter *f, const char *expr)
 void capture_filter_default(struct capture_filter *f)
 {
 	f->n[0] = f->n[1] = 0;
-	capture_filter_add_raw(f, "icmp type { echo-request, echo-reply }");
-	capture_filter_add_raw(f, "icmpv6 type { echo-request, echo-reply }");
+	capture_filter_add_raw(f, CAPTURE_FILTER_ECHO4);
+	capture_filter_add_raw(f, CAPTURE_FILTER_ECHO6);
 }
 
 int capture_filter_join(char *out, size_t cap, int argc, char *const argv[])

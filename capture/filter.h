@@ -42,6 +42,8 @@ int capture_filter_translate(const char *expr, struct capture_filter *f, struct 
 int capture_filter_add_raw(struct capture_filter *f, const char *expr);
 
 /* ICMP and ICMPv6 echo request/reply, nfpath's default selection */
+#define CAPTURE_FILTER_ECHO4 "icmp type { echo-request, echo-reply }"
+#define CAPTURE_FILTER_ECHO6 "icmpv6 type { echo-request, echo-reply }"
 void capture_filter_default(struct capture_filter *f);
 
 /* argv words joined by single spaces, as tcpdump reads its expression.

@@ -67,45 +67,8 @@ static int netns_path(const char *spec, char *path, size_t cap)
 
 int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap)
 {
-	/* selection: -e EXPR as given, else the shortcuts, else ICMP echo */
-	char sel[8][512];
-	int nsel = 0;
-	char lim[64] = "";
-	if (o->rate > 0)
-		snprintf(lim, sizeof(lim), "limit rate %d/second ", o->rate);
-	if (o->nexpr) {
-		for (int i = 0; i < o->nexpr && i < 8; i++)
-			snprintf(sel[nsel++], sizeof(sel[0]), "%s", o->expr[i]);
-	} else if (!o->host && !o->proto && !o->port) {
-		snprintf(sel[nsel++], sizeof(sel[0]), "icmp type { echo-request, echo-reply }");
-		snprintf(sel[nsel++], sizeof(sel[0]), "icmpv6 type { echo-request, echo-reply }");
-	} else {
-		const char *v6 = o->host && strchr(o->host, ':') ? "ip6" : "ip";
-		char hosts[2][160] = { "", "" }, ports[2][64] = { "", "" };
-		int nh = 1, np = 1;
-		if (o->host) {
-			snprintf(hosts[0], sizeof(hosts[0]), "%s saddr %s ", v6, o->host);
-			snprintf(hosts[1], sizeof(hosts[1]), "%s daddr %s ", v6, o->host);
-			nh = 2;
-		}
-		if (o->port) {
-			snprintf(ports[0], sizeof(ports[0]), "th sport %d ", o->port);
-			snprintf(ports[1], sizeof(ports[1]), "th dport %d ", o->port);
-			np = 2;
-		}
-		const char *pr = "";
-		if (o->proto && strcmp(o->proto, "icmp") == 0)
-			pr = "meta l4proto { icmp, ipv6-icmp } ";
-		else if (o->proto && strcmp(o->proto, "tcp") == 0)
-			pr = "meta l4proto tcp ";
-		else if (o->proto && strcmp(o->proto, "udp") == 0)
-			pr = "meta l4proto udp ";
-		else if (o->port)
-			pr = "meta l4proto { tcp, udp } ";
-		for (int h = 0; h < nh; h++)
-			for (int p = 0; p < np; p++)
-				snprintf(sel[nsel++], sizeof(sel[0]), "%s%s%s", pr, hosts[h], ports[p]);
-	}
+	static const char *const echo[] = { CAPTURE_FILTER_ECHO4, CAPTURE_FILTER_ECHO6 };
+	const struct capture_filter *sel = o->sel;
 	size_t w = 0;
 #define OUT(...)                                                                   \
 	do {                                                                       \
@@ -118,6 +81,10 @@ int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap
 	static const char *const probe[] = { "probe_pre", "probe_in", "probe_fwd", "probe_out", "probe_post" };
 	for (int f = 0; f < 2; f++) {
 		OUT("table %s %s {\n\tflags owner\n", fams[f], NFP_TABLE);
+		/* one limit for every rule of the table: --rate is the total of
+		 * the selection, however many rules it takes */
+		if (o->rate > 0)
+			OUT("\tlimit nfp_rate {\n\t\trate %d/second\n\t}\n", o->rate);
 		/* one empty base chain at every hook reports each traced packet
 		 * crossing it, with its devices; the first ones also mark the
 		 * packets to trace (the earliest point a packet can be marked) */
@@ -125,8 +92,11 @@ int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap
 			int marks = !o->no_setup && (i == 0 || (f == 1 && i == 3));
 			OUT("\tchain %s {\n\t\ttype filter hook %s priority %d; policy accept;\n", probe[i], hooks[i],
 			    marks ? -400 : -399);
-			for (int k = 0; marks && k < nsel; k++)
-				OUT("\t\t%s %smeta nftrace set 1\n", sel[k], lim);
+			for (int k = 0; marks && k < (sel ? sel->n[f] : 2); k++) {
+				const char *r = sel ? sel->rule[f][k] : echo[k];
+				OUT("\t\t%s%s%smeta nftrace set 1\n", r, *r ? " " : "",
+				    o->rate > 0 ? "limit name \"nfp_rate\" " : "");
+			}
 			OUT("\t}\n");
 		}
 		OUT("}\n");
@@ -865,10 +835,14 @@ static enum capture_live_status live_setup(struct live *lv)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	char host[64] = "";
 	gethostname(host, sizeof(host) - 1);
+	/* the selection is the user's text: one line, whatever it holds */
+	char sel[512];
+	snprintf(sel, sizeof(sel), "%s", o->sel_text ? o->sel_text : "icmp echo");
+	for (char *c = sel; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
-			 when, host, lv->netns_desc,
-			 o->nexpr ? o->expr[0] : o->host || o->proto || o->port ? "shortcuts" : "icmp echo",
-			 o->no_setup ? " (no set-up)" : "");
+			 when, host, lv->netns_desc, sel, o->no_setup ? " (no set-up)" : "");
 	if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
 	    (lv->nflog_note[0] && write_all(o->out_fd, lv->nflog_note, strlen(lv->nflog_note)) < 0))
 		return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
@@ -885,17 +859,26 @@ static enum capture_live_status live_arm(struct live *lv)
 		return fail(lv, NFP_LIVE_NOMEM, "cannot create an nftables context");
 	nft_ctx_buffer_error(lv->nft);
 	nft_ctx_buffer_output(lv->nft);
-	char script[16384];
-	int n = capture_live_script(o, script, sizeof(script));
-	if (n < 0 || (size_t)n >= sizeof(script))
+	/* up to 64 rules of 400 bytes per family */
+	size_t cap = 1 << 17;
+	char *script = malloc(cap);
+	if (!script)
+		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
+	int n = capture_live_script(o, script, cap);
+	if (n < 0 || (size_t)n >= cap) {
+		free(script);
 		return fail(lv, NFP_LIVE_SETUP, "trace selection too long");
+	}
 	/* a stale table of a crashed nfpath cannot exist (owner flag), but one
 	 * made by hand with our name would: refuse, never delete */
 	if (!o->no_setup && nft_run_cmd_from_buffer(lv->nft, script) != 0) {
 		const char *e = nft_ctx_get_error_buffer(lv->nft);
-		return fail(lv, errno == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_SETUP, "nft refused the trace set-up%s:\n%s",
-			    o->nexpr ? " (check -e EXPR)" : "", e ? e : "");
+		enum capture_live_status st = fail(lv, errno == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_SETUP,
+						   "nft refused the trace set-up%s:\n%s", o->nexpr ? " (check -e EXPR)" : "", e ? e : "");
+		free(script);
+		return st;
 	}
+	free(script);
 	lv->rules = load_ruleset();
 	if (lv->res->nflog_bound)
 		lv->legacy = load_legacy();

@@ -12,14 +12,15 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "filter.h"
+
 struct capture_live_opts {
 	const char *netns;   /* ip netns name, PID, or path; NULL = current */
-	const char *expr[8]; /* nft match expressions, one trace rule each */
-	int nexpr;	     /* 0 = the shortcuts, or ICMP/ICMPv6 echo */
-	const char *host;    /* --host */
-	const char *proto;   /* --proto icmp|tcp|udp */
-	int port;	     /* --port, 0 = any */
-	int rate;	     /* packets/s in the trace rule, 0 = no limit */
+	const struct capture_filter *sel; /* what to trace (filter.h); NULL = ICMP echo */
+	const char *sel_text; /* the selection as the user gave it, for the header */
+	const char *expr[8]; /* the raw -e expressions in sel, to name the one nft refuses */
+	int nexpr;
+	int rate;	     /* traced packets/s for the whole selection, 0 = no limit */
 	int no_setup;	     /* only listen */
 	int no_nflog;	     /* leave nf_log bindings alone (no legacy TRACE) */
 	int groups[8];	     /* extra NFLOG groups ("log group N" rules) */

@@ -9,23 +9,35 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../capture/filter.h"
 #include "../capture/live.h"
 #include "cli.h"
 #include "stopsig.h"
 
 static void capture_usage(FILE *f)
 {
-	fputs("Usage: nfpath capture [options]       trace live, write a recording\n"
+	fputs("Usage: nfpath capture [options] [FILTER]   trace live, write a recording\n"
+	      "\n"
+	      "FILTER selects the packets to trace, tcpdump style: host ADDR, net ADDR/LEN,\n"
+	      "port N, portrange N-M (each with src or dst before it, and tcp or udp before\n"
+	      "port), the protocols ip ip6 arp icmp icmp6 tcp udp, and/or/not, parentheses:\n"
+	      "    nfpath capture host 172.17.0.3 and tcp port 80\n"
+	      "    nfpath capture 'icmp or udp port 53'\n"
+	      "It becomes nft rules in nfpath's own tables (see --print-rules); what it\n"
+	      "cannot translate exactly it refuses. Without FILTER, -e or the shortcuts:\n"
+	      "ICMP and ICMPv6 echo request/reply.\n"
 	      "\n"
 	      "  -n, --netns NS       trace inside a network namespace: an 'ip netns' name,\n"
 	      "                       a PID, or a path (/proc/PID/ns/net, /var/run/docker/netns/..)\n"
-	      "  -e, --expr EXPR      nft match expression selecting packets to trace;\n"
-	      "                       repeatable, a packet matching any is traced\n"
-	      "                       (default: ICMP and ICMPv6 echo request/reply)\n"
+	      "  -e, --expr EXPR      an nft match expression instead of FILTER ('tcp dport\n"
+	      "                       80', not tcpdump's 'tcp port 80'); repeatable, a packet\n"
+	      "                       matching any is traced\n"
 	      "      --host ADDR      shortcut: packets from or to ADDR\n"
 	      "      --proto P        shortcut: icmp, tcp or udp\n"
 	      "      --port N         shortcut: TCP/UDP packets from or to port N\n"
-	      "      --rate N         trace at most N packets/s (default 100, 0 = no limit)\n"
+	      "      --rate N         trace at most N packets/s in all (default 100, 0 = no\n"
+	      "                       limit)\n"
+	      "      --print-rules    print the nft tables the capture would install, and exit\n"
 	      "      --no-setup       install nothing; only listen (TRACE/LOG rules made by hand)\n"
 	      "      --no-nflog       do not bind nfnetlink_log (legacy iptables TRACE is then\n"
 	      "                       not captured; nf_log bindings stay untouched)\n"
@@ -57,6 +69,68 @@ static int num(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+/* "nfpath capture: MSG" and the expression with a caret under the word at
+ * fault. The translator refuses any byte that is not printable ASCII, so
+ * the expression prints as it is, with '?' for such a byte. */
+static void filter_error(const char *what, const char *expr, const struct capture_filter_error *e)
+{
+	fprintf(stderr, "nfpath capture: %s: %s\n  ", what, e->msg);
+	for (const char *c = expr; *c; c++)
+		fputc((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?', stderr);
+	fprintf(stderr, "\n  %*s", (int)e->pos, "");
+	for (size_t i = 0; i < e->len; i++)
+		fputc('^', stderr);
+	fputc('\n', stderr);
+}
+
+/* the selection from the FILTER words, -e, or the shortcuts: 0, or the
+ * exit status after saying what is wrong */
+static int build_selection(struct capture_live_opts *o, struct capture_filter *f, char *text, size_t cap, int nwords,
+			   char **words, const char *host, const char *proto, int port)
+{
+	int shortcuts = host || proto || port;
+	if ((nwords > 0) + (o->nexpr > 0) + (shortcuts > 0) > 1) {
+		fprintf(stderr, "nfpath capture: a FILTER, -e and the --host/--proto/--port shortcuts exclude each other\n");
+		return 2;
+	}
+	struct capture_filter_error e;
+	if (nwords) {
+		if (capture_filter_join(text, cap, nwords, words) < 0) {
+			fprintf(stderr, "nfpath capture: the filter is too long\n");
+			return 2;
+		}
+		if (capture_filter_translate(text, f, &e) < 0) {
+			filter_error("cannot translate the filter", text, &e);
+			return 2;
+		}
+	} else if (o->nexpr) {
+		text[0] = '\0';
+		for (int i = 0; i < o->nexpr; i++) {
+			if (capture_filter_add_raw(f, o->expr[i]) < 0) {
+				fprintf(stderr, "nfpath capture: -e expression %d is too long\n", i + 1);
+				return 2;
+			}
+			size_t l = strlen(text);
+			snprintf(text + l, cap - l, "%s-e %s", i ? " " : "", o->expr[i]);
+		}
+	} else if (shortcuts) {
+		/* the shortcuts are a filter too */
+		snprintf(text, cap, "%s%s%s%s%s%s%.0d", host ? "host " : "", host ? host : "", host && proto ? " and " : "",
+			 !proto ? "" : strcmp(proto, "icmp") == 0 ? "(icmp or icmp6)" : proto,
+			 (host || proto) && port ? " and " : "", port ? "port " : "", port);
+		if (capture_filter_translate(text, f, &e) < 0) {
+			filter_error("cannot use --host/--proto/--port", text, &e);
+			return 2;
+		}
+	} else {
+		capture_filter_default(f);
+		snprintf(text, cap, "icmp echo");
+	}
+	o->sel = f;
+	o->sel_text = text;
+	return 0;
+}
+
 int capture_main(int argc, char **argv)
 {
 	struct capture_live_opts o;
@@ -64,8 +138,9 @@ int capture_main(int argc, char **argv)
 	o.rate = 100;
 	o.out_fd = 1;
 	o.out_name = "standard output";
-	const char *wfile = NULL;
-	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP };
+	const char *wfile = NULL, *host = NULL, *proto = NULL;
+	int port = 0, print_rules = 0;
+	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP, O_PRINTRULES };
 	static const struct option lo[] = {
 		{ "netns", required_argument, 0, 'n' }, { "expr", required_argument, 0, 'e' },
 		{ "host", required_argument, 0, O_HOST }, { "proto", required_argument, 0, O_PROTO },
@@ -74,7 +149,7 @@ int capture_main(int argc, char **argv)
 		{ "no-nflog", no_argument, 0, O_NONFLOG }, { "nflog-group", required_argument, 0, O_GROUP },
 		{ "time", required_argument, 0, 't' },	  { "grace", required_argument, 0, O_GRACE },
 		{ "write", required_argument, 0, 'w' },	  { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		{ "print-rules", no_argument, 0, O_PRINTRULES }, { 0, 0, 0, 0 },
 	};
 	int c;
 	double v;
@@ -92,21 +167,21 @@ int capture_main(int argc, char **argv)
 			o.expr[o.nexpr++] = optarg;
 			break;
 		case O_HOST:
-			o.host = optarg;
+			host = optarg;
 			break;
 		case O_PROTO:
 			if (strcmp(optarg, "icmp") && strcmp(optarg, "tcp") && strcmp(optarg, "udp")) {
 				fprintf(stderr, "nfpath capture: --proto wants icmp, tcp or udp\n");
 				return 2;
 			}
-			o.proto = optarg;
+			proto = optarg;
 			break;
 		case O_PORT:
 			if (num(optarg, 1, 65535, &v) < 0) {
 				fprintf(stderr, "nfpath capture: --port wants 1..65535\n");
 				return 2;
 			}
-			o.port = (int)v;
+			port = (int)v;
 			break;
 		case O_RATE:
 			if (num(optarg, 0, 1000000, &v) < 0) {
@@ -114,6 +189,9 @@ int capture_main(int argc, char **argv)
 				return 2;
 			}
 			o.rate = (int)v;
+			break;
+		case O_PRINTRULES:
+			print_rules = 1;
 			break;
 		case O_NOSETUP:
 			o.no_setup = 1;
@@ -160,13 +238,21 @@ int capture_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "nfpath capture: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	if (o.nexpr && (o.host || o.proto || o.port)) {
-		fprintf(stderr, "nfpath capture: -e and the --host/--proto/--port shortcuts exclude each other\n");
-		return 2;
+	/* about 50 KiB: not on the stack */
+	static struct capture_filter sel;
+	char sel_text[4200];
+	int rc = build_selection(&o, &sel, sel_text, sizeof(sel_text), argc - optind, argv + optind, host, proto, port);
+	if (rc)
+		return rc;
+	if (print_rules) {
+		static char script[1 << 17];
+		int n = capture_live_script(&o, script, sizeof(script));
+		if (n < 0 || (size_t)n >= sizeof(script)) {
+			fprintf(stderr, "nfpath capture: the selection is too long\n");
+			return 2;
+		}
+		fputs(script, stdout);
+		return 0;
 	}
 	if (wfile) {
 		o.out_fd = open(wfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

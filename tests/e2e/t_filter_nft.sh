@@ -7,6 +7,7 @@
 # where such a thing shows.
 set -eu
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+N=$(readlink -f "$NFPATH")
 ns=nfpl-filter
 table=tests/fixtures/filter/translations.txt
 trap 'ip netns del $ns 2>/dev/null || true' EXIT
@@ -64,7 +65,7 @@ ip -n $ns neigh replace fd00:9::2 lladdr "$mac_b" dev nfpl-fa nud permanent
 # filter | the packets below it must match (the others it must not)
 cases='not port 80|P3 P5 P6 P7
 port 80|P1 P2 P4
-udp port 53 or icmp|P5
+udp port 53 or icmp|P5 P7
 udp port 53 or icmp6|P6 P7
 not host 10.9.0.2|P6 P7
 host 10.9.0.2 and not udp|P4 P5
@@ -80,12 +81,15 @@ not src host 10.9.0.2 and not dst host fd00:9::1|'
 	while IFS='|' read -r expr _; do
 		i=$((i + 1))
 		echo "chain f$i {"
-		"$N" capture --print-rules "$expr" | sed -n 's/^inet: \(.*\)$/\1 counter return/p'
+		# the inet table's marking rules of the prerouting probe, as nfpath installs them
+		"$N" capture --rate 0 --print-rules "$expr" | awk '/^table inet/ {t=1} t && /chain probe_pre/ {c=1}
+			t && c && /meta nftrace set 1$/ {sub(/^\t\t/, ""); sub(/meta nftrace set 1$/, "counter return"); print}
+			c && /^\t}/ {c=0}'
 		echo "}"
 	done <<< "$cases"
-	echo "chain in { type filter hook input priority 0; ip dscp != cs1 return; ip6 dscp != cs1 return;"
+	echo "chain input { type filter hook input priority 0;"; echo "ip dscp != cs1 return"; echo "ip6 dscp != cs1 return"
 	for j in $(seq 1 "$i"); do echo "jump f$j"; done
-	echo "} }"
+	echo "}"; echo "}"
 } > "$tmp/behave.nft"
 ip netns exec $ns nft -f "$tmp/behave.nft"
 counts() { ip netns exec $ns nft list table inet f | awk '/^\tchain f/ {c=$2} /counter packets/ {for (k=1;k<NF;k++) if ($k=="packets") n[c]+=$(k+1)} END {for (c in n) print c, n[c]}' | sort; }
