@@ -79,6 +79,31 @@ static int text_is_reject(const char *s)
 	return 0;
 }
 
+/* A log line's rule may end the walk itself: nft's "... log prefix "x"
+ * drop" logs, then drops, and the line carries no verdict. The rule text's
+ * last statement says it (iptables text has its -j verdict resolved). */
+static int hop_verdict(const struct capture_trace *t, const struct nfp_hop *h)
+{
+	if (h->kind != NFP_KIND_LOG || (h->verdict != NFP_V_NONE && h->verdict != NFP_V_CONTINUE) || !h->rule_text)
+		return h->verdict;
+	const char *s = capture_str(t, h->rule_text);
+	if (s[0] == '-')
+		return h->verdict; /* iptables/ebtables syntax: resolved from -j already */
+	size_t n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		n--;
+	size_t b = n;
+	while (b && s[b - 1] != ' ')
+		b--;
+	if (n - b == 4 && memcmp(s + b, "drop", 4) == 0)
+		return NFP_V_DROP;
+	if (n - b == 6 && memcmp(s + b, "accept", 6) == 0)
+		return NFP_V_ACCEPT;
+	if (text_is_reject(s))
+		return NFP_V_REJECT;
+	return h->verdict;
+}
+
 /* ---- a small matcher for --rules inference ---------------------------- */
 
 struct tok {
@@ -421,22 +446,9 @@ static void from_hop(struct nfp_fate *f, const struct nfp_hop *h, uint32_t i)
 	f->rule_text = h->rule_text;
 }
 
-/* a hop without a box (a LOG line nfpath could not place) died where the
- * nearest placed hop before it was */
-static void place_death(const struct capture_trace *t, const struct nfp_packet *p, struct nfp_fate *f)
-{
-	if (f->box)
-		return;
-	for (uint32_t k = f->hop; k-- > 0;) {
-		const struct nfp_hop *o = capture_packet_hop(t, p, k);
-		if (o->box) {
-			f->box = o->box;
-			f->layer = o->layer;
-			return;
-		}
-	}
-}
-
+/* A hop without a box (a log line nfpath could not place) leaves the box
+ * of death unknown: the box before it would be a guess, and a wrong one
+ * when the rule sat in a later hook. */
 static void decide(struct capture_trace *t, const struct nfp_packet *p, struct nfp_fate *f)
 {
 	f->hop = UINT32_MAX;
@@ -452,14 +464,14 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 			f->reason = h->drop_reason;
 			f->location = h->drop_location;
 			f->dev = h->in ? h->in : h->out;
-			place_death(t, p, f);
 			return;
 		}
-		if (h->kind == NFP_KIND_PACKET || !is_terminal(h->verdict))
+		int v = hop_verdict(t, h);
+		if (h->kind == NFP_KIND_PACKET || !is_terminal(v))
 			continue;
 		from_hop(f, h, i);
 		f->by = h->kind == NFP_KIND_POLICY ? NFP_FATE_BY_POLICY : NFP_FATE_BY_RULE;
-		switch (h->verdict) {
+		switch (v) {
 		case NFP_V_QUEUE:
 			f->kind = NFP_FATE_QUEUED;
 			break;
@@ -467,8 +479,8 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 			f->kind = NFP_FATE_STOLEN;
 			break;
 		default:
-			f->kind = h->verdict == NFP_V_REJECT || text_is_reject(capture_str(t, h->rule_text)) ? NFP_FATE_REJECTED
-													      : NFP_FATE_DROPPED;
+			f->kind = v == NFP_V_REJECT || text_is_reject(capture_str(t, h->rule_text)) ? NFP_FATE_REJECTED
+												    : NFP_FATE_DROPPED;
 		}
 		f->dev = in_dev(t, p);
 		/* the kernel's own record of the same drop confirms the rule */
@@ -480,7 +492,6 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 				break;
 			}
 		}
-		place_death(t, p, f);
 		return;
 	}
 	/* no verdict ended it: where did the walk stop? */

@@ -331,11 +331,10 @@ void render_route_add(struct render_route *r, const struct render_diagram *d, co
 		}
 		last = n;
 	}
-	/* where it died: the fate's hop, or the placed hop before it */
+	/* where it died (a hop without a box leaves it unmarked) */
 	const struct nfp_fate *f = &p->fate;
 	if ((f->kind == NFP_FATE_DROPPED || f->kind == NFP_FATE_REJECTED) && f->hop < p->nhops)
-		for (uint32_t k = f->hop + 1; k-- > 0 && r->dead < 0;)
-			r->dead = render_hop_node(d, t, p, k);
+		r->dead = render_hop_node(d, t, p, f->hop);
 	/* a node skipped on the way but crossed later is not skipped */
 	for (int n = 0; n < d->nnodes; n++)
 		if (r->node[n] & RN_TRAVERSED)

@@ -52,7 +52,7 @@ void render_route_caption(const struct capture_trace *t, const struct nfp_packet
 		port(&b, t, in, ascii);
 		capture_buf_put(&b, ", ", 2);
 	}
-	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	const char *box = f->box ? nfp_box_name(f->box) : "a box nfpath could not place";
 	char by[256], line[400];
 	render_fate_by(t, p, by, sizeof(by), ascii);
 	switch (f->kind) {

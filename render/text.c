@@ -453,7 +453,7 @@ void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p
 {
 	const struct nfp_fate *f = &p->fate;
 	struct capture_buf b = { 0 };
-	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	const char *box = f->box ? nfp_box_name(f->box) : "a box nfpath could not place";
 	switch (f->kind) {
 	case NFP_FATE_DROPPED:
 		PUTS(&b, ascii ? "X drop " : "\xe2\x9c\x97 drop ");
@@ -507,7 +507,7 @@ void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p
 void render_fate_phrase(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
 {
 	const struct nfp_fate *f = &p->fate;
-	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	const char *box = f->box ? nfp_box_name(f->box) : "a box nfpath could not place";
 	char by[256], to[160];
 	render_fate_by(t, p, by, sizeof(by), ascii);
 	switch (f->kind) {
@@ -531,7 +531,7 @@ void render_fate_phrase(const struct capture_trace *t, const struct nfp_packet *
 int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, int ascii)
 {
 	const struct nfp_fate *f = &p->fate;
-	const char *box = f->box ? nfp_box_name(f->box) : "?";
+	const char *box = f->box ? nfp_box_name(f->box) : "a box nfpath could not place";
 	char by[256], line[320];
 	render_fate_by(t, p, by, sizeof(by), ascii);
 	int r = 0;

@@ -146,6 +146,27 @@ START_TEST(nft_reject_is_rejected)
 }
 END_TEST
 
+/* nft log rules: "tcp dport 2525 log prefix ... drop" logs, then drops; the
+ * log line has no verdict, the rule text's last statement is it */
+START_TEST(nft_log_rule_that_drops)
+{
+	struct loaded L = load_files(REAL "05-nft-log-all-families.dmesg", REAL "05-nft-log-a-list-ruleset.txt", NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	unsigned long n[NFP_FATE__COUNT];
+	count_kinds(&L, n);
+	ck_assert_uint_eq(n[NFP_FATE_DROPPED], 4); /* UDP to 9999 in forward, three SYNs to 2525 in input */
+	ck_assert_uint_eq(n[NFP_FATE_REJECTED], 2); /* TCP and TCP6 to 81 */
+	for (size_t i = 0; i < L.t->npkts; i++) {
+		const struct nfp_fate *f = &L.t->pkts[i].fate;
+		if (f->kind != NFP_FATE_DROPPED && f->kind != NFP_FATE_REJECTED)
+			continue;
+		const char *rt = S(&L, f->rule_text);
+		ck_assert_msg(strstr(rt, "dport 2525") || strstr(rt, "dport 9999") || strstr(rt, "dport 81"), "%s", rt);
+	}
+	unload(&L);
+}
+END_TEST
+
 /* the bundled Docker recording: every packet went somewhere, named */
 START_TEST(demo_fates_and_names)
 {
@@ -266,6 +287,7 @@ int main(void)
 	tcase_add_test(tc, legacy_without_rules_says_unknown);
 	tcase_add_test(tc, ebtables_drop_inferred_from_rules);
 	tcase_add_test(tc, nft_reject_is_rejected);
+	tcase_add_test(tc, nft_log_rule_that_drops);
 	tcase_add_test(tc, demo_fates_and_names);
 	tcase_add_test(tc, render_fate_words);
 	tcase_add_test(tc, kernel_drop_hop);
