@@ -198,7 +198,8 @@ static int json_proto(struct capture_buf *b, const struct capture_trace *t, cons
 	if (!h)
 		return PUTS(b, "null");
 	const struct nfp_pkt *pk = &h->pk;
-	if (h->family == NFP_FAM_ARP || (!(pk->flags & NFP_PK_PROTO) && pk->l3 == 0 && (pk->flags & NFP_PK_ADDRS)))
+	if (h->family == NFP_FAM_ARP || (pk->flags & NFP_PK_ARP) ||
+	    (!(pk->flags & NFP_PK_PROTO) && pk->l3 == 0 && (pk->flags & NFP_PK_ADDRS)))
 		return put_q(b, "arp");
 	if (!(pk->flags & NFP_PK_PROTO))
 		return pk->l3 == 6 ? put_q(b, "ip6") : pk->l3 == 4 ? put_q(b, "ip") : PUTS(b, "null");
