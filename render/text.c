@@ -553,6 +553,17 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 			r |= PUTS(b, " from ");
 			fate_dev(b, t, f, ascii);
 		}
+		{
+			/* the socket side: the address (and port) it was for */
+			const struct nfp_pkt *pk = &p->cur;
+			char dst[48];
+			render_addr(pk, 1, dst, sizeof(dst));
+			if (dst[0] && (pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID))
+				snprintf(line, sizeof(line), pk->l3 == 6 ? " for [%s]:%u" : " for %s:%u", dst, pk->dport);
+			else
+				snprintf(line, sizeof(line), dst[0] ? " for %s" : "", dst);
+			r |= PUTS(b, line);
+		}
 		break;
 	case NFP_FATE_DROPPED:
 	case NFP_FATE_REJECTED:

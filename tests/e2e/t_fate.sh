@@ -89,3 +89,17 @@ grep -v '^enters' "$tmp/d" | grep -q '6+1✗'
 $N -r $D --compare 2,1 > "$tmp/c"
 grep -q '^fate: packet 2 forwarded to c2; packet 1 dropped at filter:FORWARD by rule handle 20 in DOCKER-USER$' "$tmp/c"
 [ "$($N -r $D --json | python3 -c 'import json,sys; print(" ".join(json.loads(l)["fate"]["kind"] for l in sys.stdin))')" = "dropped forwarded forwarded" ]
+
+# a delivered packet names the address and port it was for
+$N $L6 --print -p 21 | grep -q '^  fate: delivered: reached the local input path (nat:INPUT) from agbpa for 10.77.1.1:2323$'
+
+# --json's proto is the summary's protocol in lower case, in every real file
+for f in $R/*.dmesg $R/*.kmsg $R/*monitor-trace.txt; do
+	$N -r "$f" --json 2>/dev/null | python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    w = o["summary"].split()[0]
+    assert o["proto"] == (None if w in ("?", "IP", "IPv6") else w.lower()) or (w, o["proto"]) in (("IP", "ip"), ("IPv6", "ip6")), (sys.argv[1], o["packet"], w, o["proto"])
+' "$f"
+done
