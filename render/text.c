@@ -560,8 +560,10 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 			render_addr(pk, 1, dst, sizeof(dst));
 			if (dst[0] && (pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID))
 				snprintf(line, sizeof(line), pk->l3 == 6 ? " for [%s]:%u" : " for %s:%u", dst, pk->dport);
+			else if (dst[0])
+				snprintf(line, sizeof(line), " for %s", dst);
 			else
-				snprintf(line, sizeof(line), dst[0] ? " for %s" : "", dst);
+				line[0] = '\0';
 			r |= PUTS(b, line);
 		}
 		break;
