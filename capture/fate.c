@@ -52,6 +52,10 @@ const char *capture_fate_why_text(int why)
 		       "ruleset with --rules";
 	case NFP_WHY_NO_BOX:
 		return "no hop of it could be placed on the diagram";
+	case NFP_WHY_NOT_OUT:
+		return "nfpath's probe at POSTROUTING, which sees every traced packet that leaves, never saw it: "
+		       "after this box a rule that was not traced, the reroute check, the MTU or the neighbour "
+		       "layer (no ARP/ND answer) ended it";
 	default:
 		return "";
 	}
@@ -553,6 +557,16 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 		 * seen in FORWARD and never at POSTROUTING did not leave */
 		f->kind = NFP_FATE_UNKNOWN;
 		f->why = NFP_WHY_IN_CHAIN;
+		f->dev = in_dev(t, p);
+		return;
+	}
+	/* a live capture has probes at every hook: what left was seen at POSTROUTING */
+	int probed = 0;
+	for (uint32_t i = 0; i < p->nhops && !probed; i++)
+		probed = !!(capture_packet_hop(t, p, i)->flags & NFP_HOP_PROBE);
+	if (!leaving && probed && (hook == NFP_HOOK_FORWARD || hook == NFP_HOOK_OUTPUT)) {
+		f->kind = NFP_FATE_UNKNOWN;
+		f->why = NFP_WHY_NOT_OUT;
 		f->dev = in_dev(t, p);
 		return;
 	}

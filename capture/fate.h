@@ -53,6 +53,7 @@ enum nfp_fate_why {
 	NFP_WHY_IN_CHAIN,   /* ends inside a chain after a rule that continues: later rules untraced */
 	NFP_WHY_NO_VERDICT, /* the last hop's verdict is not in the trace (no --rules) */
 	NFP_WHY_NO_BOX,	    /* no hop could be placed on the diagram */
+	NFP_WHY_NOT_OUT,    /* a live capture's POSTROUTING probe never saw it leave */
 };
 
 struct nfp_fate {

@@ -278,6 +278,53 @@ START_TEST(kernel_drop_hop)
 }
 END_TEST
 
+/* a hop of one trace into another, its strings re-interned */
+static struct nfp_hop copy_hop(struct capture_trace *to, const struct capture_trace *from, const struct nfp_hop *h)
+{
+	struct nfp_hop c = *h;
+	uint32_t *ids[] = { &c.table, &c.chain, &c.in, &c.out, &c.physin, &c.physout, &c.rule_text, &c.prefix, &c.jump };
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		const char *s = capture_str(from, *ids[i]);
+		*ids[i] = *ids[i] ? capture_strpool_intern(to->sp, s, strlen(s)) : 0;
+	}
+	c.box = 0;
+	return c;
+}
+
+/* In a live capture nfpath's probes sit at every hook: the Docker lab's
+ * ping c1 -> c2 (the recording's packet 2) replayed up to its accept in
+ * filter:FORWARD leaves, as the whole one does, only if the POSTROUTING
+ * probes saw it. */
+START_TEST(live_probes_say_whether_it_left)
+{
+	struct loaded L = load_files("tests/fixtures/lab-docker-user-drop.rec", NULL, NULL);
+	const struct nfp_packet *src = &L.t->pkts[1];
+	ck_assert_int_eq(src->fate.kind, NFP_FATE_FORWARDED);
+	ck_assert_uint_eq(src->nhops, 15);
+	ck_assert_str_eq(nfp_box_name(capture_packet_hop(L.t, src, 11)->box), "filter:FORWARD");
+	for (int cut = 0; cut < 2; cut++) {
+		struct capture_trace *t = capture_trace_new();
+		uint32_t n = cut ? 12 : src->nhops;
+		for (uint32_t i = 0; i < n; i++) {
+			struct nfp_hop h = copy_hop(t, L.t, capture_packet_hop(L.t, src, i));
+			ck_assert_int_ge(capture_trace_add(t, &h), 0);
+		}
+		capture_trace_settle(t, 0);
+		ck_assert_uint_eq(t->npkts, 1);
+		const struct nfp_fate *f = &t->pkts[0].fate;
+		if (cut) {
+			ck_assert_int_eq(f->kind, NFP_FATE_UNKNOWN);
+			ck_assert_int_eq(f->why, NFP_WHY_NOT_OUT);
+			ck_assert_str_eq(nfp_box_name(f->box), "filter:FORWARD");
+		} else {
+			ck_assert_int_eq(f->kind, NFP_FATE_FORWARDED);
+		}
+		capture_trace_free(t);
+	}
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fate");
@@ -291,6 +338,7 @@ int main(void)
 	tcase_add_test(tc, demo_fates_and_names);
 	tcase_add_test(tc, render_fate_words);
 	tcase_add_test(tc, kernel_drop_hop);
+	tcase_add_test(tc, live_probes_say_whether_it_left);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
