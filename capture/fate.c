@@ -591,34 +591,41 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 
 /* ---- the answer a REJECT sent ------------------------------------------ */
 
-static const struct nfp_pkt *first_pk(const struct capture_trace *t, const struct nfp_packet *p, double *ts)
+static const struct nfp_hop *first_addressed(const struct capture_trace *t, const struct nfp_packet *p)
 {
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
-		if (h->pk.flags & NFP_PK_ADDRS) {
-			*ts = (h->flags & NFP_HOP_TS) ? h->ts : -1;
-			return &h->pk;
-		}
+		if (h->pk.flags & NFP_PK_ADDRS)
+			return h;
 	}
 	return NULL;
 }
 
 /* Is q the ICMP error or TCP reset the kernel sent for rejected packet r?
- * Made here, soon after, to r's source, and (for a reset) with r's ports
- * swapped. */
+ * Made soon after, to r's source; an error whose inner header the source
+ * showed must carry r's; a reset has r's ports swapped. */
 static int answers(const struct capture_trace *t, const struct nfp_packet *r, const struct nfp_packet *q)
 {
 	const struct nfp_hop *rh = capture_packet_hop(t, r, r->fate.hop);
 	const struct nfp_pkt *a = (rh->pk.flags & NFP_PK_ADDRS) ? &rh->pk : &r->cur;
-	double qts;
-	const struct nfp_pkt *b = first_pk(t, q, &qts);
-	if (!b || !(a->flags & NFP_PK_ADDRS) || a->l3 != b->l3 || memcmp(b->dst, a->src, 16) != 0)
+	const struct nfp_hop *qh = first_addressed(t, q);
+	if (!qh || !(a->flags & NFP_PK_ADDRS))
 		return 0;
-	if ((rh->flags & NFP_HOP_TS) && qts >= 0 && (qts < rh->ts - 0.001 || qts > rh->ts + 2.0))
+	const struct nfp_pkt *b = &qh->pk;
+	if (a->l3 != b->l3 || memcmp(b->dst, a->src, 16) != 0)
+		return 0;
+	if ((rh->flags & NFP_HOP_TS) && (qh->flags & NFP_HOP_TS) && (qh->ts < rh->ts - 0.001 || qh->ts > rh->ts + 2.0))
 		return 0;
 	if ((b->flags & NFP_PK_ICMP) && ((b->l3 == 4 && b->proto == 1 && b->icmp_type == 3) ||
-					 (b->l3 == 6 && b->proto == 58 && b->icmp_type == 1)))
-		return 1;
+					 (b->l3 == 6 && b->proto == 58 && b->icmp_type == 1))) {
+		const struct nfp_inner *in = &qh->inner;
+		if (!(in->flags & NFP_IN_ADDRS))
+			return 1;
+		if (memcmp(in->src, a->src, 16) != 0 || memcmp(in->dst, a->dst, 16) != 0)
+			return 0;
+		return !((in->flags & NFP_IN_PORTS) && (a->flags & NFP_PK_PORTS) &&
+			 (in->sport != a->sport || in->dport != a->dport));
+	}
 	return b->proto == 6 && (b->tcp_flags & 0x04) && memcmp(b->src, a->dst, 16) == 0 &&
 	       (b->flags & a->flags & NFP_PK_PORTS) && b->sport == a->dport && b->dport == a->sport;
 }
