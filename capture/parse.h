@@ -107,5 +107,11 @@ int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, s
  * NFLOG payloads, nft trace NETWORK_HEADER, xtables-monitor NH=). Returns 0,
  * or -1 when the bytes are not a readable IP header. th may be NULL. */
 int capture_pkt_decode(const uint8_t *nh, size_t nlen, const uint8_t *th, size_t tlen, struct nfp_pkt *pk);
+/* The header inside an ICMP or ICMPv6 error, from a whole packet (an
+ * NFLOG payload): 0 and *in filled, or -1 when nh holds no error or too
+ * little of it. */
+int capture_pkt_inner(const uint8_t *nh, size_t nlen, struct nfp_inner *in);
+/* ICMP (proto 1) or ICMPv6 (58) types that report an error about a packet */
+int capture_icmp_is_error(uint8_t proto, uint8_t type);
 
 #endif

@@ -100,3 +100,39 @@ int capture_pkt_decode(const uint8_t *nh, size_t nl, const uint8_t *th, size_t t
 	}
 	return -1;
 }
+
+int capture_icmp_is_error(uint8_t proto, uint8_t type)
+{
+	if (proto == 1)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return proto == 58 && type >= 1 && type <= 4;
+}
+
+int capture_pkt_inner(const uint8_t *nh, size_t nl, struct nfp_inner *in)
+{
+	struct nfp_pkt o, i;
+	memset(&o, 0, sizeof(o));
+	if (capture_pkt_decode(nh, nl, NULL, 0, &o) < 0 || !(o.flags & NFP_PK_ICMP) ||
+	    !capture_icmp_is_error(o.proto, o.icmp_type))
+		return -1;
+	/* past the outer header and the 8 bytes of ICMP header */
+	size_t off = (o.l3 == 4 ? (size_t)(nh[0] & 15) * 4 : 40) + 8;
+	memset(&i, 0, sizeof(i));
+	if (off >= nl || capture_pkt_decode(nh + off, nl - off, NULL, 0, &i) < 0 || !(i.flags & NFP_PK_ADDRS))
+		return -1;
+	memset(in, 0, sizeof(*in));
+	memcpy(in->src, i.src, 16);
+	memcpy(in->dst, i.dst, 16);
+	in->l3 = i.l3;
+	in->proto = i.proto;
+	in->flags = NFP_IN_ADDRS;
+	if (i.flags & NFP_PK_ICMPID) {
+		in->sport = i.sport;
+		in->flags |= NFP_IN_ICMPID;
+	} else if (i.flags & NFP_PK_PORTS) {
+		in->sport = i.sport;
+		in->dport = i.dport;
+		in->flags |= NFP_IN_PORTS;
+	}
+	return 0;
+}

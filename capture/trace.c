@@ -22,6 +22,7 @@
 #include "grow.h"
 
 #include "box.h"
+#include "parse.h"
 #include "fate.h"
 #include "resolve.h"
 
@@ -430,13 +431,6 @@ enum pkt_class {
 	PC_ICMP_BLIND,	/* ICMP with neither type nor echo id (ebtables log lines) */
 };
 
-static int icmp_error_type(uint8_t proto, uint8_t type)
-{
-	if (proto == 1)
-		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
-	return proto == 58 && type >= 1 && type <= 4;
-}
-
 /* the ICMPv6 types nf_conntrack_proto_icmpv6 marks untracked (noct_valid_new) */
 static int icmpv6_untracked_type(uint8_t type)
 {
@@ -458,7 +452,7 @@ static int classify(const struct capture_trace *t, const struct nfp_packet *p, c
 				typed = 1;
 			if ((pk->flags & NFP_PK_ICMP) && pk->proto == 58 && icmpv6_untracked_type(pk->icmp_type))
 				untracked = 1;
-			if ((pk->flags & NFP_PK_ICMP) && icmp_error_type(pk->proto, pk->icmp_type))
+			if ((pk->flags & NFP_PK_ICMP) && capture_icmp_is_error(pk->proto, pk->icmp_type))
 				error = 1;
 		}
 		if (!*inner && (h->inner.flags & NFP_IN_ADDRS))

@@ -2,6 +2,7 @@
  * tests/fixtures/real (README there: what the kernel did). */
 #include "helpers.h"
 
+#include "../../capture/nflog.h"
 #include "../../capture/record.h"
 
 #include <arpa/inet.h>
@@ -290,6 +291,47 @@ START_TEST(inner_header_recorded)
 }
 END_TEST
 
+/* A live capture (Linux 6.18) in a namespace where nothing needs
+ * conntrack: iptables-legacy TRACE reached nfpath through NFLOG, whose
+ * payload holds the ICMP error's inner header; the trace events carried
+ * no conntrack state. The port unreachable joins the UDP flow it answers,
+ * and no packet gets a state: the kernel says none was tracked. */
+START_TEST(nflog_error_inner_and_kernel_untracked)
+{
+	FILE *f = fopen(FIXTURES "/netlink/nflog-icmp-error.bin", "rb");
+	ck_assert_ptr_nonnull(f);
+	char buf[512];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	struct capture_strpool *sp = capture_strpool_new();
+	struct nfp_hop h;
+	uint32_t seq;
+	int has_seq;
+	const char *err;
+	ck_assert_int_eq(capture_nflog_decode(buf, n, sp, NULL, NULL, &h, &seq, &has_seq, &err), NFP_PARSE_HOP);
+	ck_assert_uint_eq(h.pk.proto, 1);
+	ck_assert_uint_eq(h.inner.flags, NFP_IN_ADDRS | NFP_IN_PORTS);
+	ck_assert_uint_eq(h.inner.proto, 17);
+	ck_assert_uint_eq(h.inner.dport, 7777);
+	ck_assert(addr_is(&(struct nfp_pkt){ .l3 = 4 }, h.inner.src, "10.79.0.1"));
+	ck_assert(addr_is(&(struct nfp_pkt){ .l3 = 4 }, h.inner.dst, "10.79.0.2"));
+	capture_strpool_free(sp);
+
+	struct loaded L = load_real(FIXTURES "/live-nflog-icmp-error.rec");
+	ck_assert_uint_eq(L.t->npkts, 3);
+	ck_assert_uint_eq(L.t->pkts[1].flow, L.t->pkts[0].flow);
+	ck_assert_int_eq(L.t->pkts[1].dir, NFP_DIR_REPLY);
+	/* the second error answers a datagram that was not traced */
+	ck_assert_uint_ne(L.t->pkts[2].flow, L.t->pkts[0].flow);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(L.t->pkts[i].ct, NFP_CT_UNKNOWN);
+		ck_assert_int_eq(L.t->pkts[i].ct_kernel, 1);
+		ck_assert_str_eq(capture_packet_ct_name(&L.t->pkts[i]), "not tracked");
+	}
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("flows");
@@ -301,6 +343,7 @@ int main(void)
 	tcase_add_test(tc, nd_untracked_arp_none);
 	tcase_add_test(tc, arp_seconds_apart_two_packets);
 	tcase_add_test(tc, inner_header_recorded);
+	tcase_add_test(tc, nflog_error_inner_and_kernel_untracked);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
