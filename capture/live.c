@@ -484,25 +484,6 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* packets with no new hop for `grace` seconds are complete */
-static unsigned long close_idle(struct capture_trace *t, double now, double grace)
-{
-	unsigned long n = 0;
-	for (int i = t->nopen - 1; i >= 0; i--) {
-		const struct nfp_packet *p = &t->pkts[t->open[i]];
-		const struct nfp_hop *last = &t->hops[p->hops[p->nhops - 1]];
-		if (now - last->ts > grace) {
-			t->pkts[t->open[i]].open = 0;
-			memmove(&t->open[i], &t->open[i + 1], (size_t)(t->nopen - i - 1) * sizeof(t->open[0]));
-			t->nopen--;
-			n++;
-		}
-	}
-	return n;
-}
-
-
-
 /* ---- names, off the hot path ------------------------------------------ */
 struct namer {
 	pthread_mutex_t mu;
@@ -600,6 +581,8 @@ struct live {
 	unsigned long overruns_seen, dropped_seen;
 	double start;
 	int out_closed; /* the reader of the recording went away */
+	int nomem;	/* a record could not be written to the buffer */
+	double clock;	/* the stream's clock for the trace: arrival of the latest message */
 };
 
 static void set_rule_text(struct live *lv, struct nfp_hop *h, const struct capture_rules *r, int by_handle)
@@ -688,6 +671,20 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 	return 1;
 }
 
+/* A packet is complete (the trace decided): its hops go out together, and
+ * the trace may forget it. */
+static void write_packet(void *ctx, const struct capture_trace *t, size_t num)
+{
+	struct live *lv = ctx;
+	const struct nfp_packet *p = capture_trace_packet(t, num);
+	for (uint32_t i = 0; p && i < p->nhops; i++) {
+		if (capture_rec_write_hop(&lv->out, capture_packet_hop(t, p, i), t->sp) < 0)
+			lv->nomem = 1;
+		lv->res->hops_written++;
+	}
+	lv->res->complete++;
+}
+
 /* NFPATH_RAW_DIR=DIR keeps the first datagrams as files: decoder fixtures,
  * fuzz seeds, and something to attach to a bug report */
 static void keep_raw(struct live *lv, const char *buf, size_t n)
@@ -743,9 +740,8 @@ static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
 			keep = 1;
 		}
 		if (keep) {
-			if (capture_rec_write_hop(&lv->out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0)
+			if (capture_trace_add(t, &h) < 0)
 				return -1;
-			lv->res->hops_written++;
 		}
 	}
 	return 0;
@@ -887,11 +883,17 @@ static enum capture_live_status live_arm(struct live *lv)
 	struct capture_buf first_names = { 0 };
 	capture_names_scan(&first_names);
 	keep_only_net_admin();
-	lv->t = capture_trace_new();
+	struct capture_trace_hooks hooks = { .on_done = write_packet, .done_ctx = lv };
+	lv->t = capture_trace_new(&hooks);
 	if (!lv->t || !lv->rules) {
 		capture_buf_free(&first_names);
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	}
+	if (o->grace > 0)
+		lv->t->grace = o->grace;
+	/* written packets need not stay: memory stays flat however long the
+	 * capture runs (the window only serves the flow of the next packets) */
+	lv->t->max_packets = 256;
 	lv->ifc.sp = lv->t->sp;
 	lv->own_table = capture_strpool_intern(lv->t->sp, NFP_TABLE, strlen(NFP_TABLE));
 	lv->start = now_mono();
@@ -949,9 +951,22 @@ static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
 			free(blk);
 			return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 		}
+		if (ts > lv->clock)
+			lv->clock = ts;
 		off += 12 + len;
 	}
+	if (!blk) {
+		/* nothing came for a while: the receiver hands over a part-filled
+		 * block within milliseconds of a pause, so all that arrived
+		 * before that is decoded */
+		double idle = now_real() - 0.05;
+		if (idle > lv->clock)
+			lv->clock = idle;
+	}
 	free(blk);
+	capture_trace_tick(lv->t, lv->clock);
+	if (lv->nomem)
+		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	unsigned long ov = __atomic_load_n(&lv->rx.overruns, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&lv->rx.mu);
 	unsigned long dr = lv->rx.dropped;
@@ -965,7 +980,6 @@ static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
 	}
 	if (lv->namer_started)
 		namer_take(&lv->namer, &lv->out);
-	res->complete += close_idle(lv->t, now_real(), o->grace > 0 ? o->grace : 0.3);
 	if (lv->out.len && !lv->out_closed && write_all(o->out_fd, lv->out.p, lv->out.len) < 0) {
 		if (errno != EPIPE)
 			return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
@@ -1017,7 +1031,9 @@ static enum capture_live_status live_drain(struct live *lv)
 		lv->namer_started = 0;
 		namer_take(&lv->namer, &lv->out);
 	}
-	lv->res->packets = lv->t->pkt_base + lv->t->npkts;
+	/* the end: what is in flight is complete */
+	capture_trace_flush(lv->t);
+	lv->res->packets = capture_trace_last(lv->t);
 	if (lv->res->nflog_lost)
 		capture_rec_write_loss(&lv->out, lv->res->nflog_lost, 0);
 	return live_step(lv, NULL);

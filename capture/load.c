@@ -125,8 +125,8 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 		if (in.hops == 0 && diag)
 			diag(ctx, src[i].name, 0, "no trace lines found");
 	}
-	/* settling resolves and counts every packet as it completes */
-	capture_trace_settle(t, 0);
+	/* the input ended: every packet in flight is complete */
+	capture_trace_flush(t);
 	if (nsrc && t->st.hops == before) {
 		*why = "no trace lines in the input";
 		return NFP_LOAD_NO_TRACE;

@@ -62,6 +62,9 @@ struct reader {
 	unsigned long next_fill, next_merge; /* chunk sequence numbers */
 	int quit, partial, eof, started;
 	pthread_t thread;
+	/* the stream's clock for the trace: it runs only while the stream
+	 * waits, so how fast this process decodes never completes a packet */
+	double clock;
 	struct capture_strpool *wsp; /* the worker's pool */
 	uint32_t *map;		     /* worker id -> trace id */
 	size_t nmap, capmap;
@@ -177,13 +180,14 @@ static int fill(struct reader *r, struct capture_input *in, int fd, int block)
 		int pr = poll(&p, 1, IDLE_MS);
 		if (pr > 0 || (pr < 0 && errno != EINTR))
 			break; /* data, or an error for read to report */
-		if (pr == 0 && !idled && in->t->nopen && !in->plen) {
-			/* a quiet stream (a live log): packets take microseconds
-			 * to cross the host, so the ones in flight are complete;
-			 * settling hands them to the printers now, not at the end.
-			 * Not while a line is cut short: a block-buffered writer
-			 * (grep into a pipe) stopped in mid-packet. */
-			capture_trace_settle(in->t, 0);
+		if (pr == 0 && !idled && capture_trace_open_count(in->t) && !in->plen) {
+			/* a quiet stream (a live log): the trace closes the
+			 * packets in flight and hands them to the printers now,
+			 * not at the end. Not while a line is cut short: a
+			 * block-buffered writer (grep into a pipe) stopped in
+			 * mid-packet. */
+			r->clock += IDLE_MS / 1000.0;
+			capture_trace_tick(in->t, r->clock);
 			if (in->idle)
 				in->idle(in->idle_ctx);
 			idled = 1;
@@ -365,6 +369,8 @@ int capture_read_fd(struct capture_input *in, int fd)
 			rc = -1;
 			break;
 		}
+		if (!in->plen)
+			capture_trace_tick(in->t, r.clock);
 		maybe_start(&r, in);
 	}
 	int e = errno;

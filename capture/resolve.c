@@ -150,6 +150,22 @@ void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *ru
 	}
 }
 
+static void resolve_hook(void *ctx, struct capture_trace *t, struct nfp_hop *h)
+{
+	capture_resolve_hop(t, t->rules, ctx, h);
+}
+
+static void resolve_free(void *ctx)
+{
+	capture_resolver_free(ctx);
+}
+
+struct capture_trace_hooks capture_resolve_hooks(void)
+{
+	return (struct capture_trace_hooks){ .resolve = resolve_hook, .resolve_ctx = capture_resolver_new(),
+					     .resolve_free = resolve_free };
+}
+
 void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from)
 {
 	struct capture_resolver *rv = capture_resolver_new();

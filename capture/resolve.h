@@ -21,6 +21,11 @@ void capture_resolver_free(struct capture_resolver *rv);
 void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *rules, struct capture_resolver *rv,
 			 struct nfp_hop *h);
 
+/* Hooks for capture_trace_new that resolve each complete packet's hops
+ * against t->rules with a memo of their own (the trace frees it). Fails
+ * only to allocate the memo, and then resolves without one. */
+struct capture_trace_hooks capture_resolve_hooks(void);
+
 /* Verdict implied by a rule text, NFP_V_NONE when unknown. *jump gets the
  * target chain for jumps (points into text, *jl its length). */
 int capture_rule_verdict(const char *text, const char **jump, size_t *jl);

@@ -24,7 +24,6 @@
 #include "box.h"
 #include "parse.h"
 #include "fate.h"
-#include "resolve.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,7 +41,7 @@ struct flow_slot {
 	uint8_t a_is_orig_src;
 };
 
-struct capture_trace *capture_trace_new(void)
+struct capture_trace *capture_trace_new(const struct capture_trace_hooks *hooks)
 {
 	struct capture_trace *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -52,6 +51,9 @@ struct capture_trace *capture_trace_new(void)
 		free(t);
 		return NULL;
 	}
+	if (hooks)
+		t->hooks = *hooks;
+	t->grace = NFP_GRACE;
 	return t;
 }
 
@@ -66,7 +68,8 @@ void capture_trace_free(struct capture_trace *t)
 	free(t->flows);
 	free(t->fh);
 	free(t->names);
-	capture_resolver_free(t->resolver);
+	if (t->hooks.resolve_free)
+		t->hooks.resolve_free(t->hooks.resolve_ctx);
 	capture_strpool_free(t->sp);
 	free(t);
 }
@@ -130,6 +133,31 @@ static void open_remove(struct capture_trace *t, int idx)
 	t->nopen--;
 }
 
+/* The one completion rule (see trace.h): with clock, packets quiet for
+ * more than grace seconds of the stream's clock; always, packets with no
+ * hop among the last NFP_IDLE_HOPS. A packet's quiet time starts at the
+ * first tick after its latest hop, so it is never closed early. */
+static void close_idle(struct capture_trace *t, int clock, double now)
+{
+	for (int i = t->nopen - 1; i >= 0; i--) {
+		struct nfp_packet *p = &t->pkts[t->open[i]];
+		int idle = t->seq - p->last_seq > NFP_IDLE_HOPS;
+		if (clock && p->fresh) {
+			p->fresh = 0;
+			p->quiet_since = now;
+		} else if (clock && now - p->quiet_since > t->grace) {
+			idle = 1;
+		}
+		if (idle) {
+			close_packet(t, t->open[i]);
+			open_remove(t, i);
+		}
+	}
+}
+
+static void settle(struct capture_trace *t);
+static size_t trim(struct capture_trace *t, size_t max);
+
 static long new_packet(struct capture_trace *t)
 {
 	if (capture_grow((void **)&t->pkts, &t->cappkts, t->npkts + 1, sizeof(*t->pkts)) < 0)
@@ -138,6 +166,7 @@ static long new_packet(struct capture_trace *t)
 	memset(p, 0, sizeof(*p));
 	p->flow = NFP_NONE;
 	p->open = 1;
+	p->fresh = 1;
 	if (t->nopen == (int)(sizeof(t->open) / sizeof(t->open[0]))) {
 		close_packet(t, t->open[0]);
 		open_remove(t, 0);
@@ -192,8 +221,9 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 	if (t->max_packets && t->npkts > t->max_packets + t->max_packets / 4 + 64) {
 		/* keep memory bounded on endless input: finish what is idle,
 		 * then let the oldest packets go (amortised: a quarter at once) */
-		capture_trace_settle(t, 4096);
-		capture_trace_trim(t, t->max_packets);
+		close_idle(t, 0, 0);
+		settle(t);
+		trim(t, t->max_packets);
 	}
 	if (capture_grow((void **)&t->hops, &t->caphops, t->nhops + 1, sizeof(*t->hops)) < 0)
 		return -1;
@@ -242,6 +272,7 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 		p->last_ts = h->ts;
 		p->has_ts = 1;
 	}
+	p->fresh = 1;
 	const struct nfp_pkt *pk = &h->pk;
 	if (pk->flags & NFP_PK_ADDRS) {
 		p->cur = *pk;
@@ -264,7 +295,7 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 			p->ident.flags |= NFP_PK_ICMPID;
 		}
 	}
-	return pi;
+	return (long)capture_trace_number(t, (size_t)pi);
 }
 
 /* ---- flows ----------------------------------------------------------- */
@@ -619,33 +650,27 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 	return 0;
 }
 
-void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq)
+/* Assigns flows to the complete packets at the front, in packet order,
+ * resolves and counts them, and hands them on. */
+static void settle(struct capture_trace *t)
 {
-	for (int i = t->nopen - 1; i >= 0; i--) {
-		uint32_t pi = t->open[i];
-		if (idle_seq == 0 || t->seq - t->pkts[pi].last_seq > idle_seq) {
-			close_packet(t, pi);
-			open_remove(t, i);
-		}
-	}
 	while (t->flows_done < t->npkts && !t->pkts[t->flows_done].open) {
 		size_t pi = t->flows_done;
 		if (assign_flow(t, (uint32_t)pi) < 0)
 			return;
 		/* the packet is final: resolve it, count it, hand it on */
-		if (!t->resolver)
-			t->resolver = capture_resolver_new();
 		const struct nfp_packet *p = &t->pkts[pi];
 		for (uint32_t i = 0; i < p->nhops; i++) {
 			struct nfp_hop *h = &t->hops[p->hops[i]];
-			capture_resolve_hop(t, t->rules, t->resolver, h);
+			if (t->hooks.resolve)
+				t->hooks.resolve(t->hooks.resolve_ctx, t, h);
 			t->st.box_verdict[h->layer < 3 ? h->layer : 0][h->box < NFP_BOX__COUNT ? h->box : 0]
 					 [h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER]++;
 		}
 		capture_fate_compute(t, pi);
 		t->flows_done++;
-		if (t->on_done)
-			t->on_done(t->done_ctx, t, pi);
+		if (t->hooks.on_done)
+			t->hooks.on_done(t->hooks.done_ctx, t, capture_trace_number(t, pi));
 	}
 }
 
@@ -720,7 +745,7 @@ static void compact_flows(struct capture_trace *t)
 	}
 }
 
-size_t capture_trace_trim(struct capture_trace *t, size_t max)
+static size_t trim(struct capture_trace *t, size_t max)
 {
 	if (!max || t->npkts <= max)
 		return 0;
@@ -740,11 +765,59 @@ size_t capture_trace_trim(struct capture_trace *t, size_t max)
 		t->flows[f].first_packet = t->flows[f].first_packet >= k ? t->flows[f].first_packet - (uint32_t)k : NFP_NONE;
 	t->pkt_base += k;
 	/* handed to on_done already (streamed): gone from memory, not lost */
-	if (!t->on_done)
+	if (!t->hooks.on_done)
 		t->st.dropped_packets += k;
 	compact_hops(t);
 	compact_flows(t);
 	return k;
+}
+
+/* ---- completion and packet numbers ------------------------------------ */
+
+/* settles what closed, then forgets the oldest complete packets past the
+ * window (amortised like capture_trace_add) */
+static void finish(struct capture_trace *t)
+{
+	settle(t);
+	if (t->max_packets && t->npkts > t->max_packets + t->max_packets / 4 + 64)
+		trim(t, t->max_packets);
+}
+
+void capture_trace_tick(struct capture_trace *t, double now)
+{
+	close_idle(t, 1, now);
+	finish(t);
+}
+
+void capture_trace_flush(struct capture_trace *t)
+{
+	while (t->nopen) {
+		close_packet(t, t->open[t->nopen - 1]);
+		t->nopen--;
+	}
+	finish(t);
+}
+
+size_t capture_trace_first(const struct capture_trace *t)
+{
+	return t->pkt_base + 1;
+}
+
+size_t capture_trace_last(const struct capture_trace *t)
+{
+	return t->pkt_base + t->npkts;
+}
+
+const struct nfp_packet *capture_trace_packet(const struct capture_trace *t, size_t num)
+{
+	if (num <= t->pkt_base || num > t->pkt_base + t->npkts)
+		return NULL;
+	return &t->pkts[num - t->pkt_base - 1];
+}
+
+size_t capture_trace_open_count(const struct capture_trace *t)
+{
+	return (size_t)t->nopen;
 }
 
 /* ---- names ----------------------------------------------------------- */

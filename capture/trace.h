@@ -6,8 +6,20 @@
  * kernel's conntrack id). Everything downstream reads packets and flows
  * through this struct; the fields are read-only outside capture/.
  *
+ * Completion belongs to the trace alone. A packet is complete when it is
+ * pushed out of the open set (the 64 most recently touched packets), has
+ * had no hop for NFP_IDLE_HOPS hops of the stream, has had no hop for
+ * `grace` seconds of the stream's clock (capture_trace_tick), or the input
+ * ended (capture_trace_flush). Complete packets get their flows in packet
+ * order, are resolved, counted, and handed to on_done; past max_packets
+ * the oldest complete ones are forgotten.
+ *
+ * Packets are addressed by number: the first packet ever is 1, and a
+ * number stays the packet's while it is kept (capture_trace_packet).
+ *
  * Ownership: the trace owns its hops, packets, flows and strpool. Pointers
- * into the arrays are invalidated by the next capture_trace_add(). */
+ * into the arrays are invalidated by the next capture_trace_add(),
+ * capture_trace_tick() or capture_trace_flush(). */
 #ifndef NFP_TRACE_H
 #define NFP_TRACE_H
 
@@ -24,6 +36,8 @@ struct capture_rules;
 #define NFP_NONE UINT32_MAX
 #define NFP_MAX_HOPS 4096 /* hops of one packet; more start a new packet */
 #define NFP_PACKET_GAP 5.0 /* seconds between two hops of one packet, at most (but NFQUEUE) */
+#define NFP_IDLE_HOPS 4096 /* a packet with no hop among this many is complete */
+#define NFP_GRACE 0.3	   /* default seconds without a hop before a packet is complete */
 
 struct nfp_packet {
 	uint32_t *hops; /* indices into trace->hops, in traversal order */
@@ -36,6 +50,8 @@ struct nfp_packet {
 	/* ct: the state; ct_kernel: the kernel said so (with ct UNKNOWN: the
 	 * kernel reported no conntrack for it: not tracked) */
 	uint8_t dir, ct, ct_kernel, maxrank, open, has_ts;
+	uint8_t fresh;	    /* a hop came since the last tick */
+	double quiet_since; /* the stream's clock at the first tick after its latest hop */
 	struct nfp_pkt ident; /* fields of the first hop that had them */
 	struct nfp_pkt cur;   /* fields at the latest hop that had them */
 	struct nfp_fate fate; /* set when the packet settles (fate.h) */
@@ -61,7 +77,22 @@ struct capture_trace_stats {
 	struct capture_fate_stats fate; /* packets by fate, as they settle */
 };
 
-struct capture_resolver;
+struct capture_trace;
+
+/* What the owner plugs in at creation; every member is optional. */
+struct capture_trace_hooks {
+	/* fills in a complete packet's hop (rule text, implied verdict)
+	 * before it is counted; resolve_free(resolve_ctx) runs when the
+	 * trace is freed (the trace owns resolve_ctx) */
+	void (*resolve)(void *ctx, struct capture_trace *t, struct nfp_hop *h);
+	void *resolve_ctx;
+	void (*resolve_free)(void *ctx);
+	/* called once per complete packet, in packet-number order, with its
+	 * number; the packet is readable (capture_trace_packet) until the
+	 * trace forgets it. done_ctx is the caller's. */
+	void (*on_done)(void *ctx, const struct capture_trace *t, size_t num);
+	void *done_ctx;
+};
 
 struct capture_trace {
 	struct capture_strpool *sp;
@@ -76,12 +107,9 @@ struct capture_trace {
 	size_t nflows, capflows;
 	size_t flows_total; /* flows ever seen */
 	struct capture_trace_stats st;
-	size_t max_packets; /* 0 = unlimited; past it the oldest packets go */
-	/* called once per packet when it is complete, its flow known and its
-	 * hops resolved, in packet order (streaming printers) */
-	void (*on_done)(void *ctx, const struct capture_trace *t, size_t pi);
-	void *done_ctx;
-	struct capture_resolver *resolver;
+	size_t max_packets; /* 0 = unlimited; past it the oldest complete packets are forgotten */
+	double grace;	    /* seconds without a hop before a packet is complete (NFP_GRACE) */
+	struct capture_trace_hooks hooks;
 	size_t pkt_base;    /* packets dropped before pkts[0]: pkts[i] is number pkt_base + i + 1 */
 	/* stitcher state */
 	uint32_t open[64];
@@ -99,21 +127,31 @@ struct capture_trace {
 	size_t nnames, capnames;
 };
 
-struct capture_trace *capture_trace_new(void);
+/* hooks may be NULL (no resolving, no on_done). NULL with errno on failure. */
+struct capture_trace *capture_trace_new(const struct capture_trace_hooks *hooks);
 void capture_trace_free(struct capture_trace *t);
 
-/* Copies hop h into the trace and stitches it. Returns the packet index it
- * joined, or -1 with errno on allocation failure. */
+/* Copies hop h into the trace and stitches it. Returns the number of the
+ * packet it joined, or -1 with errno on allocation failure. */
 long capture_trace_add(struct capture_trace *t, const struct nfp_hop *h);
 
-/* Closes packets idle for more than idle_seq hops (0: all) and assigns
- * flows to every closed packet in packet order. */
-void capture_trace_settle(struct capture_trace *t, uint32_t idle_seq);
+/* The stream's clock moved to now (seconds, any clock that only goes
+ * forward; the arrival time of the data fed last): packets quiet for more
+ * than grace seconds, or NFP_IDLE_HOPS hops, are complete. Call it after
+ * feeding each batch of input and when the input pauses, but not while a
+ * line is cut short (the rest of the packet may be on its way). */
+void capture_trace_tick(struct capture_trace *t, double now);
 
-/* Drops the oldest packets (closed, with flows) until at most max remain,
- * and compacts the hops when half of them belong to dropped packets.
- * Indices into pkts shift down by the number dropped (returned). */
-size_t capture_trace_trim(struct capture_trace *t, size_t max);
+/* The input ended: every open packet is complete. */
+void capture_trace_flush(struct capture_trace *t);
+
+/* Packets by number: the oldest kept, and the newest (first > last when
+ * none is kept); NULL for a number not kept (forgotten, or not yet seen). */
+size_t capture_trace_first(const struct capture_trace *t);
+size_t capture_trace_last(const struct capture_trace *t);
+const struct nfp_packet *capture_trace_packet(const struct capture_trace *t, size_t num);
+/* open packets (not yet complete) */
+size_t capture_trace_open_count(const struct capture_trace *t);
 
 /* Records a name for a device (kind 1) or address text (kind 2). */
 int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val);
@@ -134,6 +172,12 @@ static inline const char *capture_packet_ct_name(const struct nfp_packet *p)
 	if (p->ct == NFP_CT_UNKNOWN)
 		return p->ct_kernel ? "not tracked" : "unknown";
 	return nfp_ct_name(p->ct);
+}
+
+/* The number of the packet at index i of t->pkts. */
+static inline size_t capture_trace_number(const struct capture_trace *t, size_t i)
+{
+	return t->pkt_base + i + 1;
 }
 
 static inline const char *capture_str(const struct capture_trace *t, uint32_t id)

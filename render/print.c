@@ -4,6 +4,7 @@
 #include "../capture/box.h"
 #include "text.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,13 +91,17 @@ static int addr_changed(const struct nfp_pkt *a, const struct nfp_pkt *b)
 		((a->flags & b->flags & NFP_PK_PORTS) && (a->sport != b->sport || a->dport != b->dport)));
 }
 
-int render_print_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi,
+int render_print_packet(struct capture_buf *b, const struct capture_trace *t, size_t num,
 			const struct render_print_opts *o)
 {
-	const struct nfp_packet *p = &t->pkts[pi];
+	const struct nfp_packet *p = capture_trace_packet(t, num);
+	if (!p) {
+		errno = EINVAL;
+		return -1;
+	}
 	char sum[256];
 	render_packet_summary(t, p, sum, sizeof(sum));
-	int r = putf(b, "packet %zu  flow %u  %s  ct %s (%s)  %u hops\n  %s\n", t->pkt_base + pi + 1,
+	int r = putf(b, "packet %zu  flow %u  %s  ct %s (%s)  %u hops\n  %s\n", num,
 		     p->flow == NFP_NONE ? 0 : p->flow + 1, nfp_dir_name(p->dir), capture_packet_ct_name(p), ct_source(p),
 		     p->nhops, sum);
 	r |= PUTS(b, "  fate: ");
@@ -254,9 +259,13 @@ static int json_fate(struct capture_buf *b, const struct capture_trace *t, const
 	return r | PUTS(b, "}");
 }
 
-int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi)
+int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t num)
 {
-	const struct nfp_packet *p = &t->pkts[pi];
+	const struct nfp_packet *p = capture_trace_packet(t, num);
+	if (!p) {
+		errno = EINVAL;
+		return -1;
+	}
 	char sum[256], sa[48], da[48];
 	render_packet_summary(t, p, sum, sizeof(sum));
 	const struct nfp_hop *best = render_best_hop(t, p);
@@ -264,7 +273,7 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 	const struct nfp_pkt *bp = best ? &best->pk : &none;
 	render_addr(bp, 0, sa, sizeof(sa));
 	render_addr(bp, 1, da, sizeof(da));
-	int r = putf(b, "{\"packet\":%zu,\"flow\":%u,\"direction\":\"%s\",", t->pkt_base + pi + 1,
+	int r = putf(b, "{\"packet\":%zu,\"flow\":%u,\"direction\":\"%s\",", num,
 		     p->flow == NFP_NONE ? 0 : p->flow + 1, p->dir == NFP_DIR_REPLY ? "reply" : "original");
 	r |= json_ct(b, p);
 	r |= PUTS(b, ",\"summary\":");
@@ -352,7 +361,7 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 			r |= putf(b, "  %lu %s\n", s->why[w], nfp_why_name(w));
 	}
 	r |= putf(b, "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n", s->hops,
-		  t->pkt_base + t->npkts, t->flows_total, s->lost_events);
+		  capture_trace_last(t), t->flows_total, s->lost_events);
 	if (s->overruns)
 		r |= putf(b, "overruns        %lu (the kernel dropped events; how many it does not say)\n", s->overruns);
 	if (s->dropped_packets)

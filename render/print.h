@@ -12,11 +12,12 @@ struct render_print_opts {
 	int ascii; /* escape bytes >= 0x80 too */
 };
 
-/* Human-readable packet: header line, summary, one line per hop. */
-int render_print_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi,
+/* Human-readable packet number num: header line, summary, one line per
+ * hop. -1 with EINVAL when the trace does not keep that packet. */
+int render_print_packet(struct capture_buf *b, const struct capture_trace *t, size_t num,
 			const struct render_print_opts *o);
-/* One JSON object (one line, '\n' terminated) for packet pi. */
-int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t pi);
+/* One JSON object (one line, '\n' terminated) for packet number num. */
+int render_json_packet(struct capture_buf *b, const struct capture_trace *t, size_t num);
 /* Whole-trace totals: lines, hops, packets, flows, hops per box/verdict. */
 int render_print_stats(struct capture_buf *b, const struct capture_trace *t);
 

@@ -22,6 +22,7 @@
 #include "../capture/load.h"
 #include "../capture/readfd.h"
 #include "../capture/record.h"
+#include "../capture/resolve.h"
 #include "../render/print.h"
 #include "../render/text.h"
 #include "../render/compare.h"
@@ -169,15 +170,15 @@ struct emit {
 
 static int flush(struct capture_buf *b);
 
-static void emit_packet(void *ctx, const struct capture_trace *t, size_t pi)
+static void emit_packet(void *ctx, const struct capture_trace *t, size_t num)
 {
 	struct emit *e = ctx;
 	if (e->err || e->o->mode == CLI_STATS)
 		return;
-	if (e->o->packet && (size_t)e->o->packet != t->pkt_base + pi + 1)
+	if (e->o->packet && (size_t)e->o->packet != num)
 		return;
 	struct render_print_opts po = { e->o->ascii };
-	int r = e->o->mode == CLI_JSON ? render_json_packet(&e->b, t, pi) : render_print_packet(&e->b, t, pi, &po);
+	int r = e->o->mode == CLI_JSON ? render_json_packet(&e->b, t, num) : render_print_packet(&e->b, t, num, &po);
 	if (r < 0 || (e->b.len > (1u << 20) && flush(&e->b) < 0))
 		e->err = errno ? errno : EIO;
 }
@@ -493,21 +494,23 @@ static int build_sources(struct run *r)
 			return 1;
 		}
 	}
-	r->t = capture_trace_new();
+	struct capture_trace_hooks hooks = capture_resolve_hooks();
+	r->em.o = o;
+	if (r->streaming) {
+		hooks.on_done = emit_packet;
+		hooks.done_ctx = &r->em;
+	}
+	r->t = capture_trace_new(&hooks);
 	r->rules = capture_rules_new();
 	if (!r->t || !r->rules) {
+		if (!r->t)
+			hooks.resolve_free(hooks.resolve_ctx);
 		fprintf(stderr, "nfpath: out of memory\n");
 		return 1;
 	}
-	r->t->max_packets = (size_t)o->max_packets;
+	/* printed packets need not stay: a window is enough */
+	r->t->max_packets = r->streaming ? 4096 : (size_t)o->max_packets;
 	r->label = r->nsrc ? r->src[0].name : "live";
-	r->em.o = o;
-	if (r->streaming) {
-		r->t->on_done = emit_packet;
-		r->t->done_ctx = &r->em;
-		/* printed packets need not stay: a window is enough */
-		r->t->max_packets = 4096;
-	}
 	if (o->mode != CLI_TUI || !(r->live_argv || (r->nsrc == 1 && !r->src[0].data)))
 		return GO_ON;
 	if (r->live_argv) {
@@ -576,7 +579,7 @@ static int load_input(struct run *r)
 		fprintf(stderr, "nfpath: out of memory while reading input\n");
 		return 1;
 	}
-	size_t first = t->pkt_base + 1, last = t->pkt_base + t->npkts;
+	size_t first = capture_trace_first(t), last = capture_trace_last(t);
 	if (o->mode == CLI_COMPARE && ((size_t)o->cmp_a < first || (size_t)o->cmp_a > last ||
 				       (size_t)o->cmp_b < first || (size_t)o->cmp_b > last)) {
 		fprintf(stderr, "nfpath: no packet %ld (the input has %zu..%zu)\n",
@@ -585,7 +588,7 @@ static int load_input(struct run *r)
 	}
 	if (t->st.dropped_packets && !r->streaming && o->mode != CLI_TUI)
 		fprintf(stderr, "nfpath: %lu oldest packets dropped (over --max-packets %ld); numbers go on from %zu\n",
-			t->st.dropped_packets, o->max_packets, t->pkt_base + 1);
+			t->st.dropped_packets, o->max_packets, first);
 	if (o->packet && (r->streaming ? (size_t)o->packet > last : ((size_t)o->packet < first || (size_t)o->packet > last))) {
 		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o->packet, last);
 		return EXIT_USAGE;

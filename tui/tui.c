@@ -278,6 +278,21 @@ static void pump(struct tui *u)
 	double now = now_s();
 	if (got)
 		u->last_data = now;
+	/* a slow redraw is not a quiet stream: the clock runs only while
+	 * nothing came */
+	if (!got && u->last_pump)
+		u->quiet_clock += now - u->last_pump;
+	u->last_pump = now;
+	/* the trace decides what is complete; the end of the stream
+	 * completes everything. Not while a line is cut short: a
+	 * block-buffered writer stopped in mid-packet, more to come. */
+	if (u->eof && capture_trace_open_count(u->t)) {
+		if (u->in)
+			capture_input_end(u->in);
+		capture_trace_flush(u->t);
+	} else if (!(u->in && u->in->plen)) {
+		capture_trace_tick(u->t, u->quiet_clock);
+	}
 	size_t gone = u->t->pkt_base - base;
 	if (gone) {
 		/* the oldest packets were dropped (--max-packets): indices moved */
@@ -295,15 +310,6 @@ static void pump(struct tui *u)
 		u->cb = u->cb >= gone ? u->cb - gone : 0;
 		u->shown = u->shown >= gone ? u->shown - gone : 0;
 		tui_refilter(u);
-	}
-	/* a quiet stream: the packets in flight are complete (unless it
-	 * stopped in mid-line: a block-buffered writer, more to come) */
-	if (u->t->nopen && (u->eof || (now - u->last_data > 0.5 && !(u->in && u->in->plen)))) {
-		if (u->eof && u->in)
-			capture_input_end(u->in);
-		capture_trace_settle(u->t, 0);
-	} else {
-		capture_trace_settle(u->t, 4096);
 	}
 	if (u->resolved < u->t->nhops) {
 		u->ev_count += u->t->nhops - u->resolved;

@@ -68,6 +68,7 @@ struct tui {
 	size_t resolved; /* hops resolved so far */
 	unsigned long ev_count;
 	double ev_rate, rate_t, last_data;
+	double quiet_clock, last_pump; /* the stream's clock for the trace: runs while nothing comes */
 	char msg[200];
 	/* where the last frame put each pane, for the mouse (h 0: not shown);
 	 * top: the first list row drawn */

@@ -14,7 +14,7 @@
 static void same_as_block(const uint8_t *data, size_t size, const struct capture_trace *fed)
 {
 	struct capture_strpool *sp = capture_strpool_new();
-	struct capture_trace *t = capture_trace_new();
+	struct capture_trace *t = capture_trace_new(NULL);
 	struct capture_block blk = { 0 };
 	uint32_t *map = NULL;
 	if (!sp || !t || capture_block_decode(&blk, (const char *)data, size, sp) < 0 || blk.needs_state)
@@ -31,7 +31,7 @@ static void same_as_block(const uint8_t *data, size_t size, const struct capture
 	in.first = 0;
 	if (capture_block_merge(&in, &blk, map, n) < 0)
 		goto out;
-	capture_trace_settle(t, 0);
+	capture_trace_flush(t);
 	if (t->st.lines != fed->st.lines || t->st.hops != fed->st.hops || t->st.bad != fed->st.bad ||
 	    t->st.skipped != fed->st.skipped || t->npkts != fed->npkts || t->flows_total != fed->flows_total)
 		abort();
@@ -44,23 +44,23 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct capture_trace *t = capture_trace_new();
+	struct capture_trace *t = capture_trace_new(NULL);
 	struct capture_input in;
 	capture_input_init(&in, t, "fuzz", 0, NULL, NULL);
 	/* two chunks, so partial lines are exercised */
 	capture_input_feed(&in, (const char *)data, size / 2);
 	capture_input_feed(&in, (const char *)data + size / 2, size - size / 2);
 	capture_input_end(&in);
-	capture_trace_settle(t, 0);
+	capture_trace_flush(t);
 	/* the fed path reads a first line as a possible recording header */
 	if (size && data[0] != '#')
 		same_as_block(data, size, t);
 	capture_trace_resolve(t, NULL, 0);
 	struct capture_buf b = { 0 };
 	struct render_print_opts po = { 0 };
-	for (size_t i = 0; i < t->npkts && i < 50; i++) {
-		render_print_packet(&b, t, i, &po);
-		render_json_packet(&b, t, i);
+	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t) && n < capture_trace_first(t) + 50; n++) {
+		render_print_packet(&b, t, n, &po);
+		render_json_packet(&b, t, n);
 		b.len = 0;
 	}
 	render_print_stats(&b, t);

@@ -31,9 +31,16 @@ static void count_diag(void *ctx, const char *f, unsigned long l, const char *m)
 	((struct loaded *)ctx)->diags++;
 }
 
+/* a trace that resolves its packets, as the program's */
+static inline struct capture_trace *resolving_trace(void)
+{
+	struct capture_trace_hooks h = capture_resolve_hooks();
+	return capture_trace_new(&h);
+}
+
 static inline struct loaded load_text(const char *text, const char *rules)
 {
-	struct loaded L = { capture_trace_new(), capture_rules_new(), 0, 0 };
+	struct loaded L = { resolving_trace(), capture_rules_new(), 0, 0 };
 	struct capture_source s = { "test", text, strlen(text) };
 	struct capture_source rs = { "rules", rules, rules ? strlen(rules) : 0 };
 	const char *bad, *why;
@@ -44,7 +51,7 @@ static inline struct loaded load_text(const char *text, const char *rules)
 
 static inline struct loaded load_files(const char *trace, const char *rules1, const char *rules2)
 {
-	struct loaded L = { capture_trace_new(), capture_rules_new(), 0, 0 };
+	struct loaded L = { resolving_trace(), capture_rules_new(), 0, 0 };
 	struct capture_source s = { trace, NULL, 0 };
 	struct capture_source rs[2] = { { rules1, NULL, 0 }, { rules2, NULL, 0 } };
 	const char *bad, *why;

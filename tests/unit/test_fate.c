@@ -224,7 +224,7 @@ START_TEST(render_fate_words)
 	ck_assert_ptr_nonnull(strstr(b.p, "; answered by packet 24"));
 	capture_buf_free(&b);
 	/* JSON: the fate object and a lower-case protocol */
-	ck_assert_int_eq(render_json_packet(&b, L.t, 24), 0);
+	ck_assert_int_eq(render_json_packet(&b, L.t, 25), 0);
 	ck_assert_ptr_nonnull(strstr(b.p, "\"proto\":\"udp\""));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"fate\":{\"kind\":\"dropped\",\"by\":\"rule\",\"box\":\"filter:FORWARD\""));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"hop\":7,\"chain\":\"FORWARD\",\"rule\":2,"));
@@ -240,7 +240,7 @@ START_TEST(kernel_drop_hop)
 	struct loaded L = load_files(REAL "06-legacy-trace-and-LOG.dmesg", REAL "06-legacy-iptables-save.txt", NULL);
 	/* 16. ping a -> 10.77.2.99: replay its first three hops, then a drop
 	 * where the kernel would record one */
-	struct capture_trace *t = capture_trace_new();
+	struct capture_trace *t = resolving_trace();
 	const struct nfp_packet *src = &L.t->pkts[34];
 	for (uint32_t i = 0; i < 3; i++) {
 		struct nfp_hop h = *capture_packet_hop(L.t, src, i);
@@ -261,7 +261,7 @@ START_TEST(kernel_drop_hop)
 	d.drop_reason = capture_strpool_intern(t->sp, "IP_RPFILTER", 11);
 	d.drop_location = capture_strpool_intern(t->sp, "ip_rcv_finish_core", 18);
 	ck_assert_int_ge(capture_trace_add(t, &d), 0);
-	capture_trace_settle(t, 0);
+	capture_trace_flush(t);
 	ck_assert_uint_eq(t->npkts, 1);
 	const struct nfp_fate *f = &t->pkts[0].fate;
 	ck_assert_int_eq(f->kind, NFP_FATE_DROPPED);

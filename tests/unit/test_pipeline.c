@@ -264,7 +264,7 @@ END_TEST
 /* --max-packets: the oldest go, numbers stay, hops are compacted */
 START_TEST(bounded_memory)
 {
-	struct capture_trace *t = capture_trace_new();
+	struct capture_trace *t = capture_trace_new(NULL);
 	t->max_packets = 100;
 	struct capture_input in;
 	capture_input_init(&in, t, "gen", 0, NULL, NULL);
@@ -289,7 +289,7 @@ START_TEST(bounded_memory)
 		}
 	}
 	capture_input_end(&in);
-	capture_trace_settle(t, 0);
+	capture_trace_flush(t);
 	ck_assert_uint_le(t->npkts, 100 + 100 / 4 + 64 + 1);
 	ck_assert_uint_eq(t->pkt_base + t->npkts, 20000 + 400);
 	/* flows whose packets are gone are forgotten; numbers stay */
@@ -317,7 +317,7 @@ END_TEST
 /* the same line forever is not one endless packet */
 START_TEST(endless_packet)
 {
-	struct capture_trace *t = capture_trace_new();
+	struct capture_trace *t = capture_trace_new(NULL);
 	struct capture_input in;
 	capture_input_init(&in, t, "gen", 0, NULL, NULL);
 	const char *l = "TRACE: filter:INPUT:rule:1 IN=lo OUT= SRC=1.2.3.4 DST=1.2.3.4 LEN=84 TTL=64 ID=7 PROTO=ICMP "
@@ -325,7 +325,7 @@ START_TEST(endless_packet)
 	for (int i = 0; i < 3 * NFP_MAX_HOPS; i++)
 		capture_input_feed(&in, l, strlen(l));
 	capture_input_end(&in);
-	capture_trace_settle(t, 0);
+	capture_trace_flush(t);
 	ck_assert_uint_eq(t->npkts, 3);
 	ck_assert_uint_eq(t->pkts[0].nhops, NFP_MAX_HOPS);
 	capture_trace_free(t);
@@ -449,7 +449,7 @@ static const char *difference(const struct result *a, const struct result *b)
 static void read_with(struct result *r, const char *text, size_t len, int how)
 {
 	memset(r, 0, sizeof(*r));
-	r->t = capture_trace_new();
+	r->t = capture_trace_new(NULL);
 	struct capture_input in;
 	capture_input_init(&in, r->t, "mixed", 0, log_diag, &r->d);
 	if (how == 0) {
@@ -492,7 +492,7 @@ static void read_with(struct result *r, const char *text, size_t len, int how)
 		waitpid(pid, &st, 0);
 		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
-	capture_trace_settle(r->t, 0);
+	capture_trace_flush(r->t);
 	r->apart = in.blocks_apart;
 }
 
