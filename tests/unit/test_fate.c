@@ -303,13 +303,13 @@ START_TEST(live_probes_say_whether_it_left)
 	ck_assert_uint_eq(src->nhops, 15);
 	ck_assert_str_eq(nfp_box_name(capture_packet_hop(L.t, src, 11)->box), "filter:FORWARD");
 	for (int cut = 0; cut < 2; cut++) {
-		struct capture_trace *t = capture_trace_new();
+		struct capture_trace *t = resolving_trace();
 		uint32_t n = cut ? 12 : src->nhops;
 		for (uint32_t i = 0; i < n; i++) {
 			struct nfp_hop h = copy_hop(t, L.t, capture_packet_hop(L.t, src, i));
 			ck_assert_int_ge(capture_trace_add(t, &h), 0);
 		}
-		capture_trace_settle(t, 0);
+		capture_trace_flush(t);
 		ck_assert_uint_eq(t->npkts, 1);
 		const struct nfp_fate *f = &t->pkts[0].fate;
 		if (cut) {
