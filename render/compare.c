@@ -8,13 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the same chain of the same box, reached the same way (interned ids
- * compare by value: one strpool per trace) */
+/* the same rule of the same chain of the same box (interned ids compare
+ * by value: one strpool per trace). nftables names a rule by its handle,
+ * not a number: two different rules of one chain (a jump into DOCKER, an
+ * accept of established traffic) are different steps. */
 static int same_step(const struct capture_trace *t, const struct nfp_hop *x, const struct nfp_hop *y)
 {
 	(void)t;
 	return x->box == y->box && x->layer == y->layer && x->chain == y->chain && x->kind == y->kind &&
-	       x->rule == y->rule && (x->flags & NFP_HOP_PROBE) == (y->flags & NFP_HOP_PROBE);
+	       x->rule == y->rule && (x->flags & NFP_HOP_PROBE) == (y->flags & NFP_HOP_PROBE) &&
+	       (x->flags & NFP_HOP_HANDLE) == (y->flags & NFP_HOP_HANDLE) &&
+	       (!(x->flags & NFP_HOP_HANDLE) || x->handle == y->handle) && x->jump == y->jump;
 }
 
 int render_align(const struct capture_trace *t, const struct nfp_packet *pa, const struct nfp_packet *pb,
@@ -72,33 +76,42 @@ void render_align_free(struct render_align *al)
 	al->n = 0;
 }
 
+/* s cut or padded to exactly w columns */
+static void fit_pad(char *out, size_t cap, const char *s, int w, int ascii)
+{
+	render_fit(out, cap, s, w, ascii);
+	size_t l = strlen(out);
+	for (int c = render_cols(out, l); c < w && l + 1 < cap; c++)
+		out[l++] = ' ';
+	out[l] = '\0';
+}
+
 void render_compare_cell(const struct capture_trace *t, const struct nfp_packet *p, int32_t hop, char *out,
 			 size_t cap, int w, int ascii)
 {
 	if (hop < 0) {
-		/* a gap: the other packet made a hop here (the dash is one
-		 * column wide in UTF-8 too) */
-		snprintf(out, cap, "    %s%-*s", ascii ? "-" : "\xe2\x80\x94", w - 5 > 0 ? w - 5 : 0, "");
+		/* a gap: the other packet made a hop here */
+		char gap[16];
+		snprintf(gap, sizeof(gap), "    %s", ascii ? "-" : "\xe2\x80\x94");
+		fit_pad(out, cap, gap, w, ascii);
 		return;
 	}
 	const struct nfp_hop *h = capture_packet_hop(t, p, (uint32_t)hop);
-	char kind[40];
-	render_hop_kind(t, h, kind, sizeof(kind));
+	char act[160];
+	render_hop_action(t, h, act, sizeof(act));
 	struct capture_buf chain = { 0 };
 	const char *box = nfp_box_name(h->box);
 	const char *bc = strrchr(box, ':');
 	if (h->chain && (!bc || strcmp(bc + 1, capture_str(t, h->chain)) != 0)) {
 		capture_buf_put(&chain, " [", 2);
-		render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 1);
+		render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), ascii);
 		capture_buf_putc(&chain, ']');
 	}
-	char line[256], verdict[128];
-	render_verdict_label(t, h, verdict, sizeof(verdict), ascii);
-	snprintf(line, sizeof(line), "%3d %-4.4s %s%s %s %s%s", hop + 1, h->layer == NFP_LAYER_LINK ? "link" : "net",
-		 *box ? box : "?", chain.p ? chain.p : "", kind, verdict,
-		 (h->flags & NFP_HOP_PROBE) ? " (probe)" : "");
+	char line[512];
+	snprintf(line, sizeof(line), "%3d %-4.4s %s%s %s%s", hop + 1, h->layer == NFP_LAYER_LINK ? "link" : "net",
+		 *box ? box : "?", chain.p ? chain.p : "", act, (h->flags & NFP_HOP_PROBE) ? " (probe)" : "");
 	capture_buf_free(&chain);
-	snprintf(out, cap, "%-*.*s", w, w, line);
+	fit_pad(out, cap, line, w, ascii);
 }
 
 static int box_in(const struct capture_trace *t, const struct nfp_packet *p, int box, int layer)
@@ -111,10 +124,17 @@ static int box_in(const struct capture_trace *t, const struct nfp_packet *p, int
 	return 0;
 }
 
+static int is_nat_box(int box)
+{
+	return box == NFP_BOX_NAT_PREROUTING || box == NFP_BOX_NAT_POSTROUTING || box == NFP_BOX_NAT_OUTPUT ||
+	       box == NFP_BOX_NAT_INPUT;
+}
+
 int render_compare_words(struct capture_buf *b, const struct capture_trace *t, size_t a, size_t bidx,
 			 const struct render_align *al)
 {
 	const struct nfp_packet *pa = &t->pkts[a], *pb = &t->pkts[bidx];
+	size_t na = t->pkt_base + a + 1, nb = t->pkt_base + bidx + 1;
 	char line[1200];
 	int r = 0, said = 0;
 	/* how each ended, first: the question most comparisons are asked for */
@@ -142,41 +162,75 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 			seen[h->box][h->layer] = 1;
 			if (!box_in(t, q, h->box, h->layer)) {
 				int n = snprintf(line, sizeof(line), "%s (%s) only in packet %zu\n", nfp_box_name(h->box),
-						 nfp_layer_name(h->layer), t->pkt_base + (side ? bidx : a) + 1);
+						 nfp_layer_name(h->layer), side ? nb : na);
 				r |= capture_buf_put(b, line, (size_t)n);
 				said++;
 			}
 		}
 	}
-	/* chains inside a box one packet ran and the other did not */
+	/* rules inside a box both crossed that only one packet met (the
+	 * first packet's jump into DOCKER, the later one's accept of
+	 * established traffic) */
 	size_t only_a = 0, only_b = 0;
 	for (size_t i = 0; i < al->n; i++) {
 		only_a += al->rows[i].b < 0;
 		only_b += al->rows[i].a < 0;
-	}
-	if (pa->ct != pb->ct || pa->ct_kernel != pb->ct_kernel || pa->dir != pb->dir) {
-		int n = snprintf(line, sizeof(line), "conntrack: %s %s in packet %zu, %s %s in packet %zu\n",
-				 capture_packet_ct_name(pa), nfp_dir_name(pa->dir), t->pkt_base + a + 1, capture_packet_ct_name(pb),
-				 nfp_dir_name(pb->dir), t->pkt_base + bidx + 1);
+		if (al->rows[i].a >= 0 && al->rows[i].b >= 0)
+			continue;
+		int side = al->rows[i].a < 0;
+		const struct nfp_packet *p = side ? pb : pa, *q = side ? pa : pb;
+		int32_t k = side ? al->rows[i].b : al->rows[i].a;
+		const struct nfp_hop *h = capture_packet_hop(t, p, (uint32_t)k);
+		if (h->kind != NFP_KIND_RULE || (h->flags & NFP_HOP_PROBE) || !box_in(t, q, h->box, h->layer))
+			continue;
+		char act[160];
+		render_hop_action(t, h, act, sizeof(act));
+		struct capture_buf ch = { 0 };
+		render_esc(&ch, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 0);
+		int n = snprintf(line, sizeof(line), "%s (%s) chain %s %s only in packet %zu\n", nfp_box_name(h->box),
+				 nfp_layer_name(h->layer), ch.p ? ch.p : "?", act, side ? nb : na);
+		capture_buf_free(&ch);
 		r |= capture_buf_put(b, line, (size_t)n);
 		said++;
 	}
-	int nat_only_a = 0;
-	for (uint32_t i = 0; i < pa->nhops; i++) {
-		const struct nfp_hop *h = capture_packet_hop(t, pa, i);
-		if ((h->box == NFP_BOX_NAT_PREROUTING || h->box == NFP_BOX_NAT_POSTROUTING || h->box == NFP_BOX_NAT_OUTPUT ||
-		     h->box == NFP_BOX_NAT_INPUT) &&
-		    !box_in(t, pb, h->box, h->layer))
-			nat_only_a = 1;
+	if (pa->ct != pb->ct || pa->ct_kernel != pb->ct_kernel || pa->dir != pb->dir) {
+		int n = snprintf(line, sizeof(line), "conntrack: %s %s in packet %zu, %s %s in packet %zu\n",
+				 capture_packet_ct_name(pa), nfp_dir_name(pa->dir), na, capture_packet_ct_name(pb),
+				 nfp_dir_name(pb->dir), nb);
+		r |= capture_buf_put(b, line, (size_t)n);
+		said++;
 	}
-	if (nat_only_a && pa->ct == NFP_CT_NEW && pb->ct == NFP_CT_ESTABLISHED && pa->flow == pb->flow) {
-		const char *why = "the later packet skips the nat chains: conntrack applies the NAT binding made for "
-				  "the first packet\n";
-		r |= capture_buf_put(b, why, strlen(why));
+	/* the iptables nat boxes (not ebtables' nat, which every frame
+	 * crosses) that only the connection's first packet went through */
+	if (pa->flow == pb->flow && pa->flow != NFP_NONE && (pa->ct == NFP_CT_NEW) != (pb->ct == NFP_CT_NEW)) {
+		const struct nfp_packet *first = pa->ct == NFP_CT_NEW ? pa : pb, *other = first == pa ? pb : pa;
+		size_t nf = first == pa ? na : nb, no = first == pa ? nb : na;
+		char boxes[256] = "";
+		size_t o = 0;
+		int nnat = 0;
+		uint8_t seen[NFP_BOX__COUNT][3];
+		memset(seen, 0, sizeof(seen));
+		for (uint32_t i = 0; i < first->nhops; i++) {
+			const struct nfp_hop *h = capture_packet_hop(t, first, i);
+			if (!is_nat_box(h->box) || seen[h->box][h->layer] || box_in(t, other, h->box, h->layer))
+				continue;
+			seen[h->box][h->layer] = 1;
+			if (o < sizeof(boxes))
+				o += (size_t)snprintf(boxes + o, sizeof(boxes) - o, "%s%s", nnat ? ", " : "", nfp_box_name(h->box));
+			nnat++;
+		}
+		if (nnat) {
+			int reply = other->dir != first->dir;
+			int n = snprintf(line, sizeof(line),
+					 "packet %zu skips %s: only a connection's first packet (%zu) goes through the "
+					 "nat table; conntrack applies the NAT chosen then to %s\n",
+					 no, boxes, nf,
+					 reply ? "its replies, reversed" : "the later packets");
+			r |= capture_buf_put(b, line, (size_t)n);
+		}
 	}
 	int n = snprintf(line, sizeof(line), "%zu hops in packet %zu, %zu in packet %zu; %zu only in %zu, %zu only in %zu\n",
-			 (size_t)pa->nhops, t->pkt_base + a + 1, (size_t)pb->nhops, t->pkt_base + bidx + 1, only_a,
-			 t->pkt_base + a + 1, only_b, t->pkt_base + bidx + 1);
+			 (size_t)pa->nhops, na, (size_t)pb->nhops, nb, only_a, na, only_b, nb);
 	r |= capture_buf_put(b, line, (size_t)n);
 	if (!said) {
 		const char *same = "same boxes in both packets\n";
@@ -203,8 +257,10 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", t->pkt_base + (s ? bidx : a) + 1, sum,
 			 capture_packet_ct_name(p));
 	}
-	char line[2200];
-	int n = snprintf(line, sizeof(line), "%-*.*s %s %.*s\n", col, col, l[0], ascii ? "|" : "\xe2\x94\x82", col, l[1]);
+	char line[2200], h0[1024], h1[1024];
+	fit_pad(h0, sizeof(h0), l[0], col, ascii);
+	render_fit(h1, sizeof(h1), l[1], col, ascii);
+	int n = snprintf(line, sizeof(line), "%s %s %s\n", h0, ascii ? "|" : "\xe2\x94\x82", h1);
 	r |= capture_buf_put(b, line, (size_t)n);
 	for (size_t i = 0; i < al.n; i++) {
 		char ca[1024], cb[1024];
@@ -223,7 +279,11 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 		r |= capture_buf_put(b, line, (size_t)n);
 	}
 	r |= capture_buf_put(b, "\ndifferences:\n", 14);
-	r |= render_compare_words(b, t, a, bidx, &al);
+	struct capture_buf words = { 0 };
+	r |= render_compare_words(&words, t, a, bidx, &al);
+	if (render_wrap(b, words.p ? words.p : "", width, ascii) < 0)
+		r = -1;
+	capture_buf_free(&words);
 	render_align_free(&al);
 	return r ? -1 : 0;
 }

@@ -202,6 +202,26 @@ void render_diagram_node_label(const struct render_diagram *d, int node, char *o
 		snprintf(out, cap, "%s %s", n->full[0], n->full[1]);
 }
 
+const char *render_diagram_node_code(const struct render_diagram *d, int node)
+{
+	return node >= 0 && node < d->nnodes ? d->nodes[node].tiny : "?";
+}
+
+void render_diagram_node_name(const struct render_diagram *d, int node, char *out, size_t cap)
+{
+	if (node < 0 || node >= d->nnodes) {
+		snprintf(out, cap, "?");
+		return;
+	}
+	const struct node *n = &d->nodes[node];
+	snprintf(out, cap, "%s%s%s%s", n->cls == CLS_EB ? "eb " : "", n->full[0], n->full[1][0] ? " " : "", n->full[1]);
+}
+
+int render_diagram_node_is_chain(const struct render_diagram *d, int node)
+{
+	return node >= 0 && node < d->nnodes && (d->nodes[node].cls == CLS_EB || d->nodes[node].cls == CLS_IP);
+}
+
 /* ---- route ------------------------------------------------------------ */
 
 int render_route_init(struct render_route *r, const struct render_diagram *d)
@@ -347,17 +367,26 @@ out:
 
 /* ---- layout ----------------------------------------------------------- */
 
+/* The layouts, richest first: full labels in boxes, full labels between
+ * side bars (as wide, but as low as the short one: a 200x50 explorer has
+ * room for it above its panes), short labels, codes. */
+static const struct tier_def {
+	int labels; /* 0 full, 1 short, 2 codes */
+	int boxed;  /* top and bottom borders */
+} tiers[] = { { 0, 1 }, { 0, 0 }, { 1, 0 }, { 2, 0 } };
+#define NTIERS ((int)(sizeof(tiers) / sizeof(tiers[0])))
+
 struct layout {
-	int tier, boxh, w, h;
+	int tier, labels, boxed, boxh, w, h;
 	int colx[32], colw[32], rowy[16];
 	int legend_y;
 };
 
-static int label_w(const struct node *n, int tier)
+static int label_w(const struct node *n, int labels)
 {
-	if (tier == 0)
+	if (labels == 0)
 		return (int)(strlen(n->full[0]) > strlen(n->full[1]) ? strlen(n->full[0]) : strlen(n->full[1]));
-	if (tier == 1)
+	if (labels == 1)
 		return (int)(strlen(n->mid[0]) > strlen(n->mid[1]) ? strlen(n->mid[0]) : strlen(n->mid[1]));
 	return (int)strlen(n->tiny);
 }
@@ -367,11 +396,13 @@ static void lay(const struct render_diagram *d, int tier, struct layout *L)
 {
 	memset(L, 0, sizeof(*L));
 	L->tier = tier;
-	L->boxh = tier == 0 ? 4 : tier == 1 ? 2 : 1;
+	L->labels = tiers[tier].labels;
+	L->boxed = tiers[tier].boxed;
+	L->boxh = L->boxed ? 4 : L->labels == 2 ? 1 : 2;
 	for (int c = 0; c < d->ncols; c++)
-		L->colw[c] = tier == 2 ? 2 : 3;
+		L->colw[c] = L->labels == 2 ? 2 : 3;
 	for (int i = 0; i < d->nnodes; i++) {
-		int w = label_w(&d->nodes[i], tier);
+		int w = label_w(&d->nodes[i], L->labels);
 		if (w > L->colw[d->nodes[i].col])
 			L->colw[d->nodes[i].col] = w;
 	}
@@ -384,20 +415,34 @@ static void lay(const struct render_diagram *d, int tier, struct layout *L)
 	/* line 0: path frames; then per row a gap line and the box */
 	int y = 1;
 	for (int r = 0; r < d->nrows; r++) {
-		y += tier == 0 ? 0 : 1; /* short/codes: gap line holds hop numbers */
+		y += L->boxed ? 0 : 1; /* side bars: a gap line holds hop numbers */
 		L->rowy[r] = y;
-		y += L->boxh + (tier == 0 ? 1 : 0);
+		y += L->boxh + (L->boxed ? 1 : 0);
 	}
 	L->legend_y = y;
-	L->h = y + (tier == 2 ? 2 : 1);
+	L->h = y + (L->labels == 2 ? 2 : 1);
 }
 
 void render_diagram_min_size(const struct render_diagram *d, int *w, int *h)
 {
 	struct layout L;
-	lay(d, 2, &L);
+	lay(d, NTIERS - 1, &L);
 	*w = L.w;
 	*h = L.h;
+}
+
+void render_diagram_fit(const struct render_diagram *d, int w, int h, int *used_w, int *used_h)
+{
+	struct layout L;
+	for (int tier = 0; tier < NTIERS; tier++) {
+		lay(d, tier, &L);
+		if (L.w <= w && L.h <= h) {
+			*used_w = L.w;
+			*used_h = L.h;
+			return;
+		}
+	}
+	*used_w = *used_h = 0;
 }
 
 /* ---- drawing ---------------------------------------------------------- */
@@ -456,7 +501,7 @@ static struct box box_of(const struct render_diagram *d, const struct layout *L,
 	b.y0 = L->rowy[nd->row];
 	b.y1 = b.y0 + L->boxh - 1;
 	b.cx = L->colx[nd->col] + (L->colw[nd->col] - 1) / 2;
-	b.cy = L->tier == 0 ? b.y0 + 1 : b.y0;
+	b.cy = L->boxed ? b.y0 + 1 : b.y0;
 	return b;
 }
 
@@ -467,9 +512,9 @@ static void draw_box(const struct render_diagram *d, const struct layout *L, str
 	struct box b = box_of(d, L, n);
 	unsigned style = (flags & (RN_TRAVERSED | RN_PASSED | RN_A | RN_B)) ? RL_HEAVY : (flags & RN_SKIPPED) ? RL_DASHED : 0;
 	int lines = L->boxh;
-	int ly0 = L->tier == 0 ? b.y0 + 1 : b.y0;
-	int nl = L->tier == 0 ? 2 : L->tier == 1 ? 2 : 1;
-	if (L->tier == 0) {
+	int ly0 = L->boxed ? b.y0 + 1 : b.y0;
+	int nl = L->labels == 2 ? 1 : 2;
+	if (L->boxed) {
 		hline(c, b.x0, b.x1, b.y0, style);
 		hline(c, b.x0, b.x1, b.y1, style);
 		vline(c, b.x0, b.y0, b.y1, style);
@@ -498,9 +543,9 @@ static void draw_box(const struct render_diagram *d, const struct layout *L, str
 	int w = L->colw[nd->col];
 	for (int i = 0; i < nl; i++) {
 		char text[16];
-		if (L->tier == 0)
+		if (L->labels == 0)
 			snprintf(text, sizeof(text), "%s", nd->full[i]);
-		else if (L->tier == 1)
+		else if (L->labels == 1)
 			snprintf(text, sizeof(text), "%s", nd->mid[i]);
 		else
 			snprintf(text, sizeof(text), "%s", nd->tiny);
@@ -550,13 +595,13 @@ static void draw_edge(const struct render_diagram *d, const struct layout *L, st
 	if (x >= B.x0 && x <= B.x1) {
 		if (goes_up) {
 			vline(c, x, B.y1 + 1, A.y0 - 1, style);
-			if (L->tier == 0)
+			if (L->boxed)
 				render_canvas_put(c, x, B.y1, up, fg, attr);
 			else
 				render_canvas_put(c, x, B.y1 + 1, up, fg, attr);
 		} else {
 			vline(c, x, A.y1 + 1, B.y0 - 1, style);
-			render_canvas_put(c, x, L->tier == 0 ? B.y0 : B.y0 - 1, down, fg, attr);
+			render_canvas_put(c, x, L->boxed ? B.y0 : B.y0 - 1, down, fg, attr);
 		}
 		return;
 	}
@@ -575,10 +620,10 @@ static void draw_edge(const struct render_diagram *d, const struct layout *L, st
 		hline(c, h2x0, h2x1, hy, style);
 		if (goes_up) {
 			vline(c, B.cx, v2y0, v2y1, style);
-			render_canvas_put(c, B.cx, L->tier == 0 ? B.y1 : B.y1 + 1, up, fg, attr);
+			render_canvas_put(c, B.cx, L->boxed ? B.y1 : B.y1 + 1, up, fg, attr);
 		} else {
 			vline(c, B.cx, v2y0, v2y1, style);
-			render_canvas_put(c, B.cx, L->tier == 0 ? B.y0 : B.y0 - 1, down, fg, attr);
+			render_canvas_put(c, B.cx, L->boxed ? B.y0 : B.y0 - 1, down, fg, attr);
 		}
 		return;
 	}
@@ -610,12 +655,12 @@ int render_diagram_node_at(const struct render_diagram *d, int w, int h, int x, 
 {
 	struct layout L;
 	int tier;
-	for (tier = 0; tier < 3; tier++) {
+	for (tier = 0; tier < NTIERS; tier++) {
 		lay(d, tier, &L);
 		if (L.w <= w && L.h <= h)
 			break;
 	}
-	if (tier == 3)
+	if (tier == NTIERS)
 		return -1;
 	/* neighbours share a border column, where the left one's hop number
 	 * is drawn: try each box without its right border first */
@@ -623,7 +668,7 @@ int render_diagram_node_at(const struct render_diagram *d, int w, int h, int x, 
 		for (int n = 0; n < d->nnodes; n++) {
 			struct box b = box_of(d, &L, n);
 			/* small tiers: the hop-number line above a box belongs to it */
-			int top = L.tier == 0 ? b.y0 : b.y0 - 1;
+			int top = L.boxed ? b.y0 : b.y0 - 1;
 			if (x >= b.x0 && x < b.x1 + pass && y >= top && y <= b.y1)
 				return n;
 		}
@@ -636,12 +681,12 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 	render_canvas_clear(c);
 	struct layout L;
 	int tier;
-	for (tier = 0; tier < 3; tier++) {
+	for (tier = 0; tier < NTIERS; tier++) {
 		lay(d, tier, &L);
 		if (L.w <= c->w && L.h <= c->h)
 			break;
 	}
-	if (tier == 3) {
+	if (tier == NTIERS) {
 		too_small(d, c);
 		return -1;
 	}
@@ -660,43 +705,23 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 			draw_edge(d, &L, c, d->edges[e][0], d->edges[e][1], routed ? RL_HEAVY : 0, o->ascii, fg);
 		}
 	render_canvas_resolve(c, o->ascii);
-	/* hop numbers: in the top border (full) or the gap line above */
-	for (int n = 0; r && n < d->nnodes; n++) {
-		if (!r->first[n] && !(r->node[n] & RN_CURRENT))
-			continue;
+	/* hop numbers (in the top border, or the gap line above a box) and,
+	 * between side bars, the skip and compare marks: each label may run
+	 * past its box up to the next label on its line, so "6+6" and "13"
+	 * stay whole where the neighbour has nothing to say */
+	struct label {
+		int node, x, y, fg, attr;
+		char text[24];
+	} lab[128];
+	int nlab = 0;
+	for (int n = 0; r && n < d->nnodes && nlab < 128; n++) {
 		struct box b = box_of(d, &L, n);
-		char num[16];
-		if (r->count[n] > 1 && L.tier < 2)
-			snprintf(num, sizeof(num), "%s%u+%u", (r->node[n] & RN_CURRENT) ? (o->ascii ? ">" : "\xe2\x96\xb6") : "",
-				 r->first[n], r->count[n] - 1);
-		else
-			snprintf(num, sizeof(num), "%s%u", (r->node[n] & RN_CURRENT) ? (o->ascii ? ">" : "\xe2\x96\xb6") : "",
-				 r->first[n]);
-		int y = L.tier == 0 ? b.y0 : b.y0 - 1;
-		/* stop before the next box's number: never overlap */
-		int maxw = b.x1 - b.x0 - (L.tier == 0 ? 1 : 0);
-		render_canvas_text(c, b.x0 + (L.tier == 0 ? 1 : 0), y, num, maxw, RF_ROUTE,
-				   RA_BOLD | ((r->node[n] & RN_CURRENT) ? RA_REVERSE : 0));
-	}
-	/* the box where the packet died: a cross after its hop number */
-	if (r && r->dead >= 0 && r->dead < d->nnodes) {
-		struct box b = box_of(d, &L, r->dead);
-		int x = b.x0 + (L.tier == 0 ? 1 : 0), y = L.tier == 0 ? b.y0 : b.y0 - 1;
-		/* the hop number there is ASCII but for a leading current-hop arrow */
-		char num[16];
-		int n = r->first[r->dead];
-		int w = r->count[r->dead] > 1 && L.tier < 2 ? snprintf(num, sizeof(num), "%u+%u", n, r->count[r->dead] - 1)
-							     : snprintf(num, sizeof(num), "%u", n);
-		x += w + ((r->node[r->dead] & RN_CURRENT) ? 1 : 0);
-		int xmax = b.x1 - (L.tier == 0 ? 1 : 0);
-		render_canvas_put(c, x < xmax ? x : xmax, y, o->ascii ? 'X' : 0x2717, RF_WARN, RA_BOLD);
-	}
-	/* small tiers have no dashed borders to spare: mark skipped boxes and
-	 * compare membership in the number line, readable without colour */
-	for (int n = 0; r && L.tier > 0 && n < d->nnodes; n++) {
-		struct box b = box_of(d, &L, n);
+		struct label *l = &lab[nlab];
+		const char *cur = (r->node[n] & RN_CURRENT) ? (o->ascii ? ">" : "\xe2\x96\xb6") : "";
 		const char *mark = NULL;
-		if ((r->node[n] & RN_SKIPPED) && !r->first[n])
+		if (L.boxed)
+			; /* borders show skipping; compare marks are drawn below */
+		else if (r->node[n] & RN_SKIPPED)
 			mark = o->ascii ? "-" : "\xc3\x97";
 		else if ((r->node[n] & (RN_A | RN_B)) == (RN_A | RN_B))
 			mark = "AB";
@@ -704,10 +729,38 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 			mark = "A";
 		else if (r->node[n] & RN_B)
 			mark = "B";
-		if (mark)
-			render_canvas_text(c, b.x0 + 1, b.y0 - 1, mark, b.x1 - b.x0, RF_SKIPPED, 0);
+		if (r->first[n] && r->count[n] > 1)
+			snprintf(l->text, sizeof(l->text), "%s%u+%u", cur, r->first[n], r->count[n] - 1);
+		else if (r->first[n])
+			snprintf(l->text, sizeof(l->text), "%s%u", cur, r->first[n]);
+		else if (cur[0] || mark)
+			snprintf(l->text, sizeof(l->text), "%s%s", cur, mark ? mark : "");
+		else
+			continue;
+		int numbered = r->first[n] || cur[0];
+		l->node = n;
+		l->x = b.x0 + (L.boxed || !numbered ? 1 : 0);
+		l->y = L.boxed ? b.y0 : b.y0 - 1;
+		l->fg = numbered ? RF_ROUTE : RF_SKIPPED;
+		l->attr = numbered ? RA_BOLD | (cur[0] ? RA_REVERSE : 0) : 0;
+		nlab++;
 	}
-	for (int n = 0; r && L.tier == 0 && n < d->nnodes; n++) {
+	for (int i = 0; i < nlab; i++) {
+		int room = c->w - lab[i].x;
+		for (int k = 0; k < nlab; k++)
+			if (k != i && lab[k].y == lab[i].y && lab[k].x > lab[i].x && lab[k].x - lab[i].x - 1 < room)
+				room = lab[k].x - lab[i].x - 1; /* a space before the next label */
+		render_canvas_text(c, lab[i].x, lab[i].y, lab[i].text, room, lab[i].fg, lab[i].attr);
+		/* the box where the packet died: a cross after its hop number */
+		if (lab[i].node == r->dead) {
+			int tw = 0;
+			for (const char *q = lab[i].text; *q; q++)
+				tw += ((unsigned char)*q & 0xc0) != 0x80;
+			int x = lab[i].x + (tw < room ? tw : room);
+			render_canvas_put(c, x, lab[i].y, o->ascii ? 'X' : 0x2717, RF_WARN, RA_BOLD);
+		}
+	}
+	for (int n = 0; r && L.boxed && n < d->nnodes; n++) {
 		const char *mark = (r->node[n] & (RN_A | RN_B)) == (RN_A | RN_B) ? "A+B"
 				   : (r->node[n] & RN_A)			 ? "A"
 				   : (r->node[n] & RN_B)			 ? "B"
@@ -738,8 +791,8 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 	}
 	/* layer bands: the name at the left of the band's first free line */
 	for (int bi = 0; bi < d->nbands; bi++) {
-		int y = L.tier == 0 ? L.rowy[d->bands[bi].a] - 0 : L.rowy[d->bands[bi].a] - 1;
-		if (L.tier == 0 && d->bands[bi].a > 0)
+		int y = L.boxed ? L.rowy[d->bands[bi].a] - 0 : L.rowy[d->bands[bi].a] - 1;
+		if (L.boxed && d->bands[bi].a > 0)
 			y = L.rowy[d->bands[bi].a] - 1;
 		const char *nm = d->bands[bi].name;
 		int len = (int)strlen(nm);
@@ -753,16 +806,16 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 	/* legend */
 	const char *leg;
 	if (o->ascii)
-		leg = L.tier == 0 ? "legend: #= route  :. skipped (no hop)  >N current hop  N+k hop N and k more  A/B compare"
+		leg = L.boxed ? "legend: #= route  :. skipped (no hop)  >N current hop  N+k hop N and k more  A/B compare"
 				  : "legend: N hop  >N current  N+k: N and k more  - skipped  A/B compared";
 	else
-		leg = L.tier == 0 ? "legend: \xe2\x94\x8f\xe2\x94\x81\xe2\x94\x93 route  \xe2\x94\x8c\xe2\x94\x84\xe2\x94\x90 skipped (no hop)  \xe2\x96\xb6N current hop  N+k hop N and k more  colours: ebtables iptables conntrack"
+		leg = L.boxed ? "legend: \xe2\x94\x8f\xe2\x94\x81\xe2\x94\x93 route  \xe2\x94\x8c\xe2\x94\x84\xe2\x94\x90 skipped (no hop)  \xe2\x96\xb6N current hop  N+k hop N and k more  colours: ebtables iptables conntrack"
 				  : "legend: N hop  \xe2\x96\xb6N current  N+k: N and k more  \xc3\x97 skipped  A/B compared";
 	render_canvas_text(c, 0, L.legend_y, leg, c->w, RF_BAND, 0);
 	int y = L.legend_y + 1;
-	if (L.tier == 2 && o->detail)
+	if (L.labels == 2 && o->detail)
 		render_canvas_text(c, 0, y++, o->detail, c->w, RF_DEFAULT, RA_BOLD);
 	if (o->caption && y < c->h)
 		render_canvas_text(c, 0, y, o->caption, c->w, RF_DEFAULT, 0);
-	return tier;
+	return L.labels;
 }

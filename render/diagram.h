@@ -2,10 +2,11 @@
  * over it, and drawing both into a canvas at any size.
  *
  * The description (assets/diagram.txt, embedded at build time) places each
- * box on a grid; the layout picks the richest of three label sizes that
- * fits the canvas: full labels with boxes ("mangle / prerouting", needs
- * 187x47), short two-line labels (needs 97x29), or one-line codes with a
- * detail strip (needs 61x21). Below that it says how much it needs. */
+ * box on a grid; the layout picks the richest of four that fits the
+ * canvas: full labels with boxes ("mangle / prerouting", needs 187x47),
+ * full labels between side bars (187x29), short two-line labels (97x29),
+ * or one-line codes with a detail strip (61x21). Below that it says how
+ * much it needs. */
 #ifndef NFP_RENDER_DIAGRAM_H
 #define NFP_RENDER_DIAGRAM_H
 
@@ -25,6 +26,13 @@ int render_diagram_find(const struct render_diagram *d, const char *id); /* -1 w
 const char *render_diagram_node_id(const struct render_diagram *d, int node);
 /* "mangle / prerouting" */
 void render_diagram_node_label(const struct render_diagram *d, int node, char *out, size_t cap);
+
+/* "rP": the code the smallest layout draws for a node */
+const char *render_diagram_node_code(const struct render_diagram *d, int node);
+/* "raw prerouting", "eb nat prerouting", "bridging decision" */
+void render_diagram_node_name(const struct render_diagram *d, int node, char *out, size_t cap);
+/* an ebtables or iptables chain box (not a routing or conntrack step) */
+int render_diagram_node_is_chain(const struct render_diagram *d, int node);
 
 /* node flags of a route */
 #define RN_TRAVERSED 0x01u /* a hop happened here */
@@ -61,13 +69,15 @@ struct render_diagram_opts {
 	const char *caption; /* a line under the legend when there is room, or NULL */
 };
 
-/* Draws into c (cleared first). Returns the tier used (0 full, 1 short,
+/* Draws into c (cleared first). Returns the labels used (0 full, 1 short,
  * 2 codes), or -1 when c is too small (a message is drawn instead). */
 int render_diagram_draw(const struct render_diagram *d, const struct render_route *r, struct render_canvas *c,
 			const struct render_diagram_opts *o);
 /* The node drawn at cell (x, y) of a w x h canvas (the layout
  * render_diagram_draw picks for that size), -1 when none. */
 int render_diagram_node_at(const struct render_diagram *d, int w, int h, int x, int y);
+/* The size the richest layout that fits in w x h takes (0x0: none fits). */
+void render_diagram_fit(const struct render_diagram *d, int w, int h, int *used_w, int *used_h);
 /* Smallest canvas any tier fits in. */
 void render_diagram_min_size(const struct render_diagram *d, int *w, int *h);
 

@@ -631,3 +631,292 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 	}
 	return r ? -1 : 0;
 }
+
+/* ---- fitting text to columns ------------------------------------------ */
+
+/* columns of escaped text: one per character (the escaped text holds no
+ * wide or combining characters that nfpath draws itself) */
+int render_cols(const char *s, size_t n)
+{
+	int c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* bytes of s that fill at most w columns */
+static size_t cols_prefix(const char *s, size_t n, int w)
+{
+	int c = 0;
+	size_t i = 0;
+	while (i < n) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (c == w)
+				break;
+			c++;
+		}
+		i++;
+	}
+	return i;
+}
+
+static const char *ellipsis(int ascii)
+{
+	return ascii ? "~" : "\xe2\x80\xa6";
+}
+
+void render_fit(char *out, size_t cap, const char *s, int w, int ascii)
+{
+	size_t n = strlen(s);
+	if (cap == 0)
+		return;
+	if (w <= 0) {
+		out[0] = '\0';
+		return;
+	}
+	if (render_cols(s, n) <= w) {
+		snprintf(out, cap, "%s", s);
+		return;
+	}
+	size_t keep = cols_prefix(s, n, w - 1);
+	snprintf(out, cap, "%.*s%s", (int)keep, s, ellipsis(ascii));
+}
+
+int render_wrap(struct capture_buf *b, const char *s, int w, int ascii)
+{
+	int lines = 0, r = 0;
+	if (w < 1)
+		w = 1;
+	while (*s && r == 0) {
+		const char *nl = strchr(s, '\n');
+		size_t seg = nl ? (size_t)(nl - s) : strlen(s);
+		/* continuation lines hang under the paragraph's text: its
+		 * indentation, or the column after a run of two or more
+		 * spaces inside it ("  c      compare ..." keeps the text
+		 * column of a key list) */
+		size_t ind = 0;
+		while (ind < seg && s[ind] == ' ')
+			ind++;
+		for (size_t k = ind; k + 1 < seg && (int)k < w / 2; k++)
+			if (s[k] == ' ' && s[k + 1] == ' ') {
+				size_t e = k;
+				while (e < seg && s[e] == ' ')
+					e++;
+				ind = e;
+				break;
+			}
+		if ((int)ind > w / 2)
+			ind = 0;
+		size_t pos = 0;
+		int first = 1;
+		do {
+			int room = w - (first ? 0 : (int)ind);
+			if (!first)
+				for (size_t k = 0; k < ind && r == 0; k++)
+					r = capture_buf_putc(b, ' ');
+			size_t rest = seg - pos;
+			size_t take = cols_prefix(s + pos, rest, room);
+			size_t next = pos + take;
+			if (take < rest) {
+				/* break at the last space that fits */
+				size_t k = take;
+				while (k > 0 && s[pos + k] != ' ')
+					k--;
+				if (k > 0 && (first ? k > ind : 1)) {
+					take = k;
+					next = pos + k;
+				} else {
+					/* one word longer than the line: cut it with an ellipsis */
+					take = cols_prefix(s + pos, rest, room - 1);
+					if (r == 0)
+						r = capture_buf_put(b, s + pos, take);
+					if (r == 0)
+						r = capture_buf_put(b, ellipsis(ascii), strlen(ellipsis(ascii)));
+					next = pos + take;
+					while (next < seg && s[next] != ' ')
+						next++;
+					take = 0;
+				}
+			}
+			if (take && r == 0) {
+				/* no trailing blanks */
+				size_t t = take;
+				while (t > 0 && s[pos + t - 1] == ' ')
+					t--;
+				r = capture_buf_put(b, s + pos, t);
+			}
+			if (r == 0)
+				r = capture_buf_putc(b, '\n');
+			lines++;
+			pos = next;
+			while (pos < seg && s[pos] == ' ')
+				pos++;
+			first = 0;
+		} while (pos < seg && r == 0);
+		s += seg + (nl ? 1 : 0);
+	}
+	return r < 0 ? -1 : lines;
+}
+
+/* ---- the packet line -------------------------------------------------- */
+
+struct endpoint {
+	char name[96]; /* escaped, "" when none learnt */
+	char addr[64]; /* "172.17.0.2", "[fe80::1]" when a port follows */
+	char port[8];  /* "8080" or "" */
+};
+
+static void endpoint_of(const struct capture_trace *t, const struct nfp_pkt *pk, int dst, struct endpoint *e)
+{
+	char a[48];
+	render_addr(pk, dst, a, sizeof(a));
+	e->name[0] = e->port[0] = '\0';
+	int ports = (pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID);
+	snprintf(e->addr, sizeof(e->addr), ports && pk->l3 == 6 ? "[%s]" : "%s", a);
+	if (ports)
+		snprintf(e->port, sizeof(e->port), "%u", dst ? pk->dport : pk->sport);
+	uint32_t id = a[0] ? capture_trace_name(t, 2, a) : 0;
+	if (id) {
+		struct capture_buf n = { 0 };
+		render_esc(&n, capture_str(t, id), capture_strpool_len(t->sp, id), 0);
+		snprintf(e->name, sizeof(e->name), "%s", n.p ? n.p : "");
+		capture_buf_free(&n);
+	}
+}
+
+/* "c1 (172.17.0.2:80)" (level 0), "c1:80" (1), the name cut to namew
+ * columns (2); without a name always the address */
+static void endpoint_text(const struct endpoint *e, int level, int namew, int ascii, char *out, size_t cap)
+{
+	const char *colon = e->port[0] ? ":" : "";
+	if (!e->name[0])
+		snprintf(out, cap, "%s%s%s", e->addr, colon, e->port);
+	else if (level == 0)
+		snprintf(out, cap, "%s (%s%s%s)", e->name, e->addr, colon, e->port);
+	else if (level == 1)
+		snprintf(out, cap, "%s%s%s", e->name, colon, e->port);
+	else {
+		char nm[96];
+		render_fit(nm, sizeof(nm), e->name, namew, ascii);
+		snprintf(out, cap, "%s%s%s", nm, colon, e->port);
+	}
+}
+
+void render_packet_line(const struct capture_trace *t, const struct nfp_packet *p, const char *fate, int with_ct, int w,
+			int ascii, char *out, size_t cap)
+{
+	const struct nfp_hop *h = render_best_hop(t, p);
+	char tail[160] = "";
+	size_t o = 0;
+	if (with_ct && p->flow != NFP_NONE)
+		o += (size_t)snprintf(tail + o, sizeof(tail) - o, "  ct %s", capture_packet_ct_name(p));
+	if (fate && fate[0] && o < sizeof(tail))
+		snprintf(tail + o, sizeof(tail) - o, "  %s", fate);
+	if (!h) {
+		snprintf(out, cap, "(no hops)%s", tail);
+		return;
+	}
+	const struct nfp_pkt *pk = &h->pk;
+	char proto[48], extra[64] = "";
+	render_proto(pk, proto, sizeof(proto));
+	if (pk->flags & NFP_PK_ICMP) {
+		const char *n = icmp_name(pk->proto == 58, pk->icmp_type);
+		size_t l = strlen(proto);
+		if (n)
+			snprintf(proto + l, sizeof(proto) - l, " %s", n);
+		else
+			snprintf(proto + l, sizeof(proto) - l, " type %u code %u", pk->icmp_type, pk->icmp_code);
+	}
+	if (pk->flags & NFP_PK_ICMPID)
+		snprintf(extra, sizeof(extra), " id %u seq %u", pk->sport, pk->dport);
+	if (pk->proto == 6 && pk->tcp_flags) {
+		static const char *const fl[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
+		size_t e = (size_t)snprintf(extra, sizeof(extra), " [");
+		int first = 1;
+		for (int b = 0; b < 8 && e < sizeof(extra); b++)
+			if (pk->tcp_flags & (1u << b)) {
+				e += (size_t)snprintf(extra + e, sizeof(extra) - e, "%s%s", first ? "" : ",", fl[b]);
+				first = 0;
+			}
+		if (e < sizeof(extra))
+			snprintf(extra + e, sizeof(extra) - e, "]");
+	}
+	if (!(pk->flags & NFP_PK_ADDRS)) {
+		char head[200];
+		snprintf(head, sizeof(head), "%s%s", proto, extra);
+		int room = w - render_cols(tail, strlen(tail));
+		render_fit(out, cap, head, room, ascii);
+		snprintf(out + strlen(out), cap - strlen(out), "%s", tail);
+		return;
+	}
+	struct endpoint src, dst;
+	endpoint_of(t, pk, 0, &src);
+	endpoint_of(t, pk, 1, &dst);
+	int tailw = render_cols(tail, strlen(tail));
+	char head[512], s[200], d[200];
+	/* addresses go first, then names shrink, never the fate */
+	for (int level = 0; level < 3; level++) {
+		int namew = 0;
+		if (level == 2) {
+			snprintf(head, sizeof(head), "%s  > %s", proto, extra);
+			int fixed = render_cols(head, strlen(head)) + tailw + (int)strlen(src.port) + (int)strlen(dst.port) +
+				    (src.port[0] ? 2 : 0) + (src.name[0] ? 0 : (int)strlen(src.addr)) +
+				    (dst.name[0] ? 0 : (int)strlen(dst.addr));
+			int names = !!src.name[0] + !!dst.name[0];
+			namew = names ? (w - fixed) / names : 0;
+			if (namew < 2)
+				namew = 2;
+		}
+		endpoint_text(&src, level, namew, ascii, s, sizeof(s));
+		endpoint_text(&dst, level, namew, ascii, d, sizeof(d));
+		snprintf(head, sizeof(head), "%s %s > %s%s", proto, s, d, extra);
+		if (render_cols(head, strlen(head)) + tailw <= w || level == 2)
+			break;
+	}
+	int room = w - tailw;
+	char fitted[512];
+	render_fit(fitted, sizeof(fitted), head, room, ascii);
+	snprintf(out, cap, "%s%s", fitted, tail);
+}
+
+/* ---- what a hop did, in words ----------------------------------------- */
+
+void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap)
+{
+	char id[40];
+	if (h->rule >= 0)
+		snprintf(id, sizeof(id), "rule %d", h->rule);
+	else if (h->flags & NFP_HOP_HANDLE)
+		snprintf(id, sizeof(id), "rule #%llu", (unsigned long long)h->handle);
+	else
+		snprintf(id, sizeof(id), "rule");
+	switch (h->kind) {
+	case NFP_KIND_POLICY:
+		/* the legacy trace's policy number is the rule count + 1: noise */
+		snprintf(out, cap, "policy %s", h->verdict ? nfp_verdict_name(h->verdict) : "");
+		return;
+	case NFP_KIND_RETURN:
+		snprintf(out, cap, "end of chain: return");
+		return;
+	case NFP_KIND_LOG:
+		snprintf(out, cap, "log");
+		return;
+	case NFP_KIND_PACKET:
+		snprintf(out, cap, "enters");
+		return;
+	case NFP_KIND_DROP:
+		snprintf(out, cap, "dropped by the kernel");
+		return;
+	}
+	if ((h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO) && h->jump) {
+		struct capture_buf j = { 0 };
+		render_esc(&j, capture_str(t, h->jump), capture_strpool_len(t->sp, h->jump), 0);
+		snprintf(out, cap, "%s %s %s", id, nfp_verdict_name(h->verdict), j.p ? j.p : "");
+		capture_buf_free(&j);
+		return;
+	}
+	/* a NAT rule's trace verdict is accept: its text says what it did */
+	char v[128];
+	render_verdict_label(t, h, v, sizeof(v), 0);
+	snprintf(out, cap, "%s%s%s", id, v[0] ? " " : "", v);
+}

@@ -58,5 +58,28 @@ void render_fate_phrase(const struct capture_trace *t, const struct nfp_packet *
 /* Who decided, short: "rule 1 of DOCKER-USER", "the policy of FORWARD",
  * "the kernel (IP_RPFILTER)", "" when nothing did. Escaped. */
 void render_fate_by(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii);
+/* What happened at hop h, in words: "rule 4 jump DOCKER", "rule #13
+ * accept", "rule 1 masquerade" (the NAT its rule text names, where the
+ * trace says accept: render_verdict_label), "policy accept", "end of
+ * chain: return", "log". */
+void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap);
+
+/* Columns that escaped text s[0..n) takes (one per character). */
+int render_cols(const char *s, size_t n);
+/* s cut to w columns into out, its last column "…" ("~" with ascii) when
+ * it was cut. */
+void render_fit(char *out, size_t cap, const char *s, int w, int ascii);
+/* Appends s (escaped text, '\n' between paragraphs) wrapped at w columns:
+ * lines break at spaces, a paragraph's indentation carries to its
+ * continuation lines, and only a word longer than a whole line is cut,
+ * ending in "…". Every line ends in '\n'. Returns the lines, -1 on ENOMEM. */
+int render_wrap(struct capture_buf *b, const char *s, int w, int ascii);
+
+/* The packet line: protocol, endpoints (the names the capture learnt, else
+ * addresses), ports or ICMP id/seq, TCP flags, "ct STATE" (with_ct) and
+ * the fate text given (NULL: none) in at most w columns. Addresses are
+ * dropped first, then names are shortened with "…"; the fate never is. */
+void render_packet_line(const struct capture_trace *t, const struct nfp_packet *p, const char *fate, int with_ct, int w,
+			int ascii, char *out, size_t cap);
 
 #endif

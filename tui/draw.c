@@ -2,6 +2,9 @@
  * (view.h). render/ produces the text and cells; this only places them. */
 #include "view.h"
 
+#include "../render/text.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -88,39 +91,47 @@ void tui_pane_title(int y, int x, int w, const char *title, int focused)
 	tui_put_text(y, x, w, title, focused ? A_REVERSE | A_BOLD : A_UNDERLINE | A_BOLD, 0);
 }
 
-int tui_wrap(int y, int x, int w, int maxlines, const char *s, int skip)
+int tui_put_fit(const struct tui *u, int y, int x, int w, const char *s, attr_t a, short pair)
 {
-	int line = 0;
-	while (*s && line - skip < maxlines) {
-		const char *nl = strchr(s, '\n');
-		size_t seg = nl ? (size_t)(nl - s) : strlen(s);
-		size_t pos = 0;
-		do {
-			size_t take = seg - pos;
-			if ((int)take > w) {
-				take = (size_t)w;
-				/* break at a space when there is one */
-				for (size_t k = take; k > (size_t)w / 2; k--)
-					if (s[pos + k] == ' ') {
-						take = k;
-						break;
-					}
-			}
-			if (line >= skip && line - skip < maxlines) {
-				char buf[1024];
-				size_t l = take < sizeof(buf) - 1 ? take : sizeof(buf) - 1;
-				memcpy(buf, s + pos, l);
-				buf[l] = '\0';
-				tui_put_text(y + line - skip, x, w, buf, 0, 0);
-			}
-			line++;
-			pos += take;
-			while (pos < seg && s[pos] == ' ')
-				pos++;
-		} while (pos < seg);
-		s += seg + (nl ? 1 : 0);
+	char buf[1024];
+	render_fit(buf, sizeof(buf), s, w, u->ascii);
+	return tui_put_text(y, x, w, buf, a, pair);
+}
+
+int tui_wrap(const struct tui *u, int y, int x, int w, int maxlines, const char *s, int skip)
+{
+	struct capture_buf b = { 0 };
+	int lines = render_wrap(&b, s, w, u->ascii);
+	const char *p = b.p ? b.p : "";
+	for (int line = 0; *p && line - skip < maxlines; line++) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		if (line >= skip) {
+			char buf[1024];
+			snprintf(buf, sizeof(buf), "%.*s", (int)(l < sizeof(buf) - 1 ? l : sizeof(buf) - 1), p);
+			tui_put_text(y + line - skip, x, w, buf, 0, 0);
+		}
+		p += l + (nl ? 1 : 0);
 	}
-	return line;
+	capture_buf_free(&b);
+	return lines < 0 ? 0 : lines;
+}
+
+void tui_vrule(const struct tui *u, int y, int x, int h)
+{
+	for (int i = 0; i < h; i++)
+		tui_put_text(y + i, x, 1, u->ascii ? "|" : "\xe2\x94\x82", A_DIM, 0);
+}
+
+void tui_packet_line(const struct tui *u, int y, int x, int w, const char *lead, const struct nfp_packet *p, attr_t a,
+		     short pair)
+{
+	char fate[128], line[1024], full[1100];
+	int lw = render_cols(lead, strlen(lead));
+	render_packet_line(u->t, p, tui_fate(u, p, fate, sizeof(fate)), 1, w - lw, u->ascii, line, sizeof(line));
+	snprintf(full, sizeof(full), "%s%s", lead, line);
+	tui_fill(y, x, w, a);
+	tui_put_text(y, x, w, full, a, pair);
 }
 
 void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *detail, const char *caption)
@@ -133,8 +144,13 @@ void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *det
 		if (!u->canvas)
 			return;
 	}
-	struct render_diagram_opts o = { u->ascii, detail && detail[0] ? detail : NULL,
-					 caption && caption[0] ? caption : NULL };
+	/* one line each under the diagram: cut where the canvas ends, visibly */
+	char d[1024] = "", c[1024] = "";
+	if (detail)
+		render_fit(d, sizeof(d), detail, w, u->ascii);
+	if (caption)
+		render_fit(c, sizeof(c), caption, w, u->ascii);
+	struct render_diagram_opts o = { u->ascii, d[0] ? d : NULL, c[0] ? c : NULL };
 	render_diagram_draw(u->d, &u->route, u->canvas, &o);
 	blit(u, u->canvas, y, x);
 }

@@ -35,7 +35,13 @@ static double now_s(void)
 
 const struct nfp_packet *tui_selected(const struct tui *u)
 {
-	return u->t->npkts ? &u->t->pkts[u->sel] : NULL;
+	return u->t->npkts && u->nvis ? &u->t->pkts[u->sel] : NULL;
+}
+
+const char *tui_fate(const struct tui *u, const struct nfp_packet *p, char *buf, size_t cap)
+{
+	render_fate_short(u->t, p, buf, cap, u->ascii);
+	return buf[0] ? buf : NULL;
 }
 
 static int pkt_matches(struct tui *u, size_t i)
@@ -118,20 +124,25 @@ void tui_open_compare(struct tui *u, long other, const char *what)
 
 static void draw_status(struct tui *u, int y, int w)
 {
-	char s[512], part[256];
+	char s[1024], part[256], src[256];
 	u->view->status(u, part, sizeof(part));
-	int n = snprintf(s, sizeof(s), " %s | %s", u->o->source, part);
+	/* what was just done comes first: on a narrow screen the source
+	 * name gives way to it */
+	int n = snprintf(s, sizeof(s), " %s%s%s", u->msg[0] ? u->msg : "", u->msg[0] ? " | " : "", part);
 	if (u->o->child || (u->fd >= 0 && !u->o->stream_is_file))
 		n += snprintf(s + n, sizeof(s) - (size_t)n, " | live %.0f ev/s lost %lu%s%s%s", u->ev_rate,
 			      u->t->st.lost_events, u->t->st.overruns ? "+overruns" : "", u->paused ? " | PAUSED" : "",
 			      u->eof ? " | ended" : "");
 	if (u->t->st.dropped_packets)
 		n += snprintf(s + n, sizeof(s) - (size_t)n, " | dropped %lu", u->t->st.dropped_packets);
-	if (u->msg[0])
-		n += snprintf(s + n, sizeof(s) - (size_t)n, " | %s", u->msg);
+	int room = w - render_cols(s, (size_t)n) - (int)strlen(" | ? help") - 3;
+	if (room >= 8) {
+		render_fit(src, sizeof(src), u->o->source, room, u->ascii);
+		n += snprintf(s + n, sizeof(s) - (size_t)n, " | %s", src);
+	}
 	snprintf(s + n, sizeof(s) - (size_t)n, " | ? help");
 	tui_fill(y, 0, w, A_REVERSE);
-	tui_put_text(y, 0, w, s, A_REVERSE, 0);
+	tui_put_fit(u, y, 0, w, s, A_REVERSE, 0);
 }
 
 static void draw(struct tui *u)
@@ -148,10 +159,12 @@ static void draw(struct tui *u)
 	}
 	u->view->draw(u, h - 1, w);
 	if (u->filtering) {
-		char line[160];
-		snprintf(line, sizeof(line), "/%s", u->filter);
+		char line[300];
+		size_t npk = u->paused ? u->shown : u->t->npkts;
+		snprintf(line, sizeof(line), "/%s_   %zu of %zu packets match  (Enter keeps, Esc clears, C-u erases)",
+			 u->filter, u->nvis, npk);
 		tui_fill(h - 1, 0, w, 0);
-		tui_put_text(h - 1, 0, w, line, A_BOLD, 0);
+		tui_put_fit(u, h - 1, 0, w, line, A_BOLD, 0);
 	} else {
 		draw_status(u, h - 1, w);
 	}
@@ -192,6 +205,8 @@ static void filter_key(struct tui *u, int ch)
 		u->filtering = 0;
 	} else if (ch == '\n' || ch == KEY_ENTER || ch == '\r') {
 		u->filtering = 0;
+	} else if (ch == 21) { /* C-u, as in a shell */
+		u->filter[0] = '\0';
 	} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && l) {
 		u->filter[l - 1] = '\0';
 	} else if (ch >= 0x20 && ch < 0x7f && l + 1 < sizeof(u->filter)) {
@@ -370,10 +385,21 @@ static void teardown(struct tui *u)
 
 static struct tui *active;
 
+/* Leaves the terminal as the shell had it. The screen is blanked first:
+ * after a resize, a terminal (tmux) may carry rows of the alternate
+ * screen over to the shell's when it switches back; blank rows leave
+ * nothing behind. */
+static void leave_screen(void)
+{
+	erase();
+	refresh();
+	endwin();
+}
+
 static void restore_terminal(void)
 {
 	if (active && !isendwin())
-		endwin();
+		leave_screen();
 }
 
 int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct tui_opts *o)
@@ -442,7 +468,7 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 			break;
 		draw(&u);
 	}
-	endwin();
+	leave_screen();
 	active = NULL;
 	if (*quit_sig)
 		rc = 128 + *quit_sig;

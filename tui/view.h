@@ -54,6 +54,7 @@ struct tui {
 	size_t sel;    /* selected packet (index into t->pkts) */
 	uint32_t hop;  /* selected hop of it */
 	int focus, zoom;
+	int help_top; /* first help line shown */
 	/* filter */
 	char filter[96];
 	int filtering;
@@ -86,14 +87,26 @@ void tui_fill(int y, int x, int w, attr_t a);
 short tui_pair(const struct tui *u, int fg);
 void tui_init_colours(struct tui *u);
 void tui_pane_title(int y, int x, int w, const char *title, int focused);
-/* text wrapped into lines of w columns from line skip on, at most maxlines;
- * returns the lines the whole text takes */
-int tui_wrap(int y, int x, int w, int maxlines, const char *s, int skip);
+/* text cut to w columns, ending in "…" when it was cut */
+int tui_put_fit(const struct tui *u, int y, int x, int w, const char *s, attr_t a, short pair);
+/* text wrapped at w columns (render_wrap) from line skip on, at most
+ * maxlines; returns the lines the whole text takes */
+int tui_wrap(const struct tui *u, int y, int x, int w, int maxlines, const char *s, int skip);
+/* a vertical rule between side-by-side panes */
+void tui_vrule(const struct tui *u, int y, int x, int h);
 /* draws u->route (filled by the caller) as the diagram in the given area */
 void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *detail, const char *caption);
 
 /* ---- tui.c: the packet list and selection every view shares ---- */
-const struct nfp_packet *tui_selected(const struct tui *u); /* NULL without packets */
+/* the selected packet; NULL when no packet is listed (none yet, or none
+ * matches the filter) */
+const struct nfp_packet *tui_selected(const struct tui *u);
+/* the fate of packet p for the packet line (NULL while the model has no
+ * fate for it) */
+const char *tui_fate(const struct tui *u, const struct nfp_packet *p, char *buf, size_t cap);
+/* the packet line of p across w columns at row y */
+void tui_packet_line(const struct tui *u, int y, int x, int w, const char *lead, const struct nfp_packet *p, attr_t a,
+		     short pair);
 void tui_refilter(struct tui *u);
 long tui_vis_pos(const struct tui *u);
 void tui_select_packet(struct tui *u, size_t i);

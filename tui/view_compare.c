@@ -33,40 +33,38 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 static void draw(struct tui *u, int body, int w)
 {
 	const struct nfp_packet *pa = &u->t->pkts[u->ca], *pb = &u->t->pkts[u->cb];
-	int dh = 0, dw = 0;
-	render_diagram_min_size(u->d, &dw, &dh);
-	int listh = body;
-	int diag_y = -1;
-	/* the diagram overlay above the rows when there is room */
-	if (body >= dh + 10) {
-		int dhh = body - 10 > 30 ? 30 : body - 10;
-		if (dhh >= dh) {
-			draw_diagram(u, 0, 0, w, dhh);
-			diag_y = dhh;
-			listh = body - dhh;
-		}
-	}
-	int y0 = diag_y < 0 ? 0 : diag_y;
-	int col = (w - 3) / 2;
-	char head[2][300], sum[256];
-	for (int s = 0; s < 2; s++) {
-		const struct nfp_packet *p = s ? pb : pa;
-		render_packet_summary(u->t, p, sum, sizeof(sum));
-		snprintf(head[s], sizeof(head[s]), " %s %zu: %s, ct %s", s ? "B" : "A", u->t->pkt_base + (s ? u->cb : u->ca) + 1,
-			 sum, capture_packet_ct_name(p));
-	}
-	tui_fill(y0, 0, w, A_UNDERLINE);
-	tui_put_text(y0, 0, col, head[0], A_BOLD | A_UNDERLINE, tui_pair(u, RF_ONLY_A));
-	tui_put_text(y0, col + 3, col, head[1], A_BOLD | A_UNDERLINE, tui_pair(u, RF_ONLY_B));
-	/* differences in words at the bottom */
-	struct capture_buf words = { 0 };
+	/* both packets, each on its own full line */
+	char lead[48];
+	snprintf(lead, sizeof(lead), " A %zu: ", u->t->pkt_base + u->ca + 1);
+	tui_packet_line(u, 0, 0, w, lead, pa, A_BOLD, tui_pair(u, RF_ONLY_A));
+	snprintf(lead, sizeof(lead), " B %zu: ", u->t->pkt_base + u->cb + 1);
+	tui_packet_line(u, 1, 0, w, lead, pb, A_BOLD, tui_pair(u, RF_ONLY_B));
+	int y0 = 2, avail = body - 2;
+	/* the differences in words, wrapped, at the bottom */
+	struct capture_buf words = { 0 }, wrapped = { 0 };
 	render_compare_words(&words, u->t, u->ca, u->cb, &u->al);
-	int nwords = 0;
-	for (size_t i = 0; i < words.len; i++)
-		nwords += words.p[i] == '\n';
-	if (nwords > listh / 2)
-		nwords = listh / 2;
-	int rows = listh - 1 - nwords;
+	int nwords = render_wrap(&wrapped, words.p ? words.p : "", w - 1, u->ascii);
+	if (nwords < 0)
+		nwords = 0;
+	int maxwords = avail / 3;
+	int showwords = nwords > maxwords ? maxwords : nwords;
+	/* both routes on the diagram above the rows when that leaves room for
+	 * a dozen rows; otherwise the rows take the whole height */
+	int dw, dh;
+	render_diagram_fit(u->d, w, avail - showwords - 13, &dw, &dh);
+	if (dh) {
+		draw_diagram(u, y0, 0, w, dh);
+		y0 += dh;
+		avail -= dh;
+	}
+	int col = (w - 3) / 2;
+	char head[2][64];
+	snprintf(head[0], sizeof(head[0]), "   # layer box [chain] what (packet %zu)", u->t->pkt_base + u->ca + 1);
+	snprintf(head[1], sizeof(head[1]), "   # layer box [chain] what (packet %zu)", u->t->pkt_base + u->cb + 1);
+	tui_fill(y0, 0, w, A_UNDERLINE);
+	tui_put_fit(u, y0, 0, col, head[0], A_UNDERLINE | A_DIM, 0);
+	tui_put_fit(u, y0, col + 3, col, head[1], A_UNDERLINE | A_DIM, 0);
+	int rows = avail - 1 - showwords;
 	long top = (long)u->crow - rows / 2;
 	if (top + rows > (long)u->al.n)
 		top = (long)u->al.n - rows;
@@ -90,16 +88,21 @@ static void draw(struct tui *u, int body, int w)
 		tui_put_text(yy, col + 3, col, cb, a | (row->a < 0 ? A_BOLD : 0), pb_pair);
 	}
 	int wy = y0 + 1 + rows;
-	const char *s = words.p ? words.p : "";
-	for (int k = 0; k < nwords && *s; k++) {
+	const char *s = wrapped.p ? wrapped.p : "";
+	for (int k = 0; k < showwords && *s; k++) {
 		const char *nl = strchr(s, '\n');
-		char line[300];
 		size_t l = nl ? (size_t)(nl - s) : strlen(s);
-		snprintf(line, sizeof(line), " %.*s", (int)(l < 290 ? l : 290), s);
-		tui_put_text(wy + k, 0, w, line, A_BOLD, 0);
+		char line[1024];
+		if (k == showwords - 1 && showwords < nwords)
+			snprintf(line, sizeof(line), " ... %d more lines (nfpath --compare %zu,%zu prints them all)",
+				 nwords - showwords + 1, u->t->pkt_base + u->ca + 1, u->t->pkt_base + u->cb + 1);
+		else
+			snprintf(line, sizeof(line), " %.*s", (int)(l < 1000 ? l : 1000), s);
+		tui_put_fit(u, wy + k, 0, w, line, A_BOLD, 0);
 		s += l + (nl ? 1 : 0);
 	}
 	capture_buf_free(&words);
+	capture_buf_free(&wrapped);
 }
 
 static enum tui_key_result key(struct tui *u, int ch)

@@ -1,9 +1,13 @@
 /* view_main: the explorer's main screen (view.h): the diagram with the
  * selected packet's route, the packet list, its hops and the hop detail.
  *
- * Layout by size: wide terminals put the diagram left and the panes
- * right; tall ones put the panes below; small ones (80x24) show one area
- * at a time and Tab cycles through them. */
+ * A packet line on top says what the selected packet is. Below it, by
+ * size: the richest diagram that leaves eight rows puts the packets, hops
+ * and hop detail side by side under it (from 187 columns with full
+ * labels); very wide terminals put the boxed diagram left and the panes
+ * right; small ones (80x24) show one area at a time, Tab cycles through
+ * them, the diagram's last line names the codes on the packet's route and
+ * z lists the route's boxes with their full names. */
 #include "view.h"
 
 #include "../capture/query.h"
@@ -14,36 +18,67 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *ct_short(const struct nfp_packet *p)
+{
+	static const char *const n[] = { "?", "new", "est", "rel", "inv", "untr" };
+	if (p->flow == NFP_NONE)
+		return "";
+	if (p->ct == NFP_CT_UNKNOWN && p->ct_kernel)
+		return "-"; /* the kernel says: not tracked */
+	return p->ct < sizeof(n) / sizeof(n[0]) ? n[p->ct] : "?";
+}
+
+/* rows [top, top+rows) of a list of n keeping sel in view */
+static long list_top(long sel, long n, int rows)
+{
+	long top = sel < 0 ? 0 : sel - rows / 2;
+	if (top + rows > n)
+		top = n - rows;
+	return top < 0 ? 0 : top;
+}
+
 static void draw_packets(struct tui *u, int y, int x, int w, int h)
 {
-	char title[128];
-	snprintf(title, sizeof(title), " Packets %zu%s%s%s ", u->nvis, u->filter[0] ? "  filter: " : "", u->filter,
-		 u->follow ? "  [follow]" : "");
+	char title[160];
+	size_t npk = u->paused ? u->shown : u->t->npkts;
+	if (u->filter[0])
+		snprintf(title, sizeof(title), " Packets: %zu of %zu match /%s%s ", u->nvis, npk, u->filter,
+			 u->follow ? "  [follow]" : "");
+	else
+		snprintf(title, sizeof(title), " Packets %zu%s ", u->nvis, u->follow ? "  [follow]" : "");
 	tui_pane_title(y, x, w, title, u->focus == P_PACKETS);
+	tui_put_fit(u, y, x, w, title, u->focus == P_PACKETS ? A_REVERSE | A_BOLD : A_UNDERLINE | A_BOLD, 0);
+	/* columns: number, flow, direction, conntrack state, the packet, hops */
+	size_t maxn = u->t->pkt_base + npk;
+	int nw = maxn >= 10000 ? 6 : maxn >= 1000 ? 4 : 3;
+	int pw = w - (nw + 1 + 4 + 1 + 1 + 1 + 4 + 1) - 5;
+	if (h >= 4) {
+		char head[256];
+		snprintf(head, sizeof(head), "%*s %-4s %s %-4s %-*s %4s", nw, "#", "flow", " ", "ct", pw > 0 ? pw : 0,
+			 "packet", "hops");
+		tui_put_fit(u, y + 1, x, w, head, A_DIM, 0);
+		y++;
+		h--;
+	}
 	int rows = h - 1;
-	long pos = tui_vis_pos(u);
-	long top = pos < 0 ? 0 : pos - rows / 2;
-	if (top + rows > (long)u->nvis)
-		top = (long)u->nvis - rows;
-	if (top < 0)
-		top = 0;
+	long top = list_top(tui_vis_pos(u), (long)u->nvis, rows);
 	u->at[P_PACKETS] = (struct pane_at){ y, x, w, h, top };
 	for (int r = 0; r < rows && top + r < (long)u->nvis; r++) {
 		size_t i = u->vis[top + r];
 		const struct nfp_packet *p = &u->t->pkts[i];
-		char sum[256], line[400];
-		render_packet_summary(u->t, p, sum, sizeof(sum));
+		char pl[512], line[800], flow[16], fate[128];
 		const char *dir = p->dir == NFP_DIR_REPLY ? (u->ascii ? "<" : "\xe2\x86\x90") : (u->ascii ? ">" : "\xe2\x86\x92");
-		char flow[16];
 		if (p->flow == NFP_NONE)
 			snprintf(flow, sizeof(flow), "f?");
 		else
 			snprintf(flow, sizeof(flow), "f%u", p->flow + 1);
-		snprintf(line, sizeof(line), "%5zu %-4s %s %-11.11s %s  %uh", u->t->pkt_base + i + 1, flow, dir,
-			 p->flow == NFP_NONE ? "" : capture_packet_ct_name(p), sum, p->nhops);
+		render_packet_line(u->t, p, tui_fate(u, p, fate, sizeof(fate)), 0, pw > 8 ? pw : 8, u->ascii, pl, sizeof(pl));
+		int pad = pw - render_cols(pl, strlen(pl));
+		snprintf(line, sizeof(line), "%*zu %-4s %s %-4s %s%*s %4u", nw, u->t->pkt_base + i + 1, flow, dir, ct_short(p), pl,
+			 pad > 0 ? pad : 0, "", p->nhops);
 		attr_t a = i == u->sel ? A_REVERSE : 0;
 		tui_fill(y + 1 + r, x, w, a);
-		tui_put_text(y + 1 + r, x, w, line, a, 0);
+		tui_put_fit(u, y + 1 + r, x, w, line, a, 0);
 	}
 }
 
@@ -51,16 +86,20 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 {
 	const struct nfp_packet *p = tui_selected(u);
 	char title[96];
-	snprintf(title, sizeof(title), " Hops of packet %zu ", p ? u->t->pkt_base + u->sel + 1 : 0);
+	if (p)
+		snprintf(title, sizeof(title), " Hops of packet %zu (%u) ", u->t->pkt_base + u->sel + 1, p->nhops);
+	else
+		snprintf(title, sizeof(title), " Hops ");
 	tui_pane_title(y, x, w, title, u->focus == P_HOPS);
 	if (!p)
 		return;
+	if (h >= 4) {
+		tui_put_fit(u, y + 1, x, w, "    # layer box [chain] what happened", A_DIM, 0);
+		y++;
+		h--;
+	}
 	int rows = h - 1;
-	long top = (long)u->hop - rows / 2;
-	if (top + rows > (long)p->nhops)
-		top = (long)p->nhops - rows;
-	if (top < 0)
-		top = 0;
+	long top = list_top((long)u->hop, (long)p->nhops, rows);
 	u->at[P_HOPS] = (struct pane_at){ y, x, w, h, top };
 	for (int r = 0; r < rows && top + r < (long)p->nhops; r++) {
 		uint32_t k = (uint32_t)(top + r);
@@ -89,7 +128,7 @@ static void draw_detail(struct tui *u, int y, int x, int w, int h)
 	capture_buf_putc(&b, '\n');
 	render_explain(&b, u->t, u->d, p, u->hop);
 	if (b.p)
-		tui_wrap(y + 1, x, w, h - 1, b.p, 0);
+		tui_wrap(u, y + 1, x, w, h - 1, b.p, 0);
 	capture_buf_free(&b);
 }
 
@@ -108,43 +147,198 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 	u->at[P_DIAGRAM] = (struct pane_at){ y, x, w, h, 0 };
 }
 
+/* "rP=raw PREROUTING", "NP=eb nat PREROUTING", "B=bridging decision" */
+static void box_key(const struct tui *u, int node, char *out, size_t cap)
+{
+	const char *id = render_diagram_node_id(u->d, node);
+	const char *slash = strchr(id, '/');
+	char name[64];
+	if (render_diagram_node_is_chain(u->d, node) && slash) {
+		snprintf(name, sizeof(name), "%s", slash + 1);
+		for (char *c = name; *c; c++)
+			if (*c == ':')
+				*c = ' ';
+	} else {
+		render_diagram_node_name(u->d, node, name, sizeof(name));
+	}
+	snprintf(out, cap, "%s=%s", render_diagram_node_code(u->d, node), name);
+}
+
+/* the boxes of p's hops in order, a box once per visit; *cur: the visit
+ * holding the current hop */
+static int route_boxes(const struct tui *u, const struct nfp_packet *p, int *nodes, uint32_t *first, uint32_t *last,
+		       int max, int *cur)
+{
+	int n = 0;
+	*cur = -1;
+	for (uint32_t k = 0; k < p->nhops; k++) {
+		int node = render_hop_node(u->d, u->t, p, k);
+		if (node < 0)
+			continue;
+		if (!n || nodes[n - 1] != node) {
+			if (n == max)
+				break;
+			nodes[n] = node;
+			first[n] = last[n] = k;
+			n++;
+		} else {
+			last[n - 1] = k;
+		}
+		if (k <= u->hop)
+			*cur = n - 1;
+	}
+	return n;
+}
+
+/* One line naming the codes on the small diagram, from the current hop's
+ * box on: "key: rP=raw PREROUTING  nP=nat PREROUTING ..." */
+static void draw_key_strip(struct tui *u, int y, int w)
+{
+	const struct nfp_packet *p = tui_selected(u);
+	if (!p)
+		return;
+	int nodes[256], cur;
+	uint32_t first[256], last[256];
+	int n = route_boxes(u, p, nodes, first, last, 256, &cur);
+	char line[1024];
+	size_t o = (size_t)snprintf(line, sizeof(line), "key:");
+	int items = 0;
+	for (int i = cur < 0 ? 0 : cur; i < n && o < sizeof(line); i++) {
+		char k[96];
+		box_key(u, nodes[i], k, sizeof(k));
+		int dup = 0;
+		for (int j = cur < 0 ? 0 : cur; j < i && !dup; j++)
+			dup = strcmp(render_diagram_node_code(u->d, nodes[j]), render_diagram_node_code(u->d, nodes[i])) == 0 &&
+			      nodes[j] == nodes[i];
+		if (dup)
+			continue;
+		if (render_cols(line, o) + 2 + (int)strlen(k) > w)
+			break;
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s", items++ ? "  " : " ", k);
+	}
+	tui_fill(y, 0, w, 0);
+	tui_put_text(y, 0, w, line, A_DIM, 0);
+}
+
+/* z on a small screen: the boxes this packet crosses, in order, with
+ * their full names, where the diagram has room only for codes */
+static void draw_route_strip(struct tui *u, int y, int x, int w, int h)
+{
+	const struct nfp_packet *p = tui_selected(u);
+	tui_pane_title(y, x, w, " Route through the diagram (z: back) ", 1);
+	if (!p)
+		return;
+	int nodes[256], cur;
+	uint32_t first[256], last[256];
+	int n = route_boxes(u, p, nodes, first, last, 256, &cur);
+	tui_put_fit(u, y + 1, x, w, " hops    code box                      what happened last", A_DIM, 0);
+	int rows = h - 2;
+	long top = list_top(cur, n, rows);
+	for (int r = 0; r < rows && top + r < n; r++) {
+		int i = (int)(top + r);
+		char k[96], hops[24], act[160], line[512], name[96];
+		box_key(u, nodes[i], k, sizeof(k));
+		const char *eq = strchr(k, '=');
+		snprintf(name, sizeof(name), "%s", eq ? eq + 1 : k);
+		if (first[i] == last[i])
+			snprintf(hops, sizeof(hops), "%u", first[i] + 1);
+		else
+			snprintf(hops, sizeof(hops), "%u-%u", first[i] + 1, last[i] + 1);
+		render_hop_action(u->t, capture_packet_hop(u->t, p, last[i]), act, sizeof(act));
+		snprintf(line, sizeof(line), "%s%-7s %-4s %-24s %s", i == cur ? (u->ascii ? ">" : "\xe2\x96\xb6") : " ", hops,
+			 render_diagram_node_code(u->d, nodes[i]), name, act);
+		attr_t a = i == cur ? A_REVERSE | A_BOLD : 0;
+		tui_fill(y + 2 + r, x, w, a);
+		tui_put_fit(u, y + 2 + r, x, w, line, a, 0);
+	}
+}
+
+/* Panes side by side under the diagram: packets, hops, detail, with a
+ * rule between them */
+static void panes_row(struct tui *u, int y, int w, int h)
+{
+	int pw = w * 2 / 5, hw = (w - pw) / 2;
+	int dw = w - pw - hw - 2;
+	draw_packets(u, y, 0, pw, h);
+	tui_vrule(u, y, pw, h);
+	draw_hops(u, y, pw + 1, hw, h);
+	tui_vrule(u, y, pw + 1 + hw, h);
+	draw_detail(u, y, pw + hw + 2, dw, h);
+}
+
+/* Panes stacked right of the diagram */
+static void panes_column(struct tui *u, int y, int x, int w, int h)
+{
+	int ph = h / 3, hh = h / 3;
+	draw_packets(u, y, x, w, ph);
+	draw_hops(u, y + ph, x, w, hh);
+	draw_detail(u, y + ph + hh, x, w, h - ph - hh);
+}
+
 static void draw(struct tui *u, int body, int w)
 {
-	if (u->zoom) {
-		draw_diagram(u, 0, 0, w, body);
-	} else if (w >= 160 && body >= 30) {
-		/* diagram left, panes right */
-		int lw = w - 60 < 105 ? w - 60 : 105;
-		if (w >= 260 && body >= 48)
-			lw = 199;
-		int rw = w - lw - 1;
-		draw_diagram(u, 0, 0, lw, body);
-		int ph = body / 3, hh = body / 3;
-		draw_packets(u, 0, lw + 1, rw, ph);
-		draw_hops(u, ph, lw + 1, rw, hh);
-		draw_detail(u, ph + hh, lw + 1, rw, body - ph - hh);
-	} else if (body >= 36) {
-		/* diagram above, panes below */
-		int dhh = body - 10;
-		draw_diagram(u, 0, 0, w, dhh);
-		int pw = w / 3;
-		draw_packets(u, dhh, 0, pw, body - dhh);
-		draw_hops(u, dhh, pw, pw, body - dhh);
-		draw_detail(u, dhh, 2 * pw, w - 2 * pw, body - dhh);
+	const struct nfp_packet *p = tui_selected(u);
+	/* the packet line: what this packet is, at every size */
+	if (p) {
+		char lead[48];
+		snprintf(lead, sizeof(lead), " packet %zu: ", u->t->pkt_base + u->sel + 1);
+		tui_packet_line(u, 0, 0, w, lead, p, A_BOLD, 0);
+	} else if (u->filter[0] && u->t->npkts) {
+		tui_put_fit(u, 0, 0, w, " no packet matches the filter (Esc clears it)", A_BOLD, 0);
 	} else {
-		/* one area at a time */
-		switch (u->focus) {
-		case P_PACKETS:
-			draw_packets(u, 0, 0, w, body);
-			break;
-		case P_HOPS:
-			draw_hops(u, 0, 0, w, body);
-			break;
-		case P_DETAIL:
-			draw_detail(u, 0, 0, w, body);
-			break;
-		default:
-			draw_diagram(u, 0, 0, w, body);
+		tui_put_fit(u, 0, 0, w, " no packets yet", A_BOLD, 0);
+	}
+	int y0 = 1, avail = body - 1;
+	int full_w, full_h, dw, dh;
+	render_diagram_fit(u->d, w, avail, &full_w, &full_h);
+	if (u->zoom && avail >= 30) {
+		draw_diagram(u, y0, 0, w, avail);
+		return;
+	}
+	if (w >= 187 + 40 && avail >= 48) {
+		/* the boxed diagram left, panes right */
+		render_diagram_fit(u->d, w - 40, avail, &dw, &dh);
+		draw_diagram(u, y0, 0, dw + 1, avail);
+		tui_vrule(u, y0, dw + 1, avail);
+		panes_column(u, y0, dw + 2, w - dw - 2, avail);
+		return;
+	}
+	/* the richest diagram that leaves eight rows for the panes below */
+	render_diagram_fit(u->d, w, avail - 8, &dw, &dh);
+	if (dh && w >= 160 && dw < 120 && avail >= 30) {
+		/* short labels only: the diagram left, panes right */
+		render_diagram_fit(u->d, w - 60, avail, &dw, &dh);
+		if (dw) {
+			draw_diagram(u, y0, 0, dw + 1, avail);
+			tui_vrule(u, y0, dw + 1, avail);
+			panes_column(u, y0, dw + 2, w - dw - 2, avail);
+			return;
+		}
+	}
+	if (dh && avail - dh >= 8) {
+		/* the caption under the legend when one more row is free */
+		int dhh = avail - dh >= 12 ? dh + 1 : dh;
+		draw_diagram(u, y0, 0, w, dhh);
+		panes_row(u, y0 + dhh, w, avail - dhh);
+		return;
+	}
+	/* one area at a time; the diagram keeps a line for its key */
+	switch (u->focus) {
+	case P_PACKETS:
+		draw_packets(u, y0, 0, w, avail);
+		break;
+	case P_HOPS:
+		draw_hops(u, y0, 0, w, avail);
+		break;
+	case P_DETAIL:
+		draw_detail(u, y0, 0, w, avail);
+		break;
+	default:
+		if (u->zoom) {
+			draw_route_strip(u, y0, 0, w, avail);
+		} else {
+			draw_diagram(u, y0, 0, w, avail - 1);
+			draw_key_strip(u, y0 + avail - 1, w);
 		}
 	}
 }
@@ -215,6 +409,8 @@ static enum tui_key_result key(struct tui *u, int ch)
 		break;
 	case 'z':
 		u->zoom = !u->zoom;
+		if (u->zoom)
+			u->focus = P_DIAGRAM;
 		break;
 	default:
 		return TUI_KEY_UNHANDLED;
@@ -288,6 +484,10 @@ static void status(struct tui *u, char *out, size_t cap)
 {
 	const struct nfp_packet *p = tui_selected(u);
 	size_t npk = u->paused ? u->shown : u->t->npkts;
+	if (!p && u->filter[0] && npk) {
+		snprintf(out, cap, "no packet of %zu matches /%s", npk, u->filter);
+		return;
+	}
 	snprintf(out, cap, "packet %zu/%zu | hop %u/%u", p ? u->t->pkt_base + u->sel + 1 : 0, u->t->pkt_base + npk,
 		 p && p->nhops ? u->hop + 1 : 0, p ? p->nhops : 0);
 }

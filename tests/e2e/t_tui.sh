@@ -8,7 +8,7 @@ S=tests/fixtures/docker-c2c-ping.log
 nsock=0
 sock=$tmp/tmux0.sock
 T() { tmux -S "$sock" "$@"; }
-trap 'for s in "$tmp"/tmux*.sock; do tmux -S "$s" kill-server 2>/dev/null || true; done' EXIT
+trap 'for s in "$tmp"/tmux*.sock "$tmp"/shell*.sock; do tmux -S "$s" kill-server 2>/dev/null || true; done' EXIT
 
 start() { # W H ENV... -- ARGS...
 	local w=$1 h=$2
@@ -73,7 +73,7 @@ expect_not "compare 1 vs"
 keys r; wait_for "compare 1 vs 2"
 keys Escape
 keys /; keys -l "seq 2"; keys Enter
-wait_for "Packets 1  filter: seq 2"
+wait_for "Packets: 1 of 3 match /seq 2"
 keys /; keys Escape
 wait_for "Packets 3"
 keys Tab; keys Tab; keys Tab; keys Tab
@@ -84,7 +84,7 @@ keys F; expect "follow"; expect "packet 3/3"; keys F; keys k; keys k; expect "pa
 keys w; wait_for "wrote 34 hops to nfpath-"
 ls nfpath-*.rec >/dev/null
 "$N" -r nfpath-*.rec --stats | grep -q "^packets *3$"
-keys '?'; wait_for "nfpath keys"; expect "request vs reply"; keys Escape; wait_for "packet 1/3"
+keys '?'; wait_for "nfpath keys"; expect "request against reply"; keys Escape; wait_for "packet 1/3"
 # resize and back, without losing the selection
 keys j; keys n; keys n
 T resize-window -t t -x 80 -y 24; sleep 0.3; wait_for "packet 2/3 | hop 3/10"
@@ -130,7 +130,7 @@ click() { keys -l "$(printf '\033[<0;%d;%dM\033[<0;%d;%dm' "$1" "$2" "$1" "$2")"
 wheel() { keys -l "$(printf '\033[<%d;%d;%dM' "$((${3:-1} > 0 ? 65 : 64))" "$1" "$2")"; }
 start 200 50 LC_ALL=C TERM=xterm-256color -- --ascii -r sample.log
 # the boxes of packet 1's hops 4 (nat PREROUTING) and 6..11 (filter FORWARD)
-read -r natx naty <<< "$(at '(?<= )4(?= )' '>1v')"
+read -r natx naty <<< "$(at '(?<= )4(?= )' '>1 +v')"
 read -r fwdx fwdy <<< "$(at '6\+6')"
 read -r px py <<< "$(at '3 f1')"
 click "$px" "$py"; expect "packet 3/3 | hop 1/10"
@@ -185,3 +185,53 @@ nkeys() { grep '^N' "$1" | cut -f2,3 | sort -u; }
 "$N" -r ../lab.rec --print > want.txt
 "$N" -r nfpath-*.rec --print > got.txt
 diff want.txt got.txt || { echo "'w' recording prints differently"; exit 1; }
+cd ..
+
+# --- the filter prompt: C-u erases what was typed; no match says so ---
+start 120 40 LC_ALL=C.UTF-8 TERM=xterm -- -r sample.log
+keys /; keys -l "xyz"; wait_for "/xyz_"
+keys C-u; wait_for "/_ .*3 of 3 packets match"
+keys -l "seq 2"; keys Enter
+wait_for "Packets: 1 of 3 match /seq 2"
+keys /; keys C-u; keys -l "nothing-here"; keys Enter
+wait_for "no packet of 3 matches /nothing-here"
+expect_not "packet [0-9]/3"
+keys Escape; wait_for "packet 3/3 | hop 1/10"
+quit_clean
+
+# --- the shell's screen is as it was, whatever the sizes on the way and
+# however the explorer ends: q, ^C, SIGTERM ---
+shell_after() { # N HOW SIZES...: the shell screen's non-empty lines after the explorer ends
+	sock=$tmp/shell$1.sock
+	local how=$2
+	shift 2
+	T -f /dev/null new-session -d -s t -x 120 -y 40 "env PS1='$ ' bash --norc --noprofile"
+	sleep 0.3
+	T send-keys -t t "clear; echo before; LC_ALL=C.UTF-8 TERM=screen $N -r sample.log; echo after \$?" Enter
+	wait_for "packet 1/3"
+	while [ $# -gt 1 ]; do
+		# quick resizes, then at once the key: as a person resizing and quitting
+		T resize-window -t t -x "$1" -y "$2"
+		sleep 0.05
+		shift 2
+	done
+	case $how in
+	q) keys q ;;
+	C-c) keys C-c ;;
+	TERM) kill -TERM "$(pgrep -P "$(T display -p -t t '#{pane_pid}')" | head -1)" ;;
+	esac
+	for _ in $(seq 1 50); do screen | grep -q "^after" && break; sleep 0.1; done
+	screen | grep -v '^ *$'
+}
+n=0
+for how in q C-c TERM; do
+	for sizes in "" "80 24" "200 50 80 24" "30 8 120 40" "100 30 140 45 61 21"; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086
+		got=$(shell_after $n "$how" $sizes)
+		tmux -S "$tmp/shell$n.sock" kill-server 2>/dev/null || true
+		case $how in q) rc=0 ;; C-c) rc=130 ;; TERM) rc=143 ;; esac
+		want=$(printf 'before\nafter %s\n$' "$rc")
+		[ "$got" = "$want" ] || { printf 'after %s with sizes "%s" the shell shows:\n%s\n' "$how" "$sizes" "$got"; exit 1; }
+	done
+done
