@@ -185,6 +185,13 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 			 "so there is no state and no NAT. ",
 			 f->pk.l3 == 6 ? "IPv6" : f->pk.l3 == 4 ? "IPv4" : "this family");
 		r |= PUTS(b, line);
+	} else if (hi == 0) {
+		int arp = 0;
+		for (uint32_t i = 0; i < p->nhops; i++)
+			arp |= (capture_packet_hop(t, p, i)->pk.flags & NFP_PK_ARP) != 0;
+		r |= PUTS(b, arp ? "Conntrack: none: conntrack never sees ARP. "
+				 : "Conntrack: unknown: the input does not tell (no ICMP type, or the connection an "
+				   "error answers is not in it). ");
 	}
 	/* what happens next */
 	switch (h->verdict) {
