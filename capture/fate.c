@@ -453,6 +453,19 @@ static void from_hop(struct nfp_fate *f, const struct nfp_hop *h, uint32_t i)
 /* A hop without a box (a log line nfpath could not place) leaves the box
  * of death unknown: the box before it would be a guess, and a wrong one
  * when the rule sat in a later hook. */
+/* After a drop the kernel runs no more chains for the packet: hops after
+ * it (but a kernel drop record) say the verdict is not what happened. A
+ * rule text resolved from a ruleset that changed during the capture does
+ * that (seen in the lab: a DROP rule deleted mid-capture, the next ping's
+ * TRACE line for the rule now at that number still got the DROP's text). */
+static int walks_on(const struct capture_trace *t, const struct nfp_packet *p, uint32_t i)
+{
+	for (uint32_t k = i + 1; k < p->nhops; k++)
+		if (capture_packet_hop(t, p, k)->kind != NFP_KIND_DROP)
+			return 1;
+	return 0;
+}
+
 static void decide(struct capture_trace *t, const struct nfp_packet *p, struct nfp_fate *f)
 {
 	f->hop = UINT32_MAX;
@@ -471,7 +484,7 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 			return;
 		}
 		int v = hop_verdict(t, h);
-		if (h->kind == NFP_KIND_PACKET || !is_terminal(v))
+		if (h->kind == NFP_KIND_PACKET || !is_terminal(v) || walks_on(t, p, i))
 			continue;
 		from_hop(f, h, i);
 		f->by = h->kind == NFP_KIND_POLICY ? NFP_FATE_BY_POLICY : NFP_FATE_BY_RULE;

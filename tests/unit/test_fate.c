@@ -325,6 +325,32 @@ START_TEST(live_probes_say_whether_it_left)
 }
 END_TEST
 
+/* The Docker lab on iptables-legacy, a DOCKER-USER DROP inserted before the
+ * capture and deleted between two pings: the capture's ruleset still has
+ * the DROP as rule 1, so the second ping's TRACE line for rule 1 (now
+ * Docker's RETURN) resolves to "drop"; its hops go on to POSTROUTING and
+ * it was forwarded. */
+START_TEST(legacy_drop_deleted_mid_capture)
+{
+	struct loaded L = load_files("tests/fixtures/lab-legacy-docker-user-drop.rec", NULL, NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	ck_assert_uint_eq(L.t->npkts, 3);
+	const struct nfp_fate *f = F(&L, 1);
+	ck_assert_int_eq(f->kind, NFP_FATE_DROPPED);
+	ck_assert_int_eq(f->rule, 1);
+	ck_assert_str_eq(S(&L, f->chain), "DOCKER-USER");
+	ck_assert_str_eq(S(&L, f->rule_text), "-A DOCKER-USER -p icmp -j DROP");
+	ck_assert_int_eq(F(&L, 2)->kind, NFP_FATE_FORWARDED);
+	ck_assert_str_eq(capture_fate_dev_name(L.t, F(&L, 2)), "c2");
+	ck_assert_int_eq(F(&L, 3)->kind, NFP_FATE_FORWARDED);
+	ck_assert_str_eq(capture_fate_dev_name(L.t, F(&L, 3)), "c1");
+	char s[256];
+	render_fate_phrase(L.t, &L.t->pkts[0], s, sizeof(s), 1);
+	ck_assert_str_eq(s, "dropped at filter:FORWARD by rule 1 of DOCKER-USER");
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fate");
@@ -339,6 +365,7 @@ int main(void)
 	tcase_add_test(tc, render_fate_words);
 	tcase_add_test(tc, kernel_drop_hop);
 	tcase_add_test(tc, live_probes_say_whether_it_left);
+	tcase_add_test(tc, legacy_drop_deleted_mid_capture);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
