@@ -920,3 +920,49 @@ void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, c
 	render_verdict_label(t, h, v, sizeof(v), 0);
 	snprintf(out, cap, "%s%s%s", id, v[0] ? " " : "", v);
 }
+
+/* ---- bridge ports a routed-family hop does not name ------------------- */
+
+static void dev_named(const struct capture_trace *t, uint32_t id, int ascii, char *out, size_t cap)
+{
+	struct capture_buf e = { 0 };
+	render_esc(&e, capture_str(t, id), capture_strpool_len(t->sp, id), ascii);
+	uint32_t nm = capture_trace_name(t, 1, capture_str(t, id));
+	if (nm) {
+		struct capture_buf n = { 0 };
+		render_esc(&n, capture_str(t, nm), capture_strpool_len(t->sp, nm), ascii);
+		snprintf(out, cap, "%s [%s]", e.p ? e.p : "", n.p ? n.p : "");
+		capture_buf_free(&n);
+	} else {
+		snprintf(out, cap, "%s", e.p ? e.p : "");
+	}
+	capture_buf_free(&e);
+}
+
+int render_bridge_ports(const struct capture_trace *t, const struct nfp_packet *p, uint32_t hop, int ascii, char *out,
+			size_t cap)
+{
+	out[0] = '\0';
+	const struct nfp_hop *h = capture_packet_hop(t, p, hop);
+	if (h->family == NFP_FAM_BRIDGE || h->layer != NFP_LAYER_LINK || h->physin || h->physout)
+		return 0;
+	uint32_t in = 0, outp = 0;
+	for (uint32_t k = 0; k < p->nhops; k++) {
+		const struct nfp_hop *b = capture_packet_hop(t, p, k);
+		if (b->family != NFP_FAM_BRIDGE)
+			continue;
+		if (b->in && !in)
+			in = b->in;
+		if (b->out)
+			outp = b->out;
+	}
+	if (!in && !outp)
+		return 0;
+	char a[200] = "?", z[200] = "?";
+	if (in)
+		dev_named(t, in, ascii, a, sizeof(a));
+	if (outp)
+		dev_named(t, outp, ascii, z, sizeof(z));
+	snprintf(out, cap, "%s > %s", a, z);
+	return 1;
+}

@@ -64,6 +64,15 @@ void render_fate_by(const struct capture_trace *t, const struct nfp_packet *p, c
  * chain: return", "log". */
 void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap);
 
+/* The bridge ports of a bridged packet at a hop of the ip/ip6 family that
+ * names only the bridge ("in=docker0 out=docker0", as nftables' trace
+ * does): the ports the same packet's bridge-family hops name, with the
+ * names the capture learnt, "vethd8ba939 [c1] > veth7a3abc5 [c2]" ("?"
+ * for a side none named). 0 and "" when the hop names its ports or no
+ * bridge hop does. Escaped. */
+int render_bridge_ports(const struct capture_trace *t, const struct nfp_packet *p, uint32_t hop, int ascii, char *out,
+			size_t cap);
+
 /* Columns that escaped text s[0..n) takes (one per character). */
 int render_cols(const char *s, size_t n);
 /* s cut to w columns into out, its last column "…" ("~" with ascii) when

@@ -72,7 +72,15 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 			snprintf(flow, sizeof(flow), "f?");
 		else
 			snprintf(flow, sizeof(flow), "f%u", p->flow + 1);
-		render_packet_line(u->t, p, tui_fate(u, p, fate, sizeof(fate)), 0, pw > 8 ? pw : 8, u->ascii, pl, sizeof(pl));
+		const char *fa = tui_fate(u, p, fate, sizeof(fate));
+		if (fa && pw < 60) {
+			/* a narrow list keeps the fate's sign and word ("✗ drop"):
+			 * the packet line on top has where */
+			char *sp = strchr(fate, ' ');
+			if (sp && (sp = strchr(sp + 1, ' ')))
+				*sp = '\0';
+		}
+		render_packet_line(u->t, p, fa, 0, pw > 8 ? pw : 8, u->ascii, pl, sizeof(pl));
 		int pad = pw - render_cols(pl, strlen(pl));
 		snprintf(line, sizeof(line), "%*zu %-4s %s %-4s %s%*s %4u", nw, u->t->pkt_base + i + 1, flow, dir, ct_short(p), pl,
 			 pad > 0 ? pad : 0, "", p->nhops);
@@ -125,6 +133,13 @@ static void draw_detail(struct tui *u, int y, int x, int w, int h)
 		return;
 	struct capture_buf b = { 0 };
 	render_hop_fields(&b, u->t, p, u->hop, u->ascii);
+	char ports[512], line[600];
+	if (render_bridge_ports(u->t, p, u->hop, u->ascii, ports, sizeof(ports))) {
+		/* the ip family names only the bridge: its ports come from the
+		 * packet's bridge hops */
+		int n = snprintf(line, sizeof(line), "ports     %s (from this packet's bridge hops)\n", ports);
+		capture_buf_put(&b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
 	capture_buf_putc(&b, '\n');
 	render_explain(&b, u->t, u->d, p, u->hop);
 	if (b.p)

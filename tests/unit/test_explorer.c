@@ -171,6 +171,36 @@ START_TEST(packet_line_fits_and_keeps_the_fate)
 }
 END_TEST
 
+/* the nft backend's ip-family hops name only docker0; the bridge hops of
+ * the same packet name the ports and the capture the containers */
+START_TEST(bridge_ports_from_the_bridge_hops)
+{
+	struct loaded L = load_files(DEMO, NULL, NULL);
+	const struct nfp_packet *p = &L.t->pkts[0];
+	char ports[256];
+	int found = 0;
+	for (uint32_t k = 0; k < p->nhops; k++) {
+		const struct nfp_hop *h = capture_packet_hop(L.t, p, k);
+		int r = render_bridge_ports(L.t, p, k, 0, ports, sizeof(ports));
+		if (h->family == NFP_FAM_BRIDGE) {
+			ck_assert_int_eq(r, 0);
+			continue;
+		}
+		ck_assert_int_eq(r, 1);
+		ck_assert_str_eq(ports, "vethd8ba939 [c1] > veth7a3abc5 [c2]");
+		found++;
+	}
+	ck_assert_int_gt(found, 5);
+	unload(&L);
+	/* legacy iptables names the ports itself (PHYSIN): nothing to add */
+	L = load_files(SAMPLE, NULL, NULL);
+	for (uint32_t k = 0; k < L.t->pkts[0].nhops; k++)
+		if (capture_packet_hop(L.t, &L.t->pkts[0], k)->physin)
+			ck_assert_int_eq(render_bridge_ports(L.t, &L.t->pkts[0], k, 0, ports, sizeof(ports)), 0);
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("explorer");
@@ -180,6 +210,7 @@ int main(void)
 	tcase_add_test(tc, hop_actions_read_as_words);
 	tcase_add_test(tc, wrap_breaks_between_words);
 	tcase_add_test(tc, packet_line_fits_and_keeps_the_fate);
+	tcase_add_test(tc, bridge_ports_from_the_bridge_hops);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
