@@ -25,6 +25,21 @@ if LC_ALL=C grep -l '[^[:print:][:space:]]' "$dir"/screens/ascii-*.txt; then
 	echo "non-ASCII bytes in an ASCII screen"
 	fail=1
 fi
+# every size from the smallest up, every view: nothing runs past the
+# screen's edge and the explorer never fails
+for size in 40x10 61x22 80x24 100x33 120x40 160x48 187x40 200x50 260x70; do
+	for keys in "" "n n Tab" "Tab Tab" "Tab Tab Tab n n n n n" "z" "c" "r" "?" "? PgDn PgDn" "/ c2"; do
+		w=${size%x*}
+		if ! LC_ALL=C.UTF-8 "$N" -r assets/demo/lab-docker.rec --screen "$size" --keys "$keys" > "$tmp/sweep.txt"; then
+			echo "--screen $size --keys '$keys' failed"
+			fail=1
+		fi
+		if [ "$(LC_ALL=C.UTF-8 wc -L < "$tmp/sweep.txt")" -gt "$w" ]; then
+			echo "--screen $size --keys '$keys': a line is wider than the screen"
+			fail=1
+		fi
+	done
+done
 # a bad size is a usage error
 for bad in 0x10 80 80x24x1 x24 1001x50; do
 	rc=0
