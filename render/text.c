@@ -853,12 +853,23 @@ void render_packet_line(const struct capture_trace *t, const struct nfp_packet *
 	endpoint_of(t, pk, 0, &src);
 	endpoint_of(t, pk, 1, &dst);
 	int tailw = render_cols(tail, strlen(tail));
-	char head[512], s[200], d[200];
-	/* addresses go first, then names shrink, never the fate */
-	for (int level = 0; level < 3; level++) {
+	char head[640], s[200], d[200];
+	/* shorter ICMP words and the echo sequence alone, for tight lines */
+	char sproto[48], sextra[64];
+	snprintf(sproto, sizeof(sproto), "%s", proto);
+	snprintf(sextra, sizeof(sextra), "%s", extra);
+	if ((pk->flags & NFP_PK_ICMP) && (pk->flags & NFP_PK_ICMPID)) {
+		int req = pk->icmp_type == 8 || pk->icmp_type == 128;
+		snprintf(sproto, sizeof(sproto), "%s %s", pk->proto == 58 ? "ICMPv6" : "ICMP", req ? "req" : "reply");
+		snprintf(sextra, sizeof(sextra), " seq %u", pk->dport);
+	}
+	/* addresses go first, then the long words, then names shrink; never
+	 * the fate */
+	for (int level = 0; level < 4; level++) {
+		const char *pr = level >= 2 ? sproto : proto, *ex = level >= 2 ? sextra : extra;
 		int namew = 0;
-		if (level == 2) {
-			snprintf(head, sizeof(head), "%s  > %s", proto, extra);
+		if (level == 3) {
+			snprintf(head, sizeof(head), "%s  > %s", pr, ex);
 			int fixed = render_cols(head, strlen(head)) + tailw + (int)strlen(src.port) + (int)strlen(dst.port) +
 				    (src.port[0] ? 2 : 0) + (src.name[0] ? 0 : (int)strlen(src.addr)) +
 				    (dst.name[0] ? 0 : (int)strlen(dst.addr));
@@ -867,10 +878,10 @@ void render_packet_line(const struct capture_trace *t, const struct nfp_packet *
 			if (namew < 2)
 				namew = 2;
 		}
-		endpoint_text(&src, level, namew, ascii, s, sizeof(s));
-		endpoint_text(&dst, level, namew, ascii, d, sizeof(d));
-		snprintf(head, sizeof(head), "%s %s > %s%s", proto, s, d, extra);
-		if (render_cols(head, strlen(head)) + tailw <= w || level == 2)
+		endpoint_text(&src, level > 1 ? level - 1 : level, namew, ascii, s, sizeof(s));
+		endpoint_text(&dst, level > 1 ? level - 1 : level, namew, ascii, d, sizeof(d));
+		snprintf(head, sizeof(head), "%s %s > %s%s", pr, s, d, ex);
+		if (render_cols(head, strlen(head)) + tailw <= w || level == 3)
 			break;
 	}
 	int room = w - tailw;

@@ -34,9 +34,9 @@ static const char help_text[] =
 	"  ?            this help; q quits\n"
 	"\n"
 	"The top line is the selected packet: protocol, endpoints (names the capture learnt), ports or ICMP "
-	"id and sequence, and its conntrack state. The packet list's columns are the packet number, its flow, "
-	"its direction (request or reply), its conntrack state (new, est: established, rel: related, inv: "
-	"invalid), the packet, and the number of hops it made. On the diagram, N marks the box of hop N, "
+	"id and sequence, its conntrack state, and its fate (forwarded to, delivered locally, dropped or rejected where). The packet list's columns are the packet number (#), its flow (fl: "
+	"f1, f2, ...), its direction (request or reply arrow), its conntrack state (ct: new, est: established, "
+	"rel: related, inv: invalid, -: not tracked), the packet and its fate, and the number of hops it made. On the diagram, N marks the box of hop N, "
 	"N+k a box with k more hops after hop N, the current hop is reversed, and a skipped box (on the way, "
 	"without a hop) is dashed or marked with an x.\n";
 

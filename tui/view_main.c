@@ -20,7 +20,7 @@
 
 static const char *ct_short(const struct nfp_packet *p)
 {
-	static const char *const n[] = { "?", "new", "est", "rel", "inv", "untr" };
+	static const char *const n[] = { "?", "new", "est", "rel", "inv", "unt" };
 	if (p->flow == NFP_NONE)
 		return "";
 	if (p->ct == NFP_CT_UNKNOWN && p->ct_kernel)
@@ -51,10 +51,11 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 	/* columns: number, flow, direction, conntrack state, the packet, hops */
 	size_t maxn = u->t->pkt_base + npk;
 	int nw = maxn >= 10000 ? 6 : maxn >= 1000 ? 4 : 3;
-	int pw = w - (nw + 1 + 4 + 1 + 1 + 1 + 4 + 1) - 5;
+	int fw = u->t->flows_total >= 100 ? 5 : 3; /* "f12" */
+	int pw = w - (nw + 1 + fw + 1 + 1 + 1 + 3 + 1) - 5;
 	if (h >= 4) {
 		char head[256];
-		snprintf(head, sizeof(head), "%*s %-4s %s %-4s %-*s %4s", nw, "#", "flow", " ", "ct", pw > 0 ? pw : 0,
+		snprintf(head, sizeof(head), "%*s %-*s %s %-3s %-*s %4s", nw, "#", fw, "fl", " ", "ct", pw > 0 ? pw : 0,
 			 "packet", "hops");
 		tui_put_fit(u, y + 1, x, w, head, A_DIM, 0);
 		y++;
@@ -82,8 +83,8 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 		}
 		render_packet_line(u->t, p, fa, 0, pw > 8 ? pw : 8, u->ascii, pl, sizeof(pl));
 		int pad = pw - render_cols(pl, strlen(pl));
-		snprintf(line, sizeof(line), "%*zu %-4s %s %-4s %s%*s %4u", nw, u->t->pkt_base + i + 1, flow, dir, ct_short(p), pl,
-			 pad > 0 ? pad : 0, "", p->nhops);
+		snprintf(line, sizeof(line), "%*zu %-*s %s %-3s %s%*s %4u", nw, u->t->pkt_base + i + 1, fw, flow, dir, ct_short(p),
+			 pl, pad > 0 ? pad : 0, "", p->nhops);
 		attr_t a = i == u->sel ? A_REVERSE : 0;
 		tui_fill(y + 1 + r, x, w, a);
 		tui_put_fit(u, y + 1 + r, x, w, line, a, 0);

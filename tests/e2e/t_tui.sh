@@ -104,6 +104,8 @@ keys Tab; expect "Hops of packet 1"
 keys Tab; expect "Hop 1/14"; expect "box       eb:broute:BROUTING"
 keys Tab; keys n; keys n; keys n; expect "hop 4/14"
 keys c; wait_for "compare 1 vs 3"; keys Escape
+# what w wrote, file name and all, fits the 80-column status line
+keys w; wait_for "wrote 34 hops to nfpath-[0-9-]*\.rec"
 quit_clean
 
 # --- an ASCII locale, TERM=screen: nothing but ASCII on screen ---
