@@ -114,9 +114,9 @@ END_TEST
  * flags as "== syn" (item 3); both files, with and without -a */
 START_TEST(nft106_icmpv6_echo_and_tcp_flags)
 {
-	static const char *const files[] = { REAL "02-iptnft-nft-monitor-trace.txt",
-					     REAL "02-iptnft-nft-a-monitor-trace.txt" };
-	for (size_t f = 0; f < 2; f++) {
+	static const char *const files[] = { REAL "02-iptnft-nft-monitor-trace.txt", REAL "02-iptnft-nft-a-monitor-trace.txt",
+					     REAL "03-nft-native-monitor-trace.txt", REAL "03-nft-native-a-monitor-trace.txt" };
+	for (size_t f = 0; f < 4; f++) {
 		struct loaded L = load_files(files[f], NULL, NULL);
 		ck_assert_int_eq(L.st, NFP_LOAD_OK);
 		assert_all_counted(&L);
