@@ -350,17 +350,6 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 	return r ? -1 : 0;
 }
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* unescapes v into out (cap bytes); returns length or -1 */
 static long unescape(const char *v, size_t vl, char *out, size_t cap)
 {
@@ -370,7 +359,7 @@ static long unescape(const char *v, size_t vl, char *out, size_t cap)
 		if (c == '\\') {
 			if (i + 3 >= vl)
 				return -1;
-			int a = hexv(v[i + 2]), b = hexv(v[i + 3]);
+			int a = nfp_hexval(v[i + 2]), b = nfp_hexval(v[i + 3]);
 			if (v[i + 1] != 'x' || a < 0 || b < 0)
 				return -1;
 			c = (char)(a << 4 | b);

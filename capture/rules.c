@@ -309,19 +309,6 @@ static long load_save(struct capture_rules *r, char *text, size_t len, int fam)
 	return rules;
 }
 
-static int nft_family(const char *w, size_t n)
-{
-	static const struct {
-		const char *w;
-		int f;
-	} t[] = { { "ip", NFP_FAM_IPV4 },	{ "ip6", NFP_FAM_IPV6 },     { "inet", NFP_FAM_INET },
-		  { "bridge", NFP_FAM_BRIDGE }, { "netdev", NFP_FAM_NETDEV }, { "arp", NFP_FAM_ARP } };
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strlen(t[i].w) == n && memcmp(t[i].w, w, n) == 0)
-			return t[i].f;
-	return -1;
-}
-
 static int named_prio(int fam, const char *w, size_t n, int *out)
 {
 	static const struct {
@@ -465,7 +452,7 @@ static long load_nft(struct capture_rules *r, char *text, size_t len)
 			const char *e = memchr(w, ' ', ll - 6);
 			if (!e)
 				return -1;
-			fam = nft_family(w, (size_t)(e - w));
+			fam = nfp_family_parse(w, (size_t)(e - w));
 			const char *tn = e + 1;
 			size_t tl = strcspn(tn, " ");
 			table = name_id(r, tn, tl);
