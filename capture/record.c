@@ -333,6 +333,8 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 		r |= kv(b, "df", "1", 1);
 	if (pk->tcp_flags)
 		r |= kvu(b, "tcpflags", pk->tcp_flags);
+	if (pk->flags & NFP_PK_ARP)
+		r |= kvu(b, "arpop", pk->arp_op);
 	const struct nfp_inner *in = &h->inner;
 	if (in->flags & NFP_IN_ADDRS) {
 		/* the header inside an ICMP error */
@@ -594,6 +596,10 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		} else if (K("tcpflags")) {
 			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
 			pk->tcp_flags = (uint8_t)x;
+		} else if (K("arpop")) {
+			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
+			pk->arp_op = (uint8_t)x;
+			pk->flags |= NFP_PK_ARP;
 		} else if (K("insaddr") || K("indaddr")) {
 			bad = capture_parse_ip(v, ul, k[2] == 's' ? h->inner.src : h->inner.dst, &h->inner.l3) < 0;
 			h->inner.flags |= NFP_IN_ADDRS;
@@ -614,6 +620,8 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 			return -1;
 		}
 	}
+	if (h->pk.flags & NFP_PK_ARP)
+		h->pk.l3 = 0; /* sender/target addresses, written as IPv4 */
 	if (type == 'L')
 		return NFP_REC_LOST;
 	if (type == 'N') {

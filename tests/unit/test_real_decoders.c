@@ -4,6 +4,7 @@
  * every verdict kind (tests/fixtures/xtables-monitor-trace-verdicts.txt). */
 #include "helpers.h"
 
+#include "../../capture/record.h"
 #include "../../render/print.h"
 #include "../../render/text.h"
 
@@ -209,6 +210,21 @@ START_TEST(arp_fields)
 	summary_of_line(&L, 17, sum, sizeof(sum));
 	ck_assert_msg(strstr(sum, "ARP reply 10.77.1.1 > 10.77.1.2"), "%s", sum);
 	ck_assert_uint_ne(packet_of_line(&L, 13), packet_of_line(&L, 17));
+	/* a recording keeps it ARP: operation, sender/target, l3 0 */
+	struct capture_buf rb = { 0 };
+	ck_assert_int_eq(capture_rec_write_hop(&rb, h, L.t->sp), 0);
+	struct nfp_hop g;
+	struct capture_rec_loss lost;
+	int nk;
+	uint32_t rk, rv;
+	const char *rerr = NULL;
+	ck_assert_int_eq(capture_rec_parse(rb.p, rb.len - 1, L.t->sp, &g, &lost, &nk, &rk, &rv, &rerr), NFP_REC_HOP);
+	ck_assert(g.pk.flags & NFP_PK_ARP);
+	ck_assert_uint_eq(g.pk.arp_op, 1);
+	ck_assert_uint_eq(g.pk.l3, 0);
+	ck_assert_mem_eq(g.pk.src, h->pk.src, 16);
+	ck_assert_mem_eq(g.pk.dst, h->pk.dst, 16);
+	capture_buf_free(&rb);
 	unload(&L);
 
 	/* 03: nft trace prints the operation only; xtables-monitor the header in NH= */
