@@ -62,7 +62,7 @@ e2e: $(B)/nfpath
 	@NFPATH=$(B)/nfpath tests/e2e/run.sh
 
 # fuzz targets: each exercises one decoder; seeds are the project's fixtures
-FUZZ_TARGETS := input klog monitor record netlink pkt rules diagram
+FUZZ_TARGETS := input klog monitor record netlink pkt rules diagram fate
 FUZZ_SEEDS_input := tests/fixtures assets/demo tests/fuzz/regress/input
 FUZZ_SEEDS_klog := tests/fixtures tests/fuzz/regress/klog
 FUZZ_SEEDS_monitor := tests/fixtures tests/fuzz/regress/monitor
@@ -71,6 +71,7 @@ FUZZ_SEEDS_netlink := tests/fixtures/netlink tests/fuzz/regress/netlink
 FUZZ_SEEDS_pkt := tests/fixtures/netlink tests/fuzz/regress/pkt
 FUZZ_SEEDS_rules := tests/fixtures tests/fuzz/regress/rules
 FUZZ_SEEDS_diagram := assets tests/fuzz/regress/diagram
+FUZZ_SEEDS_fate := tests/fuzz/regress/fate
 FUZZ_SECONDS ?= 60
 REPLAY_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz_%)
 
