@@ -109,9 +109,11 @@ struct nfp_pkt {
 #define NFP_IN_ADDRS 0x01u
 #define NFP_IN_PORTS 0x02u  /* sport/dport valid (TCP, UDP, ...) */
 #define NFP_IN_ICMPID 0x04u /* an ICMP echo inside: sport holds the echo id */
+#define NFP_IN_IPID 0x08u   /* ipid and proto of an IPv4 header inside (nft traces keep
+			       only its first 12 bytes: no addresses) */
 struct nfp_inner {
 	uint8_t src[16], dst[16];
-	uint16_t sport, dport;
+	uint16_t sport, dport, ipid;
 	uint8_t l3, proto, flags;
 };
 

@@ -297,6 +297,10 @@ static void parse_inner(const char *s, size_t n, struct capture_strpool *sp, str
 	o->l3 = in.pk.l3;
 	o->proto = in.pk.proto;
 	o->flags = NFP_IN_ADDRS;
+	if (in.pk.l3 == 4 && (in.pk.flags & NFP_PK_IPID)) {
+		o->ipid = (uint16_t)in.pk.ipid;
+		o->flags |= NFP_IN_IPID;
+	}
 	if (in.pk.flags & NFP_PK_ICMPID) {
 		o->sport = in.pk.sport;
 		o->flags |= NFP_IN_ICMPID;

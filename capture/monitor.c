@@ -83,8 +83,11 @@ static int icmp_code_word(const char *w, size_t wl, int v6)
 struct capture_mon_pkt *capture_mon_slot(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create)
 {
 	for (unsigned i = 0; i < 64; i++)
-		if (st->slot[i].used && st->slot[i].id == id && st->slot[i].family == fam)
+		if (st->slot[i].used && st->slot[i].id == id && st->slot[i].family == fam) {
+			if (create) /* a new packet line: the fields below start again */
+				memset(&st->slot[i].inner, 0, sizeof(st->slot[i].inner));
 			return &st->slot[i];
+		}
 	if (!create)
 		return NULL;
 	unsigned i = st->next++ % 64;
@@ -93,6 +96,38 @@ struct capture_mon_pkt *capture_mon_slot(struct capture_mon_state *st, uint32_t 
 	st->slot[i].id = id;
 	st->slot[i].family = fam;
 	return &st->slot[i];
+}
+
+/* "@th,64,96 0x4500001fac30..": the bytes after an ICMP error's header,
+ * the start of the packet it answers (nft prints the transport header it
+ * has no words for; leading zero digits are left out) */
+static void nft_inner(const char *s, size_t n, struct capture_mon_pkt *sl)
+{
+	const char *p = s, *end = s + n;
+	for (; p + 7 < end && memcmp(p, "@th,64,", 7) != 0; p++)
+		;
+	if (p + 7 >= end)
+		return;
+	p += 7;
+	uint64_t bits = 0;
+	while (p < end && *p >= '0' && *p <= '9' && bits < 1000)
+		bits = bits * 10 + (uint64_t)(*p++ - '0');
+	if (p + 3 >= end || memcmp(p, " 0x", 3) != 0 || bits % 8 || bits == 0 || bits > 8 * 64)
+		return;
+	p += 3;
+	const char *h = p;
+	while (p < end && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+		p++;
+	size_t nd = (size_t)(p - h), want = (size_t)bits / 4;
+	if (nd == 0 || nd > want)
+		return;
+	uint8_t b[64] = { 0 };
+	for (size_t i = 0; i < nd; i++) {
+		size_t d = want - nd + i; /* digit position, right-aligned */
+		unsigned v = (unsigned)(h[i] <= '9' ? h[i] - '0' : h[i] - 'a' + 10);
+		b[d / 2] |= (uint8_t)(d % 2 ? v : v << 4);
+	}
+	capture_icmp_inner(sl->pk.proto, sl->pk.icmp_type, b, want / 2, &sl->inner);
 }
 
 /* "packet:" fields of nft monitor trace */
@@ -263,6 +298,7 @@ void capture_mon_apply(struct nfp_hop *h, const struct capture_mon_pkt *sl)
 	h->in = sl->in;
 	h->out = sl->out;
 	h->pk = sl->pk;
+	h->inner = sl->inner;
 	h->flags |= NFP_HOP_HAVE_PKT;
 	if (sl->ct_state) {
 		h->ct_state = sl->ct_state;
@@ -334,6 +370,8 @@ int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, 
 		nft_ct_fields(t.s, (size_t)(s + n - t.s), sl);
 		if (nft_packet_fields(&t, sp, &sl->in, &sl->out, &sl->pk, err) < 0)
 			return NFP_PARSE_BAD;
+		if (sl->pk.flags & NFP_PK_ICMP)
+			nft_inner(s, n, sl);
 		return NFP_PARSE_STATE;
 	}
 	memset(h, 0, sizeof(*h));

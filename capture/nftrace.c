@@ -198,6 +198,10 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 			capture_pkt_decode(mnl_attr_get_payload(nh), mnl_attr_get_payload_len(nh),
 					   th ? mnl_attr_get_payload(th) : NULL, th ? mnl_attr_get_payload_len(th) : 0,
 					   &sl->pk);
+		memset(&sl->inner, 0, sizeof(sl->inner));
+		if (th && (sl->pk.flags & NFP_PK_ICMP) && mnl_attr_get_payload_len(th) > 8)
+			capture_icmp_inner(sl->pk.proto, sl->pk.icmp_type, (const uint8_t *)mnl_attr_get_payload(th) + 8,
+					   mnl_attr_get_payload_len(th) - 8, &sl->inner);
 		const struct nlattr *ll = tb[NFTA_TRACE_LL_HEADER];
 		if (ll && mnl_attr_get_payload_len(ll) >= 14) {
 			const uint8_t *e = mnl_attr_get_payload(ll);

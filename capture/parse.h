@@ -73,6 +73,7 @@ struct capture_mon_pkt {
 	uint8_t ct_state, ct_dir; /* from "ct state/direction" words, 0 if none */
 	uint32_t in, out, ct_id;
 	struct nfp_pkt pk;
+	struct nfp_inner inner; /* an ICMP error's inner header, from @th / the transport header */
 };
 struct capture_mon_state {
 	struct capture_mon_pkt slot[64];
@@ -111,6 +112,10 @@ int capture_pkt_decode(const uint8_t *nh, size_t nlen, const uint8_t *th, size_t
  * NFLOG payload): 0 and *in filled, or -1 when nh holds no error or too
  * little of it. */
 int capture_pkt_inner(const uint8_t *nh, size_t nlen, struct nfp_inner *in);
+/* The same from the bytes after the ICMP header of an error of that proto
+ * and type, as many as the source kept: with 12 bytes of an IPv4 header,
+ * its ID and protocol only (NFP_IN_IPID). */
+int capture_icmp_inner(uint8_t proto, uint8_t type, const uint8_t *b, size_t n, struct nfp_inner *in);
 /* ICMP (proto 1) or ICMPv6 (58) types that report an error about a packet */
 int capture_icmp_is_error(uint8_t proto, uint8_t type);
 

@@ -108,24 +108,26 @@ int capture_icmp_is_error(uint8_t proto, uint8_t type)
 	return proto == 58 && type >= 1 && type <= 4;
 }
 
-int capture_pkt_inner(const uint8_t *nh, size_t nl, struct nfp_inner *in)
+int capture_icmp_inner(uint8_t proto, uint8_t type, const uint8_t *b, size_t n, struct nfp_inner *in)
 {
-	struct nfp_pkt o, i;
-	memset(&o, 0, sizeof(o));
-	if (capture_pkt_decode(nh, nl, NULL, 0, &o) < 0 || !(o.flags & NFP_PK_ICMP) ||
-	    !capture_icmp_is_error(o.proto, o.icmp_type))
-		return -1;
-	/* past the outer header and the 8 bytes of ICMP header */
-	size_t off = (o.l3 == 4 ? (size_t)(nh[0] & 15) * 4 : 40) + 8;
-	memset(&i, 0, sizeof(i));
-	if (off >= nl || capture_pkt_decode(nh + off, nl - off, NULL, 0, &i) < 0 || !(i.flags & NFP_PK_ADDRS))
+	if (!capture_icmp_is_error(proto, type) || !b || n < 1)
 		return -1;
 	memset(in, 0, sizeof(*in));
+	if (b[0] >> 4 == 4 && n >= 12) {
+		in->ipid = (uint16_t)(b[4] << 8 | b[5]);
+		in->proto = b[9];
+		in->l3 = 4;
+		in->flags = NFP_IN_IPID;
+	}
+	struct nfp_pkt i;
+	memset(&i, 0, sizeof(i));
+	if (capture_pkt_decode(b, n, NULL, 0, &i) < 0 || !(i.flags & NFP_PK_ADDRS))
+		return in->flags ? 0 : -1;
 	memcpy(in->src, i.src, 16);
 	memcpy(in->dst, i.dst, 16);
 	in->l3 = i.l3;
 	in->proto = i.proto;
-	in->flags = NFP_IN_ADDRS;
+	in->flags |= NFP_IN_ADDRS;
 	if (i.flags & NFP_PK_ICMPID) {
 		in->sport = i.sport;
 		in->flags |= NFP_IN_ICMPID;
@@ -135,4 +137,17 @@ int capture_pkt_inner(const uint8_t *nh, size_t nl, struct nfp_inner *in)
 		in->flags |= NFP_IN_PORTS;
 	}
 	return 0;
+}
+
+int capture_pkt_inner(const uint8_t *nh, size_t nl, struct nfp_inner *in)
+{
+	struct nfp_pkt o;
+	memset(&o, 0, sizeof(o));
+	if (capture_pkt_decode(nh, nl, NULL, 0, &o) < 0 || !(o.flags & NFP_PK_ICMP))
+		return -1;
+	/* past the outer header and the 8 bytes of ICMP header */
+	size_t off = (o.l3 == 4 ? (size_t)(nh[0] & 15) * 4 : 40) + 8;
+	if (off >= nl)
+		return -1;
+	return capture_icmp_inner(o.proto, o.icmp_type, nh + off, nl - off, in);
 }

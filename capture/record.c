@@ -336,6 +336,11 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 	if (pk->flags & NFP_PK_ARP)
 		r |= kvu(b, "arpop", pk->arp_op);
 	const struct nfp_inner *in = &h->inner;
+	if (in->flags & NFP_IN_IPID) {
+		r |= kvu(b, "inipid", in->ipid);
+		if (!(in->flags & NFP_IN_ADDRS))
+			r |= kvu(b, "inproto", in->proto);
+	}
 	if (in->flags & NFP_IN_ADDRS) {
 		/* the header inside an ICMP error */
 		r |= kvaddr(b, "insaddr", in->src, in->l3);
@@ -610,6 +615,12 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			*(k[2] == 's' ? &h->inner.sport : &h->inner.dport) = (uint16_t)x;
 			h->inner.flags |= NFP_IN_PORTS;
+		} else if (K("inipid")) {
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			h->inner.ipid = (uint16_t)x;
+			h->inner.flags |= NFP_IN_IPID;
+			if (!h->inner.l3)
+				h->inner.l3 = 4;
 		} else if (K("iniid")) {
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			h->inner.sport = (uint16_t)x;

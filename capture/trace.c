@@ -41,6 +41,14 @@ struct flow_slot {
 	uint8_t a_is_orig_src;
 };
 
+#define IDMEMO 1024
+struct ipid_memo {
+	struct flow_key k; /* a tuple the packet registered */
+	uint8_t src[16];   /* its sender, where an error goes back to */
+	uint16_t ipid;
+	uint8_t proto, a_is_src, used;
+};
+
 struct capture_trace *capture_trace_new(const struct capture_trace_hooks *hooks)
 {
 	struct capture_trace *t = calloc(1, sizeof(*t));
@@ -67,6 +75,7 @@ void capture_trace_free(struct capture_trace *t)
 	free(t->hops);
 	free(t->flows);
 	free(t->fh);
+	free(t->idmemo);
 	free(t->names);
 	if (t->hooks.resolve_free)
 		t->hooks.resolve_free(t->hooks.resolve_ctx);
@@ -525,6 +534,49 @@ static int remember_key(struct capture_trace *t, const struct flow_key *k, uint3
 	return 0;
 }
 
+static void remember_ipid(struct capture_trace *t, const struct nfp_packet *p, int need_full)
+{
+	if (!t->idmemo && !(t->idmemo = calloc(IDMEMO, sizeof(*t->idmemo))))
+		return; /* only a fallback: go without */
+	struct tuple_walk w = { .t = t, .p = p, .need_full = need_full };
+	struct ipid_memo *m = &t->idmemo[t->idnext % IDMEMO];
+	int a_is_src;
+	if (!tuple_next(&w, &m->k, &a_is_src))
+		return;
+	t->idnext++;
+	memcpy(m->src, p->ident.src, 16);
+	m->ipid = (uint16_t)p->ident.ipid;
+	m->proto = p->ident.proto;
+	m->a_is_src = (uint8_t)a_is_src;
+	m->used = 1;
+}
+
+/* The flow of the latest packet with the IP ID and protocol inside an
+ * error that went back to that packet's sender; *dir the error's way. */
+static uint32_t error_by_ipid(struct capture_trace *t, const struct nfp_packet *p, const struct nfp_inner *in, int *dir)
+{
+	if (!t->idmemo)
+		return NFP_NONE;
+	for (unsigned k = 1; k <= IDMEMO && k <= t->idnext; k++) {
+		const struct ipid_memo *m = &t->idmemo[(t->idnext - k) % IDMEMO];
+		if (!m->used || m->ipid != in->ipid || m->proto != in->proto)
+			continue;
+		int back = 0;
+		for (uint32_t i = 0; i < p->nhops && !back; i++) {
+			const struct nfp_pkt *pk = &t->hops[p->hops[i]].pk;
+			back = (pk->flags & NFP_PK_ADDRS) && pk->l3 == 4 && memcmp(pk->dst, m->src, 16) == 0;
+		}
+		if (!back)
+			continue;
+		struct flow_slot *s = slot_find(t, &m->k);
+		if (!s || s->flow == NFP_NONE)
+			return NFP_NONE; /* its flow is forgotten */
+		*dir = (m->a_is_src == s->a_is_orig_src) ? NFP_DIR_REPLY : NFP_DIR_ORIGINAL;
+		return s->flow;
+	}
+	return NFP_NONE;
+}
+
 static int assign_flow(struct capture_trace *t, uint32_t pi)
 {
 	struct nfp_packet *p = &t->pkts[pi];
@@ -560,6 +612,11 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 				flow = s->flow;
 				dir = (a_is_src == s->a_is_orig_src) ? NFP_DIR_REPLY : NFP_DIR_ORIGINAL;
 			}
+		}
+		for (uint32_t i = 0; flow == NFP_NONE && i < p->nhops; i++) {
+			const struct nfp_inner *in = &t->hops[p->hops[i]].inner;
+			if ((in->flags & NFP_IN_IPID) && !(in->flags & NFP_IN_ADDRS))
+				flow = error_by_ipid(t, p, in, &dir);
 		}
 		related = flow != NFP_NONE;
 	}
@@ -647,6 +704,8 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 			return -1;
 	if (p->ct_id && remember_key(t, &ck, flow, 0) < 0)
 		return -1;
+	if (cls != PC_ICMP_ERROR && p->ident.l3 == 4 && pk_id(&p->ident) && (p->ident.flags & NFP_PK_PROTO))
+		remember_ipid(t, p, need_full);
 	return 0;
 }
 

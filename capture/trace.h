@@ -118,6 +118,11 @@ struct capture_trace {
 	size_t flows_done; /* packets [0, flows_done) have flows */
 	struct flow_slot *fh;
 	size_t fhcap, fhcount;
+	/* the latest IPv4 packets by IP ID (a ring, allocated on first use):
+	 * an ICMP error that keeps only the start of the header it answers
+	 * (nft traces: no addresses) finds its connection by that ID */
+	struct ipid_memo *idmemo;
+	unsigned idnext;
 	struct capture_boxmap boxmap;
 	/* names learnt for devices and addresses (strpool ids, key -> name) */
 	struct nfp_name {

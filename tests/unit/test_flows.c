@@ -151,7 +151,7 @@ START_TEST(icmp_errors_join_their_flow)
 	}
 	/* the inner header, as the line gives it before de-NAT */
 	const struct nfp_inner *in = &hop_at(&L, ix[1], 0)->inner;
-	ck_assert_uint_eq(in->flags, NFP_IN_ADDRS | NFP_IN_PORTS);
+	ck_assert_uint_eq(in->flags, NFP_IN_ADDRS | NFP_IN_PORTS | NFP_IN_IPID);
 	ck_assert_uint_eq(in->proto, 17);
 	ck_assert_uint_eq(in->dport, 7777);
 	ck_assert(addr_is(&(struct nfp_pkt){ .l3 = 4 }, in->src, "10.77.2.1"));
@@ -276,7 +276,7 @@ START_TEST(inner_header_recorded)
 	struct want err = { 1, "10.77.2.2", "10.77.2.1", -1, -1, 3 };
 	ck_assert_uint_eq(find_all(&L, &err, ix, 2), 1);
 	const struct nfp_hop *h = hop_at(&L, ix[0], 0);
-	ck_assert_uint_eq(h->inner.flags, NFP_IN_ADDRS | NFP_IN_PORTS);
+	ck_assert_uint_eq(h->inner.flags, NFP_IN_ADDRS | NFP_IN_PORTS | NFP_IN_IPID);
 	struct capture_buf b = { 0 };
 	ck_assert_int_eq(capture_rec_write_hop(&b, h, L.t->sp), 0);
 	struct nfp_hop back;
@@ -310,7 +310,7 @@ START_TEST(nflog_error_inner_and_kernel_untracked)
 	const char *err;
 	ck_assert_int_eq(capture_nflog_decode(buf, n, sp, NULL, NULL, &h, &seq, &has_seq, &err), NFP_PARSE_HOP);
 	ck_assert_uint_eq(h.pk.proto, 1);
-	ck_assert_uint_eq(h.inner.flags, NFP_IN_ADDRS | NFP_IN_PORTS);
+	ck_assert_uint_eq(h.inner.flags, NFP_IN_ADDRS | NFP_IN_PORTS | NFP_IN_IPID);
 	ck_assert_uint_eq(h.inner.proto, 17);
 	ck_assert_uint_eq(h.inner.dport, 7777);
 	ck_assert(addr_is(&(struct nfp_pkt){ .l3 = 4 }, h.inner.src, "10.79.0.1"));
@@ -332,6 +332,34 @@ START_TEST(nflog_error_inner_and_kernel_untracked)
 }
 END_TEST
 
+/* nft 1.0.6 `nft monitor trace` on Linux 6.18, in a namespace (UDP from
+ * 10.79.0.1 to closed ports 7777 and 7778 of 10.79.0.2): nft prints only
+ * 12 bytes after an ICMP error's header ("@th,64,96 0x4500001fac30..."),
+ * the inner IPv4 header without addresses; its IP ID names the datagram
+ * the error answers. */
+START_TEST(nft_text_error_by_inner_ipid)
+{
+	struct loaded L = load_real(FIXTURES "/nft-monitor-trace-icmp-error.txt");
+	size_t ix[4], u1[2], u2[2];
+	struct want err = { 1, "10.79.0.2", "10.79.0.1", -1, -1, 3 };
+	struct want d1 = { 17, "10.79.0.1", "10.79.0.2", -1, 7777, -1 }, d2 = { 17, "10.79.0.1", "10.79.0.2", -1, 7778, -1 };
+	ck_assert_uint_eq(find_all(&L, &err, ix, 4), 2);
+	ck_assert_uint_eq(find_all(&L, &d1, u1, 2), 1);
+	ck_assert_uint_eq(find_all(&L, &d2, u2, 2), 1);
+	const struct nfp_inner *in = &hop_at(&L, ix[0], 0)->inner;
+	ck_assert_uint_eq(in->flags, NFP_IN_IPID);
+	ck_assert_uint_eq(in->ipid, 44080);
+	ck_assert_uint_eq(in->proto, 17);
+	ck_assert_uint_eq(L.t->pkts[ix[0]].flow, L.t->pkts[u1[0]].flow);
+	ck_assert_uint_eq(L.t->pkts[ix[1]].flow, L.t->pkts[u2[0]].flow);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(L.t->pkts[ix[i]].ct, NFP_CT_RELATED);
+		ck_assert_int_eq(L.t->pkts[ix[i]].dir, NFP_DIR_REPLY);
+	}
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("flows");
@@ -344,6 +372,7 @@ int main(void)
 	tcase_add_test(tc, arp_seconds_apart_two_packets);
 	tcase_add_test(tc, inner_header_recorded);
 	tcase_add_test(tc, nflog_error_inner_and_kernel_untracked);
+	tcase_add_test(tc, nft_text_error_by_inner_ipid);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
