@@ -233,6 +233,9 @@ static int json_fate(struct capture_buf *b, const struct capture_trace *t, const
 	r |= json_strid(b, t, f->by == NFP_FATE_BY_NONE ? 0 : f->chain);
 	r |= PUTS(b, ",\"rule\":");
 	r |= f->rule >= 0 && f->by != NFP_FATE_BY_NONE ? put_uint(b, (unsigned long long)f->rule) : PUTS(b, "null");
+	const struct nfp_hop *fh = f->by == NFP_FATE_BY_RULE && f->hop < p->nhops ? capture_packet_hop(t, p, f->hop) : NULL;
+	r |= PUTS(b, ",\"handle\":");
+	r |= fh && (fh->flags & NFP_HOP_HANDLE) ? put_uint(b, fh->handle) : PUTS(b, "null");
 	r |= PUTS(b, ",\"rule_text\":");
 	r |= json_strid(b, t, f->by == NFP_FATE_BY_NONE ? 0 : f->rule_text);
 	r |= PUTS(b, ",\"reason\":");

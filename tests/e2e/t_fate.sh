@@ -89,6 +89,7 @@ grep -v '^enters' "$tmp/d" | grep -q '6+1✗'
 $N -r $D --compare 2,1 > "$tmp/c"
 grep -q '^fate: packet 2 forwarded to c2; packet 1 dropped at filter:FORWARD by rule handle 20 in DOCKER-USER$' "$tmp/c"
 [ "$($N -r $D --json | python3 -c 'import json,sys; print(" ".join(json.loads(l)["fate"]["kind"] for l in sys.stdin))')" = "dropped forwarded forwarded" ]
+[ "$($N -r $D --json -p 1 | python3 -c 'import json,sys; f = json.load(sys.stdin)["fate"]; print(f["handle"], f["rule"], f["chain"])')" = "20 None DOCKER-USER" ]
 
 # a delivered packet names the address and port it was for
 $N $L6 --print -p 21 | grep -q '^  fate: delivered: reached the local input path (nat:INPUT) from agbpa for 10.77.1.1:2323$'
