@@ -93,12 +93,19 @@ enum { NEEDS_STATE = 100 };
 static int decode_line(const char *s, size_t n, struct capture_mon_state *mon, struct capture_strpool *sp,
 		       struct nfp_hop *h, const char **err)
 {
+	size_t note = capture_monitor_note(s, n);
+	if (note) {
+		while (note < n && s[note] == ' ')
+			note++;
+		if (note == n)
+			return NFP_PARSE_NOTE;
+		s += note;
+		n -= note;
+	}
 	if (n >= 9 && memcmp(s, "trace id ", 9) == 0)
 		return mon ? capture_nftmon_parse(s, n, mon, sp, h, err) : NEEDS_STATE;
 	if (is_xtmon(s, n))
 		return mon ? capture_xtmon_parse(s, n, mon, sp, h, err) : NEEDS_STATE;
-	if (capture_monitor_note(s, n))
-		return NFP_PARSE_NOTE;
 	return capture_klog_parse(s, n, sp, h, err);
 }
 

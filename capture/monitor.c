@@ -478,7 +478,7 @@ static size_t xt_hex(const char *s, size_t n, uint8_t *out, size_t cap)
 	return o;
 }
 
-int capture_monitor_note(const char *s, size_t n)
+size_t capture_monitor_note(const char *s, size_t n)
 {
 	static const char *const notes[] = {
 		"NEWGEN: ",	      /* xtables-monitor: a ruleset generation */
@@ -490,11 +490,13 @@ int capture_monitor_note(const char *s, size_t n)
 	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
 		size_t l = strlen(notes[i]);
 		if (n >= l && memcmp(s, notes[i], l) == 0)
-			return 1;
+			return n;
 	}
-	/* what xtables-monitor says when it cannot print a traced rule */
+	/* xtables-monitor 1.8.9 writes this to stderr, without a newline, when
+	 * it cannot print a traced rule: captured with 2>&1 it may sit in front
+	 * of a trace line, which is still read */
 	static const char unsup[] = "unsupported layer 4 protocol value";
-	return n >= sizeof(unsup) - 1 && memcmp(s, unsup, sizeof(unsup) - 1) == 0;
+	return n >= sizeof(unsup) - 1 && memcmp(s, unsup, sizeof(unsup) - 1) == 0 ? sizeof(unsup) - 1 : 0;
 }
 
 int capture_xtmon_parse(const char *s, size_t n, struct capture_mon_state *st, struct capture_strpool *sp,

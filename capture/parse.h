@@ -91,10 +91,12 @@ struct capture_mon_pkt *capture_mon_slot(struct capture_mon_state *st, uint32_t 
 /* Copies a remembered packet (devices, fields, conntrack) into a hop. */
 void capture_mon_apply(struct nfp_hop *h, const struct capture_mon_pkt *sl);
 
-/* A line a trace monitor prints that is no trace event ("NEWGEN: ..." of
- * xtables-monitor, "# new generation ..." of nft monitor, a rule the tool
- * could not print): 1 when s is one. */
-int capture_monitor_note(const char *s, size_t n);
+/* A trace monitor's own message, no trace event ("NEWGEN: ..." of
+ * xtables-monitor, "# new generation ..." of nft monitor, xtables-monitor's
+ * "unsupported layer 4 protocol value"): the bytes of s it takes (n for a
+ * whole line; a message glued in front of a trace line takes only its
+ * own), 0 when s starts with none. */
+size_t capture_monitor_note(const char *s, size_t n);
 
 /* `nft monitor trace` output ("trace id 6cb16a53 ip filter FORWARD ..."). */
 int capture_nftmon_parse(const char *s, size_t n, struct capture_mon_state *st, struct capture_strpool *sp,

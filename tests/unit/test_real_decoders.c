@@ -320,6 +320,17 @@ START_TEST(stats_per_cause)
 	ck_assert_uint_eq(L.t->st.why[NFP_WHY_TOOL_NOTE], 1);
 	ck_assert_uint_eq(L.t->st.why[NFP_WHY_NOT_TRACE], 2);
 	unload(&L);
+	/* xtables-monitor's stderr message (03's capture stopped with it), alone
+	 * or glued in front of the trace line it interrupted (2>&1) */
+	L = load_text("PACKET: 10 79836c5c IN=agbbr0 OUT=agbbr0 MACSRC=2:77:0:0:0:a MACDST=2:77:0:0:0:b MACPROTO=86dd "
+		      "SRC=fd77:1::2 DST=fd77:1::3 LEN=84 TC=0 HOPLIMIT=64 FLOWLBL=555561\n"
+		      "unsupported layer 4 protocol value\n"
+		      "unsupported layer 4 protocol value TRACE: 10 79836c5c agb6:fwdc:rule:0x2:CONTINUE  -6 -t agb6\n",
+		      NULL);
+	ck_assert_uint_eq(L.t->st.why[NFP_WHY_TOOL_NOTE], 1);
+	ck_assert_uint_eq(L.t->st.hops, 1);
+	ck_assert_uint_eq(L.t->st.bad, 0);
+	unload(&L);
 }
 END_TEST
 
