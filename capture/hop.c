@@ -19,7 +19,7 @@ static const char *const verdict_names[] = {
 static const char *const ct_names[] = { "unknown", "new", "established", "related", "invalid", "untracked" };
 static const char *const dir_names[] = { "unknown", "original", "reply" };
 static const char *const layer_names[] = { "", "link", "network" };
-static const char *const source_names[] = { "klog", "eblog", "nftmon", "xtmon", "nftrace", "nflog", "rec" };
+static const char *const source_names[] = { "klog", "eblog", "nftmon", "xtmon", "nftrace", "nflog", "rec", "kdrop" };
 
 static const char *const why_names[] = {
 	[NFP_WHY_NOT_TRACE] = "not trace output",

@@ -66,6 +66,7 @@ enum nfp_source {
 	NFP_SRC_NFTRACE, /* live nftables trace netlink */
 	NFP_SRC_NFLOG,	/* live nfnetlink_log */
 	NFP_SRC_REC,	/* nfpath recording (keeps the original source in the record) */
+	NFP_SRC_KDROP,	/* live kernel drop event (eBPF on skb:kfree_skb, drops.c) */
 	NFP_SRC__COUNT,
 };
 
@@ -140,6 +141,9 @@ struct nfp_hop {
 	uint32_t ct_id;
 	uint32_t drop_reason;	/* NFP_KIND_DROP: reason as the tracepoint names it ("IP_RPFILTER") */
 	uint32_t drop_location; /* NFP_KIND_DROP: kernel function that freed it ("ip_rcv_finish_core") */
+	uint32_t drop_ns;	/* NFP_KIND_DROP: 0 when it happened in the traced namespace; else the
+				 * traced namespace's veth whose peer's namespace it was (a container:
+				 * named like any device), or "netns INODE" */
 	uint32_t line;	    /* 1-based input line, 0 when live */
 	int32_t rule;	    /* rule number in chain, -1 when none */
 	uint16_t box;	    /* enum nfp_box, set by the stitcher */
