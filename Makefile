@@ -1,7 +1,7 @@
 # nfpath: hand-written Makefile. `make` builds build/nfpath; `make check`
 # runs every test; targets install missing Debian packages when run as root.
 CC ?= cc
-PKGS := ncursesw libmnl libnftables
+PKGS := ncursesw libmnl libnftables libbpf
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
@@ -12,7 +12,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-CAPTURE_SRC := $(wildcard capture/*.c)
+CAPTURE_SRC := $(filter-out %.bpf.c,$(wildcard capture/*.c))
 RENDER_SRC := $(wildcard render/*.c)
 TUI_SRC := $(wildcard tui/*.c)
 CORE_OBJ := $(CAPTURE_SRC:%.c=$(B)/%.o) $(RENDER_SRC:%.c=$(B)/%.o)
@@ -38,7 +38,22 @@ $(B)/nfpath: $(CORE_OBJ) $(TUI_OBJ)
 # order-only: with -j, no object compiles before its packages are installed
 $(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -I$(B)/capture -c -o $@ $<
+
+# the kernel drop tracer: an eBPF object (CO-RE: the few kernel fields it
+# reads are declared in the source and relocated by libbpf against the
+# running kernel's BTF at load), embedded in drops.o by its skeleton header
+BPF_CLANG ?= clang
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+$(B)/capture/drops.bpf.o: capture/drops.bpf.c capture/drops_event.h | deps
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I/usr/include/$(BPF_MULTIARCH) -Wall -Werror -c -o $@ $<
+
+$(B)/capture/drops.skel.h: $(B)/capture/drops.bpf.o
+	bpftool gen skeleton $< name drops_bpf > $@.tmp && mv $@.tmp $@
+
+$(B)/capture/drops.o: $(B)/capture/drops.skel.h
 
 $(B)/assets.c: assets/embed.sh assets/diagram.txt $(DEMO_TRACES) $(DEMO_RULES)
 	@mkdir -p $(B)
@@ -62,7 +77,7 @@ e2e: $(B)/nfpath
 	@NFPATH=$(B)/nfpath tests/e2e/run.sh
 
 # fuzz targets: each exercises one decoder; seeds are the project's fixtures
-FUZZ_TARGETS := input klog monitor record netlink pkt rules diagram fate
+FUZZ_TARGETS := input klog monitor record netlink pkt rules diagram fate drops
 FUZZ_SEEDS_input := tests/fixtures assets/demo tests/fuzz/regress/input
 FUZZ_SEEDS_klog := tests/fixtures tests/fuzz/regress/klog
 FUZZ_SEEDS_monitor := tests/fixtures tests/fuzz/regress/monitor
@@ -72,6 +87,7 @@ FUZZ_SEEDS_pkt := tests/fixtures/netlink tests/fuzz/regress/pkt
 FUZZ_SEEDS_rules := tests/fixtures tests/fuzz/regress/rules
 FUZZ_SEEDS_diagram := assets tests/fuzz/regress/diagram
 FUZZ_SEEDS_fate := tests/fuzz/regress/fate
+FUZZ_SEEDS_drops := tests/fixtures/drops tests/fuzz/regress/drops
 FUZZ_SECONDS ?= 60
 REPLAY_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz_%)
 

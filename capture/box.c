@@ -2,6 +2,8 @@
  * places each hop (see box.h). */
 #include "box.h"
 
+#include "dropreason.h"
+
 #include "hop.h"
 #include "rules.h"
 #include "trace.h"
@@ -262,6 +264,10 @@ int capture_box_own(struct capture_trace *t, const struct nfp_hop *h)
 
 void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
 {
+	if (h->kind == NFP_KIND_DROP) {
+		capture_dropreason_place(t, p, h);
+		return;
+	}
 	int box = capture_box_own(t, h);
 	if (!box) {
 		/* a user chain takes the box of the base chain that jumped to it */

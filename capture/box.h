@@ -47,7 +47,13 @@ enum nfp_hook {
 	_(EB_FILTER_OUTPUT, "eb:filter:OUTPUT", 1, OUTPUT, 14)        \
 	_(EB_NAT_POSTROUTING, "eb:nat:POSTROUTING", 1, POSTROUTING, 15) \
 	_(INGRESS, "ingress", 2, INGRESS, 0)                          \
-	_(EGRESS, "egress", 2, EGRESS, 16)
+	_(EGRESS, "egress", 2, EGRESS, 16)                            \
+	_(BRIDGE_CHECK, "bridge_check", 3, NONE, 0)                   \
+	_(ROUTE_IN, "route_in", 3, NONE, 0)                           \
+	_(SOCKET_LOOKUP, "socket_lookup", 3, NONE, 0)                 \
+	_(LOCAL_PROCESS, "local_process", 3, NONE, 0)                 \
+	_(ROUTE_OUT, "route_out", 3, NONE, 0)                         \
+	_(IFACE_OUTPUT, "interface_output", 3, NONE, 0)
 
 enum nfp_box {
 #define NFP_BOX_ENUM(sym, name, cls, hook, rank) NFP_BOX_##sym,
@@ -56,7 +62,10 @@ enum nfp_box {
 	NFP_BOX__COUNT
 };
 
-/* Box class: 0 iptables (ip/ip6 tables), 1 ebtables, 2 netdev. */
+/* Box class: 0 iptables (ip/ip6 tables), 1 ebtables, 2 netdev, 3 a node of
+ * the diagram that is no chain (routing decision, socket lookup, ...), named
+ * as the diagram names it: only kernel drops (NFP_KIND_DROP) sit there,
+ * placed by capture/dropreason.c. */
 const char *nfp_box_name(int box);
 int nfp_box_class(int box);
 int nfp_box_hook(int box);

@@ -4,6 +4,8 @@
 
 #include "grow.h"
 #include "parse.h"
+#include "record.h"
+#include "trace.h"
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -17,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "drops.skel.h"
@@ -353,6 +357,13 @@ int capture_drops_decode(const void *buf, size_t len, const struct capture_drops
 
 /* ---- the live tracer -------------------------------------------------- */
 
+/* records waiting for their packet's trace events */
+struct held {
+	double at; /* monotonic arrival */
+	struct nfp_drop_event ev;
+};
+#define HOLD_MAX 4096
+
 struct capture_drops {
 	struct drops_bpf *skel;
 	struct ring_buffer *rb;
@@ -360,6 +371,11 @@ struct capture_drops {
 	void (*cb)(void *, const void *, size_t);
 	void *cb_ctx;
 	int taken;
+	double ts_off; /* CLOCK_REALTIME - CLOCK_MONOTONIC: hops carry wall time */
+	struct held *held;
+	size_t hhead, hcount;
+	unsigned long held_lost;
+	double pump_now;
 };
 
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -649,6 +665,15 @@ struct capture_drops *capture_drops_open(const struct capture_drops_opts *o, cha
 		goto fail;
 	}
 	btf__free(btf);
+	d->held = malloc(HOLD_MAX * sizeof(*d->held));
+	if (!d->held) {
+		snprintf(why, cap, "out of memory");
+		goto fail;
+	}
+	struct timespec rt, mt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	d->ts_off = (double)(rt.tv_sec - mt.tv_sec) + (rt.tv_nsec - mt.tv_nsec) / 1e9;
 	return d;
 fail:
 	btf__free(btf);
@@ -668,7 +693,7 @@ int capture_drops_poll(struct capture_drops *d, void (*cb)(void *ctx, const void
 
 void capture_drops_counts(const struct capture_drops *d, unsigned long *lost, unsigned long *limited)
 {
-	*lost = (unsigned long)__atomic_load_n(&d->skel->bss->lost, __ATOMIC_RELAXED);
+	*lost = (unsigned long)__atomic_load_n(&d->skel->bss->lost, __ATOMIC_RELAXED) + d->held_lost;
 	*limited = (unsigned long)__atomic_load_n(&d->skel->bss->limited, __ATOMIC_RELAXED);
 }
 
@@ -683,6 +708,86 @@ void capture_drops_close(struct capture_drops *d)
 		return;
 	ring_buffer__free(d->rb);
 	drops_bpf__destroy(d->skel);
+	free(d->held);
 	capture_drops_names_free(d->names);
 	free(d);
+}
+
+/* ---- from records to hops ------------------------------------------------ */
+
+int capture_drops_selected(const struct capture_drops_sel *sel, const struct nfp_hop *h)
+{
+	const struct nfp_pkt *pk = &h->pk;
+	if (sel->nexpr || !(pk->flags & NFP_PK_PROTO))
+		return 0;
+	int icmp = pk->proto == 1 || pk->proto == 58;
+	if (!sel->host && !sel->proto && !sel->port) {
+		/* the default selection: ICMP and ICMPv6 echo */
+		return (pk->flags & NFP_PK_ICMP) && ((pk->proto == 1 && (pk->icmp_type == 0 || pk->icmp_type == 8)) ||
+						    (pk->proto == 58 && (pk->icmp_type == 128 || pk->icmp_type == 129)));
+	}
+	if (sel->proto) {
+		if (strcmp(sel->proto, "icmp") == 0 ? !icmp : strcmp(sel->proto, "tcp") == 0 ? pk->proto != 6 : pk->proto != 17)
+			return 0;
+	} else if (sel->port && pk->proto != 6 && pk->proto != 17) {
+		return 0;
+	}
+	if (sel->port && (!(pk->flags & NFP_PK_PORTS) || (pk->sport != sel->port && pk->dport != sel->port)))
+		return 0;
+	if (sel->host) {
+		uint8_t a[16] = { 0 };
+		int l3 = strchr(sel->host, ':') ? 6 : 4;
+		if (inet_pton(l3 == 6 ? AF_INET6 : AF_INET, sel->host, a) != 1 || !(pk->flags & NFP_PK_ADDRS) || pk->l3 != l3)
+			return 0;
+		size_t n = l3 == 6 ? 16 : 4;
+		if (memcmp(pk->src, a, n) != 0 && memcmp(pk->dst, a, n) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void hold_cb(void *ctx, const void *rec, size_t len)
+{
+	struct capture_drops *d = ctx;
+	if (d->hcount == HOLD_MAX || len < sizeof(struct nfp_drop_event)) {
+		/* too short cannot come from our program; a full queue is loss */
+		d->held_lost++;
+		return;
+	}
+	struct held *e = &d->held[(d->hhead + d->hcount++) % HOLD_MAX];
+	e->at = d->pump_now;
+	memcpy(&e->ev, rec, sizeof(e->ev));
+}
+
+int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, struct capture_buf *out,
+		       const struct capture_drops_sel *sel, capture_ifname_fn ifname, void *ifctx, double now_mono,
+		       double hold, struct capture_drops_stats *st)
+{
+	d->pump_now = now_mono;
+	int got = capture_drops_poll(d, hold_cb, d);
+	if (got > 0)
+		st->seen += (unsigned long)got;
+	while (d->hcount && (hold <= 0 || now_mono - d->held[d->hhead].at >= hold)) {
+		struct held *e = &d->held[d->hhead];
+		d->hhead = (d->hhead + 1) % HOLD_MAX;
+		d->hcount--;
+		struct nfp_hop h;
+		const char *err;
+		if (capture_drops_decode(&e->ev, sizeof(e->ev), d->names, t->sp, ifname, ifctx, d->ts_off, &h, &err) !=
+		    NFP_PARSE_HOP) {
+			st->bad++;
+			continue;
+		}
+		if (capture_trace_match(t, &h) >= 0)
+			st->joined++;
+		else if (capture_drops_selected(sel, &h))
+			st->selected++;
+		else {
+			st->other++;
+			continue;
+		}
+		if (capture_rec_write_hop(out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0)
+			return -1;
+	}
+	return 0;
 }

@@ -99,6 +99,37 @@ void capture_drops_counts(const struct capture_drops *d, unsigned long *lost, un
 /* The names read at open (owned by d). */
 const struct capture_drops_names *capture_drops_names_of(const struct capture_drops *d);
 
+/* The capture's selection, to tell a drop of a selected packet whose
+ * hops were all rate-limited away (shown) from any other (not shown). */
+struct capture_drops_sel {
+	const char *host;  /* --host, NULL = any */
+	const char *proto; /* "icmp", "tcp", "udp", NULL = any */
+	int port;	   /* 0 = any */
+	int nexpr;	   /* -e expressions: not evaluated here, so no drop is taken as selected */
+};
+
+struct capture_drops_stats {
+	unsigned long seen;	/* records read */
+	unsigned long joined;	/* drop hops of traced packets */
+	unsigned long selected; /* of selected packets without a traced hop */
+	unsigned long other;	/* not shown: no trace, not selected */
+	unsigned long bad;	/* records that did not decode */
+};
+
+/* 1 when the selection takes the packet of hop h. Pure. */
+int capture_drops_selected(const struct capture_drops_sel *sel, const struct nfp_hop *h);
+
+struct capture_trace;
+struct capture_buf;
+/* Reads the ring buffer and holds each record `hold` seconds (the same
+ * packet's trace events come over another socket and must be stitched
+ * first; hold 0 at the end takes all), then decodes each: a drop of a
+ * traced packet, or of a selected one, goes into t and out as a hop
+ * record; the others are only counted. -1 on ENOMEM. */
+int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, struct capture_buf *out,
+		       const struct capture_drops_sel *sel, capture_ifname_fn ifname, void *ifctx, double now_mono,
+		       double hold, struct capture_drops_stats *st);
+
 /* Detaches and frees. NULL is fine. */
 void capture_drops_close(struct capture_drops *d);
 

@@ -237,6 +237,13 @@ int capture_rec_write_loss(struct capture_buf *b, unsigned long lost, unsigned l
 	return capture_buf_put(b, l, (size_t)n);
 }
 
+int capture_rec_write_drop_loss(struct capture_buf *b, unsigned long lost)
+{
+	char l[64];
+	int n = snprintf(l, sizeof(l), "L\tlost=%lu\tof=drops\n", lost);
+	return capture_buf_put(b, l, (size_t)n);
+}
+
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
 {
 	const struct nfp_pkt *pk = &h->pk;
@@ -295,6 +302,9 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 		n += utoa(pr + n, (unsigned long long)(h->prio < 0 ? -(int)h->prio : h->prio));
 		r |= kv(b, "prio", pr, n);
 	}
+	r |= kvs(b, "reason", sp, h->drop_reason);
+	r |= kvs(b, "loc", sp, h->drop_location);
+	r |= kvs(b, "ns", sp, h->drop_ns);
 	r |= kvs(b, "text", sp, h->rule_text);
 	r |= kvs(b, "prefix", sp, h->prefix);
 	if (h->line)
@@ -486,7 +496,7 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		} else if (K("chain")) {
 			h->chain = intern0(sp, v, ul);
 		} else if (K("kind")) {
-			int kd = lookup_name(v, ul, nfp_kind_name, NFP_KIND_PACKET);
+			int kd = lookup_name(v, ul, nfp_kind_name, NFP_KIND_DROP);
 			bad = kd < 0;
 			h->kind = (uint8_t)(kd < 0 ? 0 : kd);
 			have_kind = 1;
@@ -625,6 +635,12 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			h->inner.sport = (uint16_t)x;
 			h->inner.flags |= NFP_IN_ICMPID;
+		} else if (K("reason")) { /* drop events last: other lines never get here */
+			h->drop_reason = intern0(sp, v, ul);
+		} else if (K("loc")) {
+			h->drop_location = intern0(sp, v, ul);
+		} else if (K("ns")) {
+			h->drop_ns = intern0(sp, v, ul);
 		}
 		if (bad) {
 			*err = "bad value in recording field";

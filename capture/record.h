@@ -2,7 +2,9 @@
  *
  *   # nfpath recording v1            header, first line, required
  *   # <comment>                      free text (capture metadata)
- *   H<TAB>key=value<TAB>...          one hop event
+ *   H<TAB>key=value<TAB>...          one hop event (kind=drop: a kernel drop, with
+ *                                    reason=, loc= and ns=; older readers skip it
+ *                                    as a line with a bad value)
  *   L<TAB>lost=N                     N events the kernel dropped here
  *   N<TAB>kind=dev|addr|ctr<TAB>key=K<TAB>name=V   a name learnt for a device or
  *                                    address, or a container's short id (key: its name)
@@ -54,6 +56,9 @@ int capture_rec_write_name(struct capture_buf *b, int kind, const char *key, siz
 
 /* Appends an "L" line: events lost, and overruns when there were any. */
 int capture_rec_write_loss(struct capture_buf *b, unsigned long lost, unsigned long overruns);
+/* Appends "L\tlost=N\tof=drops": kernel drop events the eBPF ring buffer
+ * could not take (readers count them with the other lost events). */
+int capture_rec_write_drop_loss(struct capture_buf *b, unsigned long lost);
 
 struct capture_trace;
 /* Writes all of trace t as a recording to fd: the header, the names the

@@ -225,6 +225,12 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 	return best;
 }
 
+long capture_trace_match(struct capture_trace *t, const struct nfp_hop *h)
+{
+	int oi = find_packet(t, h);
+	return oi < 0 ? -1 : (long)t->open[oi];
+}
+
 long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 {
 	if (t->max_packets && t->npkts > t->max_packets + t->max_packets / 4 + 64) {

@@ -271,6 +271,8 @@ int render_hop_node(const struct render_diagram *d, const struct capture_trace *
 		return render_diagram_find(d, "ingress");
 	if (h->box == NFP_BOX_EGRESS)
 		return render_diagram_find(d, "egress");
+	if (nfp_box_class(h->box) == 3)
+		return render_diagram_find(d, nfp_box_name(h->box));
 	const char *prefix = h->layer == NFP_LAYER_LINK ? "link/" : "net/";
 	if (h->box == NFP_BOX_EB_NAT_OUTPUT || h->box == NFP_BOX_EB_FILTER_OUTPUT)
 		prefix = "out/";
