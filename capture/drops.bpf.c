@@ -84,11 +84,13 @@ int BPF_PROG(nfp_kfree_skb, struct sk_buff *skb, void *location, unsigned int re
 	if (reason == reason_consumed || reason == reason_not_specified || reason == reason_not_dropped)
 		return 0;
 	struct net_device *dev = skb->dev;
+	struct sock *sk = skb->sk;
 	struct net *net = 0;
+	/* each pointer loaded once and checked: the verifier tracks that */
 	if (dev)
 		net = dev->nd_net.net;
-	else if (skb->sk)
-		net = skb->sk->__sk_common.skc_net.net;
+	else if (sk)
+		net = sk->__sk_common.skc_net.net;
 	if (!net)
 		return 0;
 	__u32 inum = net->ns.inum;
@@ -125,10 +127,13 @@ int BPF_PROG(nfp_kfree_skb, struct sk_buff *skb, void *location, unsigned int re
 	/* (u16)~0: no network header was ever set; read only the linear
 	 * data, never past its end */
 	if (nh != 0xffff && head && tail > nh) {
-		__u32 n = tail - nh;
+		__u64 n = (__u64)tail - nh;
 		if (n > sizeof(e->hdr))
 			n = sizeof(e->hdr);
-		if (bpf_probe_read_kernel(e->hdr, n & (sizeof(e->hdr) * 2 - 1), head + nh) == 0)
+		/* keep the bound visible to the verifier: without the barrier
+		 * clang folds it into a mask that cuts lengths short */
+		barrier_var(n);
+		if (n <= sizeof(e->hdr) && bpf_probe_read_kernel(e->hdr, n, head + nh) == 0)
 			e->hdr_len = (__u16)n;
 	}
 	bpf_ringbuf_submit(e, 0);

@@ -376,6 +376,11 @@ struct capture_drops {
 	size_t hhead, hcount;
 	unsigned long held_lost;
 	double pump_now;
+	/* NFPATH_RAW_DIR: the first records as files, with the names they
+	 * need, for fixtures, fuzz seeds and bug reports */
+	const char *raw_dir;
+	unsigned raw_kept;
+	uint64_t raw_addr[200];
 };
 
 static int quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -643,7 +648,8 @@ struct capture_drops *capture_drops_open(const struct capture_drops_opts *o, cha
 	if (err) {
 		int e = -err;
 		snprintf(why, cap, "the kernel refused the eBPF program: %s%s", strerror(e),
-			 e == EPERM || e == EACCES ? " (needs CAP_BPF and CAP_PERFMON, or root)" : "");
+			 e == EPERM ? " (needs CAP_BPF and CAP_PERFMON, or root)"
+			 : e == EACCES ? " (the verifier rejected it on this kernel)" : "");
 		goto fail;
 	}
 	for (size_t i = 0; i < d->names->nns; i++) {
@@ -670,6 +676,7 @@ struct capture_drops *capture_drops_open(const struct capture_drops_opts *o, cha
 		snprintf(why, cap, "out of memory");
 		goto fail;
 	}
+	d->raw_dir = getenv("NFPATH_RAW_DIR");
 	struct timespec rt, mt;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mt);
@@ -702,16 +709,6 @@ const struct capture_drops_names *capture_drops_names_of(const struct capture_dr
 	return d->names;
 }
 
-void capture_drops_close(struct capture_drops *d)
-{
-	if (!d)
-		return;
-	ring_buffer__free(d->rb);
-	drops_bpf__destroy(d->skel);
-	free(d->held);
-	capture_drops_names_free(d->names);
-	free(d);
-}
 
 /* ---- from records to hops ------------------------------------------------ */
 
@@ -746,9 +743,44 @@ int capture_drops_selected(const struct capture_drops_sel *sel, const struct nfp
 	return 1;
 }
 
+static void keep_raw(struct capture_drops *d, const void *rec, size_t len)
+{
+	if (!d->raw_dir || d->raw_kept >= 200 || len < sizeof(struct nfp_drop_event))
+		return;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/drop-%03u.bin", d->raw_dir, d->raw_kept);
+	d->raw_addr[d->raw_kept++] = ((const struct nfp_drop_event *)rec)->location;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, rec, len) < 0) {
+		/* best effort */
+	}
+	close(fd);
+}
+
+static void keep_raw_names(struct capture_drops *d)
+{
+	char *txt;
+	size_t n;
+	if (!d->raw_dir || !d->raw_kept || capture_drops_names_dump(d->names, d->raw_addr, d->raw_kept, &txt, &n) < 0)
+		return;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/drop-names.txt", d->raw_dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, txt, n) < 0) {
+			/* best effort */
+		}
+		close(fd);
+	}
+	free(txt);
+}
+
 static void hold_cb(void *ctx, const void *rec, size_t len)
 {
 	struct capture_drops *d = ctx;
+	keep_raw(d, rec, len);
 	if (d->hcount == HOLD_MAX || len < sizeof(struct nfp_drop_event)) {
 		/* too short cannot come from our program; a full queue is loss */
 		d->held_lost++;
@@ -759,8 +791,7 @@ static void hold_cb(void *ctx, const void *rec, size_t len)
 	memcpy(&e->ev, rec, sizeof(e->ev));
 }
 
-int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, struct capture_buf *out,
-		       const struct capture_drops_sel *sel, capture_ifname_fn ifname, void *ifctx, double now_mono,
+int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, const struct capture_drops_sel *sel, capture_ifname_fn ifname, void *ifctx, double now_mono,
 		       double hold, struct capture_drops_stats *st)
 {
 	d->pump_now = now_mono;
@@ -786,8 +817,21 @@ int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, struct 
 			st->other++;
 			continue;
 		}
-		if (capture_rec_write_hop(out, &h, t->sp) < 0 || capture_trace_add(t, &h) < 0)
+		/* written with its packet when the trace completes it */
+		if (capture_trace_add(t, &h) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+void capture_drops_close(struct capture_drops *d)
+{
+	if (!d)
+		return;
+	keep_raw_names(d);
+	ring_buffer__free(d->rb);
+	drops_bpf__destroy(d->skel);
+	free(d->held);
+	capture_drops_names_free(d->names);
+	free(d);
 }

@@ -120,15 +120,14 @@ struct capture_drops_stats {
 int capture_drops_selected(const struct capture_drops_sel *sel, const struct nfp_hop *h);
 
 struct capture_trace;
-struct capture_buf;
 /* Reads the ring buffer and holds each record `hold` seconds (the same
  * packet's trace events come over another socket and must be stitched
  * first; hold 0 at the end takes all), then decodes each: a drop of a
- * traced packet, or of a selected one, goes into t and out as a hop
- * record; the others are only counted. -1 on ENOMEM. */
-int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, struct capture_buf *out,
-		       const struct capture_drops_sel *sel, capture_ifname_fn ifname, void *ifctx, double now_mono,
-		       double hold, struct capture_drops_stats *st);
+ * traced packet, or of a selected one, goes into t as a hop (and so into
+ * the recording with its packet); the others are only counted. -1 on
+ * ENOMEM. */
+int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, const struct capture_drops_sel *sel,
+		       capture_ifname_fn ifname, void *ifctx, double now_mono, double hold, struct capture_drops_stats *st);
 
 /* Detaches and frees. NULL is fine. */
 void capture_drops_close(struct capture_drops *d);

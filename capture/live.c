@@ -6,6 +6,8 @@
  * context's socket (exit, crash, SIGKILL) removes them in the kernel. */
 #include "live.h"
 
+#include "drops.h"
+
 #include "names.h"
 #include "nflog.h"
 #include "nftrace.h"
@@ -583,6 +585,12 @@ struct live {
 	int out_closed; /* the reader of the recording went away */
 	int nomem;	/* a record could not be written to the buffer */
 	double clock;	/* the stream's clock for the trace: arrival of the latest message */
+	/* kernel drop reasons (drops.c) */
+	struct capture_drops *drops;
+	struct capture_drops_sel dsel;
+	struct capture_drops_stats dstats;
+	unsigned long drops_lost_seen;
+	double drops_hold; /* seconds a drop waits for its packet's trace events */
 };
 
 static void set_rule_text(struct live *lv, struct nfp_hop *h, const struct capture_rules *r, int by_handle)
@@ -845,6 +853,52 @@ static enum capture_live_status live_setup(struct live *lv)
 	return NFP_LIVE_OK;
 }
 
+/* ---- kernel drop reasons -----------------------------------------------
+ * Set up with full privileges, in the traced namespace; after that the
+ * ring buffer is only read. Without them the capture goes on with the
+ * netfilter trace alone, and says so once. */
+static void live_drops_open(struct live *lv)
+{
+	const struct capture_live_opts *o = lv->o;
+	struct capture_drops_opts dopts = { .max_per_sec = o->rate, .no_drops = o->no_drops };
+	char why[200] = "";
+	lv->drops = capture_drops_open(&dopts, why, sizeof(why));
+	lv->res->drops_on = lv->drops != NULL;
+	snprintf(lv->res->drops_note, sizeof(lv->res->drops_note), "%s", lv->drops ? "" : why);
+	char line[256];
+	int n = lv->drops ? snprintf(line, sizeof(line), "# kernel drop reasons: on\n")
+			  : snprintf(line, sizeof(line), "# kernel drop reasons: %s\n", why);
+	capture_buf_put(&lv->out, line, (size_t)n);
+	if (!lv->drops && o->note) {
+		char msg[240];
+		snprintf(msg, sizeof(msg), "kernel drop reasons %s; tracing netfilter alone", why);
+		o->note(msg);
+	}
+	/* only nfpath's default selection (ICMP echo) is evaluated here; a
+	 * FILTER or -e is nft's to match, so their drops show when they
+	 * join a traced packet */
+	lv->dsel = (struct capture_drops_sel){ NULL, NULL, 0, o->sel ? 1 : 0 };
+	lv->drops_hold = 0.1;
+}
+
+static int live_drops_step(struct live *lv)
+{
+	if (!lv->drops)
+		return 0;
+	if (capture_drops_pump(lv->drops, lv->t, &lv->dsel, ifname_cb, &lv->ifc, now_mono(), lv->drops_hold,
+			       &lv->dstats) < 0)
+		return -1;
+	unsigned long lost, limited;
+	capture_drops_counts(lv->drops, &lost, &limited);
+	if (lost > lv->drops_lost_seen) {
+		capture_rec_write_drop_loss(&lv->out, lost - lv->drops_lost_seen);
+		lv->drops_lost_seen = lost;
+	}
+	lv->res->drops_lost = lost;
+	lv->res->drops_shown = lv->dstats.joined + lv->dstats.selected;
+	return 0;
+}
+
 /* Installs the trace tables, reads the rules and the names, gives up
  * privileges, and starts the receiver and the namer. */
 static enum capture_live_status live_arm(struct live *lv)
@@ -882,6 +936,7 @@ static enum capture_live_status live_arm(struct live *lv)
 	 * it now, then give up everything but CAP_NET_ADMIN */
 	struct capture_buf first_names = { 0 };
 	capture_names_scan(&first_names);
+	live_drops_open(lv);
 	keep_only_net_admin();
 	struct capture_trace_hooks hooks = { .on_done = write_packet, .done_ctx = lv };
 	lv->t = capture_trace_new(&hooks);
@@ -964,6 +1019,9 @@ static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
 			lv->clock = idle;
 	}
 	free(blk);
+	/* drops join their packets before the tick can complete them */
+	if (live_drops_step(lv) < 0)
+		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	capture_trace_tick(lv->t, lv->clock);
 	if (lv->nomem)
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
@@ -1031,6 +1089,10 @@ static enum capture_live_status live_drain(struct live *lv)
 		lv->namer_started = 0;
 		namer_take(&lv->namer, &lv->out);
 	}
+	/* every drop still held: its packet's events are all in by now */
+	lv->drops_hold = 0;
+	if (live_drops_step(lv) < 0)
+		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	/* the end: what is in flight is complete */
 	capture_trace_flush(lv->t);
 	lv->res->packets = capture_trace_last(lv->t);
@@ -1055,6 +1117,7 @@ static void live_teardown(struct live *lv)
 	pthread_mutex_destroy(&lv->namer.mu);
 	capture_buf_free(&lv->namer.pending);
 	capture_strpool_free(lv->namer.seen);
+	capture_drops_close(lv->drops);
 	capture_buf_free(&lv->out);
 	capture_trace_free(lv->t);
 	capture_rules_free(lv->rules);

@@ -23,6 +23,7 @@ struct capture_live_opts {
 	int rate;	     /* traced packets/s for the whole selection, 0 = no limit */
 	int no_setup;	     /* only listen */
 	int no_nflog;	     /* leave nf_log bindings alone (no legacy TRACE) */
+	int no_drops;	     /* --no-drops: no kernel drop reasons (eBPF) */
 	int groups[8];	     /* extra NFLOG groups ("log group N" rules) */
 	int ngroups;
 	long count;	     /* stop after this many complete packets, 0 = never */
@@ -31,6 +32,7 @@ struct capture_live_opts {
 	int out_fd;	     /* where records go */
 	const char *out_name; /* for messages */
 	const volatile sig_atomic_t *stop; /* set by the caller's signal handler */
+	void (*note)(const char *line); /* once at set-up: e.g. why drop reasons are off */
 };
 
 struct capture_live_result {
@@ -38,6 +40,10 @@ struct capture_live_result {
 	unsigned long nflog_lost; /* gaps in NFLOG sequence numbers */
 	unsigned long rx_dropped; /* received but over the queue limit */
 	int nflog_bound;	  /* legacy TRACE via nfnetlink_log was armed */
+	int drops_on;		  /* kernel drop reasons were traced (eBPF) */
+	char drops_note[200];	  /* why not, in one line, when drops_on is 0 */
+	unsigned long drops_shown; /* drop hops written (of traced or selected packets) */
+	unsigned long drops_lost;  /* drop events the ring buffer could not take */
 	int stopped_by; /* 0 count/time, 1 signal, 2 output closed */
 };
 

@@ -42,6 +42,7 @@ static void capture_usage(FILE *f)
 	      "      --no-nflog       do not bind nfnetlink_log (legacy iptables TRACE is then\n"
 	      "                       not captured; nf_log bindings stay untouched)\n"
 	      "      --nflog-group N  also read NFLOG group N ('log group N' rules); repeatable\n"
+	      "      --no-drops       do not trace the kernel's packet drops and their reasons\n"
 	      "  -c, --count N        stop after N packets whose paths are complete\n"
 	      "  -t, --time SECONDS   stop after SECONDS\n"
 	      "      --grace SECONDS  a path is complete after this long without a new hop\n"
@@ -54,7 +55,16 @@ static void capture_usage(FILE *f)
 	      "when the capture ends, however it ends. While capturing, nfnetlink_log is\n"
 	      "the bound logger for IPv4, IPv6 and bridge (so legacy iptables TRACE reaches\n"
 	      "nfpath); the previous loggers are put back at exit, by a watchdog process\n"
-	      "if nfpath is killed. Read the result with nfpath -r FILE.\n",
+	      "if nfpath is killed. Read the result with nfpath -r FILE.\n"
+	      "\n"
+	      "Drop reasons: the capture also records where the kernel dropped a traced\n"
+	      "packet and why (IP_RPFILTER, IP_INNOROUTES, NO_SOCKET, NETFILTER_DROP, ...),\n"
+	      "from the skb:kfree_skb tracepoint through a small eBPF program. It needs a\n"
+	      "kernel with BTF (/sys/kernel/btf/vmlinux) and the tracepoint's reason\n"
+	      "argument (Linux 5.17 or later), and CAP_BPF and CAP_PERFMON (or root) at\n"
+	      "set-up; only drops in the traced namespace and its containers' are sent,\n"
+	      "at most --rate per second. Without them the capture says why in one line\n"
+	      "and traces netfilter alone.\n",
 	      f);
 }
 
@@ -131,6 +141,11 @@ static int build_selection(struct capture_live_opts *o, struct capture_filter *f
 	return 0;
 }
 
+static void note(const char *line)
+{
+	fprintf(stderr, "nfpath capture: %s\n", line);
+}
+
 int capture_main(int argc, char **argv)
 {
 	struct capture_live_opts o;
@@ -140,13 +155,14 @@ int capture_main(int argc, char **argv)
 	o.out_name = "standard output";
 	const char *wfile = NULL, *host = NULL, *proto = NULL;
 	int port = 0, print_rules = 0;
-	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP, O_PRINTRULES };
+	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP, O_PRINTRULES, O_NODROPS };
 	static const struct option lo[] = {
 		{ "netns", required_argument, 0, 'n' }, { "expr", required_argument, 0, 'e' },
 		{ "host", required_argument, 0, O_HOST }, { "proto", required_argument, 0, O_PROTO },
 		{ "port", required_argument, 0, O_PORT }, { "rate", required_argument, 0, O_RATE },
 		{ "no-setup", no_argument, 0, O_NOSETUP }, { "count", required_argument, 0, 'c' },
 		{ "no-nflog", no_argument, 0, O_NONFLOG }, { "nflog-group", required_argument, 0, O_GROUP },
+		{ "no-drops", no_argument, 0, O_NODROPS },
 		{ "time", required_argument, 0, 't' },	  { "grace", required_argument, 0, O_GRACE },
 		{ "write", required_argument, 0, 'w' },	  { "help", no_argument, 0, 'h' },
 		{ "print-rules", no_argument, 0, O_PRINTRULES }, { 0, 0, 0, 0 },
@@ -198,6 +214,9 @@ int capture_main(int argc, char **argv)
 			break;
 		case O_NONFLOG:
 			o.no_nflog = 1;
+			break;
+		case O_NODROPS:
+			o.no_drops = 1;
 			break;
 		case O_GROUP:
 			if (num(optarg, 1, 65535, &v) < 0 || o.ngroups == 8) {
@@ -263,6 +282,7 @@ int capture_main(int argc, char **argv)
 		o.out_name = wfile;
 	}
 	o.stop = tui_stop_signals();
+	o.note = note;
 	/* a reader that went away shows as EPIPE on write, not a kill */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -276,9 +296,10 @@ int capture_main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr,
-		"nfpath capture: %lu events, %lu hops, %lu packets (%lu complete); lost: %lu kernel buffer overruns, "
-		"%lu events over the queue limit, %lu NFLOG events%s\n",
-		r.events, r.hops_written, r.packets, r.complete, r.overruns, r.rx_dropped, r.nflog_lost,
-		r.overruns || r.rx_dropped || r.nflog_lost ? " (the recording is incomplete)" : "");
+		"nfpath capture: %lu events, %lu hops, %lu packets (%lu complete), %lu kernel drops; lost: %lu kernel "
+		"buffer overruns, %lu events over the queue limit, %lu NFLOG events, %lu drop events%s\n",
+		r.events, r.hops_written, r.packets, r.complete, r.drops_shown, r.overruns, r.rx_dropped, r.nflog_lost,
+		r.drops_lost,
+		r.overruns || r.rx_dropped || r.nflog_lost || r.drops_lost ? " (the recording is incomplete)" : "");
 	return 0;
 }
