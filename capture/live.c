@@ -909,6 +909,9 @@ static enum capture_live_status live_arm(struct live *lv)
 		return fail(lv, NFP_LIVE_NOMEM, "cannot create an nftables context");
 	nft_ctx_buffer_error(lv->nft);
 	nft_ctx_buffer_output(lv->nft);
+	/* the drop tracer first: once the trace tables are in, a traced
+	 * packet's drop must not be missed */
+	live_drops_open(lv);
 	/* up to 64 rules of 400 bytes per family */
 	size_t cap = 1 << 17;
 	char *script = malloc(cap);
@@ -936,7 +939,6 @@ static enum capture_live_status live_arm(struct live *lv)
 	 * it now, then give up everything but CAP_NET_ADMIN */
 	struct capture_buf first_names = { 0 };
 	capture_names_scan(&first_names);
-	live_drops_open(lv);
 	keep_only_net_admin();
 	struct capture_trace_hooks hooks = { .on_done = write_packet, .done_ctx = lv };
 	lv->t = capture_trace_new(&hooks);
