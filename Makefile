@@ -139,6 +139,8 @@ tsan:
 
 bench: all
 	@NFPATH=$(B)/nfpath tests/bench.sh
+	@tests/deps.sh test
+	@NFPATH=$(B)/nfpath tests/bench_drops.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

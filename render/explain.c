@@ -2,6 +2,7 @@
 #include "explain.h"
 
 #include "../capture/box.h"
+#include "../capture/dropreason.h"
 #include "print.h"
 #include "text.h"
 
@@ -53,6 +54,36 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 	int r = 0;
 	char line[512];
 
+	if (h->kind == NFP_KIND_DROP) {
+		/* the kernel's own words (skb:kfree_skb), then what they mean */
+		const char *reason = capture_str(t, h->drop_reason), *loc = capture_str(t, h->drop_location);
+		r |= PUTS(b, "The kernel dropped the packet here: reason ");
+		r |= render_esc(b, reason, strlen(reason), 0);
+		if (*loc) {
+			r |= PUTS(b, " in ");
+			r |= render_esc(b, loc, strlen(loc), 0);
+			r |= PUTS(b, "()");
+		}
+		if (h->drop_ns) {
+			const char *via = capture_str(t, h->drop_ns);
+			const char *nm = render_name(t, 1, via);
+			r |= PUTS(b, ", inside the network namespace behind ");
+			r |= render_esc(b, via, strlen(via), 0);
+			if (*nm) {
+				r |= PUTS(b, " (");
+				r |= render_esc(b, nm, strlen(nm), 0);
+				r |= PUTS(b, ")");
+			}
+		}
+		r |= PUTS(b, ". ");
+		const char *dev = capture_str(t, h->in ? h->in : h->out);
+		char w[512];
+		size_t wl = capture_dropreason_words(reason, loc, dev, w, sizeof(w));
+		if (wl) {
+			r |= render_esc(b, w, wl, 0);
+			r |= PUTS(b, " ");
+		}
+	}
 	if (h->flags & NFP_HOP_PROBE) {
 		r |= PUTS(b, "nfpath's own probe at this hook: a waypoint showing the packet crossed it and through "
 			     "which ports, not one of the host's rules. ");
@@ -247,6 +278,16 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 	render_hop_kind(t, h, kind, sizeof(kind));
 	snprintf(v, sizeof(v), "%s%s%s", kind, h->verdict ? ", verdict " : "", h->verdict ? nfp_verdict_name(h->verdict) : "");
 	r |= field(b, "kind", v);
+	if (h->kind == NFP_KIND_DROP) {
+		struct capture_buf rs = { 0 };
+		render_esc(&rs, capture_str(t, h->drop_reason), capture_strpool_len(t->sp, h->drop_reason), ascii);
+		if (h->drop_location) {
+			PUTS(&rs, " in ");
+			render_esc(&rs, capture_str(t, h->drop_location), capture_strpool_len(t->sp, h->drop_location), ascii);
+		}
+		r |= field(b, "reason", rs.p ? rs.p : "-");
+		capture_buf_free(&rs);
+	}
 	const char *rt = capture_str(t, h->rule_text);
 	struct capture_buf rb = { 0 };
 	if (*rt)

@@ -14,6 +14,7 @@
 #include "../../capture/parse.h"
 #include "../../capture/record.h"
 #include "../../capture/trace.h"
+#include "../../render/explain.h"
 #include "helpers.h"
 
 #define DIR FIXTURES "/drops"
@@ -276,6 +277,26 @@ START_TEST(selection_for_rate_limited_drops)
 }
 END_TEST
 
+/* the hop detail says what the kernel said and what to look at */
+START_TEST(explained_in_words)
+{
+	struct loaded L = load_files(DIR "/rec/rpfilter.rec", NULL, NULL);
+	const struct nfp_packet *p = capture_trace_packet(L.t, capture_trace_first(L.t));
+	ck_assert_ptr_nonnull(p);
+	uint32_t last = p->nhops - 1;
+	ck_assert_int_eq(capture_packet_hop(L.t, p, last)->kind, NFP_KIND_DROP);
+	struct capture_buf b = { 0 };
+	ck_assert_int_eq(render_explain(&b, L.t, NULL, p, last), 0);
+	ck_assert_ptr_nonnull(strstr(b.p, "reason IP_RPFILTER in ip_rcv_finish_core()"));
+	ck_assert_ptr_nonnull(strstr(b.p, "net.ipv4.conf.docker0.rp_filter"));
+	b.len = 0;
+	ck_assert_int_eq(render_hop_fields(&b, L.t, p, last, 1), 0);
+	ck_assert_ptr_nonnull(strstr(b.p, "reason    IP_RPFILTER in ip_rcv_finish_core"));
+	capture_buf_free(&b);
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("drops");
@@ -287,6 +308,7 @@ int main(void)
 	tcase_add_test(tc, recordings_place_drops);
 	tcase_add_test(tc, words_name_the_setting);
 	tcase_add_test(tc, selection_for_rate_limited_drops);
+	tcase_add_test(tc, explained_in_words);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
