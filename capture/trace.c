@@ -474,7 +474,8 @@ enum pkt_class {
 	PC_NOT_IP,	/* ARP, or no IP header seen: conntrack never sees it */
 	PC_UNTRACKED,	/* ICMPv6 neighbour discovery and MLD: conntrack leaves it untracked */
 	PC_ICMP_ERROR,	/* RELATED to the connection of the packet inside it */
-	PC_ICMP_BLIND,	/* ICMP with neither type nor echo id (ebtables log lines) */
+	PC_BLIND,	/* no protocol (xtables-monitor IPv6), or ICMP with neither type nor
+			   echo id (ebtables log lines): echo, error or neighbour discovery */
 };
 
 /* the ICMPv6 types nf_conntrack_proto_icmpv6 marks untracked (noct_valid_new) */
@@ -485,13 +486,14 @@ static int icmpv6_untracked_type(uint8_t type)
 
 static int classify(const struct capture_trace *t, const struct nfp_packet *p, const struct nfp_inner **inner)
 {
-	int ip = 0, icmp = 0, typed = 0, untracked = 0, error = 0;
+	int ip = 0, icmp = 0, typed = 0, untracked = 0, error = 0, proto = 0;
 	*inner = NULL;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = &t->hops[p->hops[i]];
 		const struct nfp_pkt *pk = &h->pk;
 		if ((pk->flags & NFP_PK_ADDRS) && (pk->l3 == 4 || pk->l3 == 6))
 			ip = 1;
+		proto |= (pk->flags & NFP_PK_PROTO) != 0;
 		if ((pk->flags & NFP_PK_PROTO) && (pk->proto == 1 || pk->proto == 58)) {
 			icmp = 1;
 			if (pk->flags & (NFP_PK_ICMP | NFP_PK_ICMPID))
@@ -510,8 +512,8 @@ static int classify(const struct capture_trace *t, const struct nfp_packet *p, c
 		return PC_UNTRACKED;
 	if (error || *inner)
 		return PC_ICMP_ERROR;
-	if (icmp && !typed)
-		return PC_ICMP_BLIND;
+	if ((icmp && !typed) || !proto)
+		return PC_BLIND;
 	return PC_TRACKED;
 }
 
@@ -633,7 +635,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 			/* without type or echo id, only the address pair is left:
 			 * a request and its answer take turns; two in a row the
 			 * same way are two conversations (two errors, two pings) */
-			if (cls == PC_ICMP_BLIND && t->flows[s->flow].last_dir == d)
+			if (cls == PC_BLIND && t->flows[s->flow].last_dir == d)
 				break;
 			flow = s->flow;
 			dir = d;
@@ -687,8 +689,8 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		case PC_ICMP_ERROR:
 			p->ct = related ? NFP_CT_RELATED : NFP_CT_UNKNOWN;
 			break;
-		case PC_ICMP_BLIND:
-			/* an echo, an error or neighbour discovery: no telling */
+		case PC_BLIND:
+			/* an echo, an error, neighbour discovery: no telling */
 			p->ct = NFP_CT_UNKNOWN;
 			break;
 		default:

@@ -360,6 +360,25 @@ START_TEST(nft_text_error_by_inner_ipid)
 }
 END_TEST
 
+/* xtables-monitor prints IPv6 packets without their protocol: the
+ * neighbour adverts and the echo between the same hosts look alike, so no
+ * conntrack state is inferred for them */
+START_TEST(unknown_protocol_no_state)
+{
+	struct loaded L = load_real(REAL "02-iptnft-xtables-monitor-trace.txt");
+	size_t n = 0;
+	for (size_t i = 0; i < L.t->npkts; i++) {
+		const struct nfp_pkt *pk = &hop_at(&L, i, 0)->pk;
+		if (!(pk->flags & NFP_PK_ADDRS) || pk->l3 != 6 || (pk->flags & NFP_PK_PROTO))
+			continue;
+		n++;
+		ck_assert_msg(L.t->pkts[i].ct == NFP_CT_UNKNOWN, "packet %zu: %s", i + 1, nfp_ct_name(L.t->pkts[i].ct));
+	}
+	ck_assert_uint_ge(n, 8);
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("flows");
@@ -373,6 +392,7 @@ int main(void)
 	tcase_add_test(tc, inner_header_recorded);
 	tcase_add_test(tc, nflog_error_inner_and_kernel_untracked);
 	tcase_add_test(tc, nft_text_error_by_inner_ipid);
+	tcase_add_test(tc, unknown_protocol_no_state);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
