@@ -1,7 +1,7 @@
 # nfpath: hand-written Makefile. `make` builds build/nfpath; `make check`
 # runs every test; targets install missing Debian packages when run as root.
 CC ?= cc
-PKGS := ncursesw libmnl libnftables libbpf
+PKGS := ncursesw libmnl libnftables libbpf libnetfilter_log
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP

@@ -83,6 +83,8 @@ int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap
 	static const char *const probe[] = { "probe_pre", "probe_in", "probe_fwd", "probe_out", "probe_post" };
 	for (int f = 0; f < 2; f++) {
 		OUT("table %s %s {\n\tflags owner\n", fams[f], NFP_TABLE);
+		if (o->owner_pid > 0)
+			OUT("\tcomment \"nfpath capture pid %d\"\n", o->owner_pid);
 		/* one limit for every rule of the table: --rate is the total of
 		 * the selection, however many rules it takes */
 		if (o->rate > 0)
@@ -290,18 +292,14 @@ static int nl_request(struct mnl_socket *nl, void *buf, size_t len, uint32_t seq
 static int nflog_group_setup(struct mnl_socket *nl, uint16_t group, uint32_t *seq)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	size_t n = capture_nflog_config(buf, sizeof(buf), ++*seq, 0, group, NFULNL_CFG_CMD_BIND, -1, 0, -1, -1, -1);
-	if (nl_request(nl, buf, n, *seq) < 0)
+	struct nlmsghdr *nlh = capture_nflog_cmd(buf, ++*seq, 0, group, NFULNL_CFG_CMD_BIND);
+	if (nl_request(nl, nlh, nlh->nlmsg_len, *seq) < 0)
 		return -1;
-	/* every packet, whole, at once (qthresh 1): the trace events share
-	 * this socket and must stay in kernel order */
-	n = capture_nflog_config(buf, sizeof(buf), ++*seq, 0, group, 0, NFULNL_COPY_PACKET, 0xffff,
-				 NFULNL_CFG_F_SEQ | NFULNL_CFG_F_CONNTRACK, 1, 0);
-	if (nl_request(nl, buf, n, *seq) < 0) {
+	nlh = capture_nflog_whole_packets(buf, ++*seq, group, NFULNL_CFG_F_SEQ | NFULNL_CFG_F_CONNTRACK);
+	if (nl_request(nl, nlh, nlh->nlmsg_len, *seq) < 0) {
 		/* no nf_conntrack_netlink: without ct info then */
-		n = capture_nflog_config(buf, sizeof(buf), ++*seq, 0, group, 0, NFULNL_COPY_PACKET, 0xffff,
-					 NFULNL_CFG_F_SEQ, 1, 0);
-		if (nl_request(nl, buf, n, *seq) < 0)
+		nlh = capture_nflog_whole_packets(buf, ++*seq, group, NFULNL_CFG_F_SEQ);
+		if (nl_request(nl, nlh, nlh->nlmsg_len, *seq) < 0)
 			return -1;
 	}
 	return 0;
@@ -310,8 +308,8 @@ static int nflog_group_setup(struct mnl_socket *nl, uint16_t group, uint32_t *se
 static int nflog_pf_bind(struct mnl_socket *nl, uint8_t pf, uint32_t *seq)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	size_t n = capture_nflog_config(buf, sizeof(buf), ++*seq, pf, 0, NFULNL_CFG_CMD_PF_BIND, -1, 0, -1, -1, -1);
-	return nl_request(nl, buf, n, *seq);
+	struct nlmsghdr *nlh = capture_nflog_cmd(buf, ++*seq, pf, 0, NFULNL_CFG_CMD_PF_BIND);
+	return nl_request(nl, nlh, nlh->nlmsg_len, *seq);
 }
 
 /* iptables-legacy-save output of this namespace, for legacy rule text */
@@ -566,11 +564,9 @@ struct live {
 	struct capture_trace *t;
 	struct capture_rules *rules, *legacy; /* rules may be replaced by a fresh listing */
 	struct capture_buf out;		      /* records not yet written */
-	struct capture_mon_state mon;
+	struct capture_nl_state nls; /* the dispatch's: decoder state and loss counts */
 	struct ifcache ifc;
 	uint32_t own_table;
-	uint32_t nflog_next[16];
-	int nflog_seq_valid[16];
 	double last_refresh;
 	unsigned raw_kept;
 	/* the threads */
@@ -671,7 +667,7 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 	}
 	if (h->flags & NFP_HOP_HANDLE)
 		set_rule_text(lv, h, lv->rules, 1);
-	if (lv->mon.kernel_ct && (h->flags & NFP_HOP_HAVE_PKT) && !(h->flags & NFP_HOP_CT) && after_conntrack(h)) {
+	if (lv->nls.mon.kernel_ct && (h->flags & NFP_HOP_HAVE_PKT) && !(h->flags & NFP_HOP_CT) && after_conntrack(h)) {
 		/* the kernel would have said: conntrack did not track it */
 		h->flags |= NFP_HOP_CT;
 		h->ct_state = NFP_CT_UNKNOWN;
@@ -711,48 +707,30 @@ static void keep_raw(struct live *lv, const char *buf, size_t n)
 	close(fd);
 }
 
+/* one hop of the dispatch: our own chains' events become waypoints or go,
+ * rule text is added, and the hop is stitched (its records are written
+ * when the trace settles its packet) */
+static int live_hop(void *ctx, struct nfp_hop *h)
+{
+	struct live *lv = ctx;
+	int keep = 1;
+	if (h->source == NFP_SRC_NFLOG)
+		set_rule_text(lv, h, lv->legacy, 0);
+	else
+		keep = finish_nftrace(lv, h);
+	if (!keep)
+		return 0;
+	return capture_trace_add(lv->t, h) < 0 ? -1 : 0;
+}
+
 /* one received datagram (one or more netlink messages) */
 static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
 {
 	keep_raw(lv, buf, n);
-	struct capture_trace *t = lv->t;
-	const struct nlmsghdr *nlh;
-	size_t off = 0;
-	while ((nlh = capture_nl_next(buf, n, &off)) != NULL) {
-		struct nfp_hop h;
-		const char *err;
-		uint32_t lseq;
-		int has_seq = 0, keep = 0;
-		lv->res->events++;
-		int dr = capture_nftrace_decode(nlh, nlh->nlmsg_len, &lv->mon, t->sp, ifname_cb, &lv->ifc, &h, &err);
-		if (dr == NFP_PARSE_HOP) {
-			h.ts = ts;
-			h.flags |= NFP_HOP_TS;
-			keep = finish_nftrace(lv, &h);
-		} else if (dr == NFP_PARSE_SKIP && capture_nflog_decode(nlh, nlh->nlmsg_len, t->sp, ifname_cb, &lv->ifc, &h,
-									 &lseq, &has_seq, &err) == NFP_PARSE_HOP) {
-			/* NFLOG numbers its messages per group: a gap is events lost */
-			if (has_seq) {
-				const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-				unsigned gi = ntohs(g->res_id) % 16;
-				if (lv->nflog_seq_valid[gi] && lseq > lv->nflog_next[gi])
-					lv->res->nflog_lost += lseq - lv->nflog_next[gi];
-				lv->nflog_next[gi] = lseq + 1;
-				lv->nflog_seq_valid[gi] = 1;
-			}
-			/* arrival time, like the trace events: NFLOG's own stamp is
-			 * the packet's, the same for all its hops */
-			h.ts = ts;
-			h.flags |= NFP_HOP_TS;
-			set_rule_text(lv, &h, lv->legacy, 0);
-			keep = 1;
-		}
-		if (keep) {
-			if (capture_trace_add(t, &h) < 0)
-				return -1;
-		}
-	}
-	return 0;
+	int r = capture_nl_dispatch(&lv->nls, buf, n, ts, lv->t->sp, ifname_cb, &lv->ifc, live_hop, lv);
+	lv->res->events = lv->nls.events;
+	lv->res->nflog_lost = lv->nls.nflog_lost;
+	return r;
 }
 
 static enum capture_live_status fail(struct live *lv, enum capture_live_status st, const char *fmt, ...)
@@ -767,8 +745,35 @@ static enum capture_live_status fail(struct live *lv, enum capture_live_status s
 	return st;
 }
 
-/* Enters the namespace, opens and subscribes the socket, binds NFLOG and
- * writes the recording's header. */
+/* The recording's header. Written once the trace tables are in: the first
+ * byte on the output tells a reader (the explorer under --live) that the
+ * capture is armed; an output that closes before it, that it failed. */
+static enum capture_live_status write_header(struct live *lv)
+{
+	const struct capture_live_opts *o = lv->o;
+	char hdr[1024];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char when[32];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char host[64] = "";
+	gethostname(host, sizeof(host) - 1);
+	/* the selection is the user's text: one line, whatever it holds */
+	char sel[512];
+	snprintf(sel, sizeof(sel), "%s", o->sel_text ? o->sel_text : "icmp echo");
+	for (char *c = sel; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
+			 when, host, lv->netns_desc, sel, o->no_setup ? " (no set-up)" : "");
+	if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
+	    (lv->nflog_note[0] && write_all(o->out_fd, lv->nflog_note, strlen(lv->nflog_note)) < 0))
+		return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
+	return NFP_LIVE_OK;
+}
+
+/* Enters the namespace, opens and subscribes the socket and binds NFLOG. */
 static enum capture_live_status live_setup(struct live *lv)
 {
 	const struct capture_live_opts *o = lv->o;
@@ -831,25 +836,6 @@ static enum capture_live_status live_setup(struct live *lv)
 				return fail(lv, NFP_LIVE_SETUP, "cannot listen on NFLOG group %d: %s", o->groups[i],
 					    strerror(errno));
 	}
-	char hdr[1024];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	char when[32];
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	char host[64] = "";
-	gethostname(host, sizeof(host) - 1);
-	/* the selection is the user's text: one line, whatever it holds */
-	char sel[512];
-	snprintf(sel, sizeof(sel), "%s", o->sel_text ? o->sel_text : "icmp echo");
-	for (char *c = sel; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = ' ';
-	int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
-			 when, host, lv->netns_desc, sel, o->no_setup ? " (no set-up)" : "");
-	if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
-	    (lv->nflog_note[0] && write_all(o->out_fd, lv->nflog_note, strlen(lv->nflog_note)) < 0))
-		return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
 	return NFP_LIVE_OK;
 }
 
@@ -899,6 +885,83 @@ static int live_drops_step(struct live *lv)
 	return 0;
 }
 
+/* nft's error buffer: the first "Error: " message, without the prefix,
+ * and the input line it points at */
+static void nft_first_error(struct nft_ctx *nft, char *why, size_t wcap, char *at, size_t acap)
+{
+	const char *e = nft_ctx_get_error_buffer(nft);
+	why[0] = at[0] = '\0';
+	const char *p = e ? strstr(e, "Error: ") : NULL;
+	if (!p)
+		return;
+	p += 7;
+	size_t l = strcspn(p, "\n");
+	snprintf(why, wcap, "%.*s", (int)l, p);
+	if (p[l] == '\n') {
+		const char *q = p + l + 1;
+		q += strspn(q, " \t");
+		snprintf(at, acap, "%.*s", (int)strcspn(q, "\n"), q);
+	}
+}
+
+/* the pid in the comment of a table of ours another capture installed,
+ * 0 when the table is not there, -1 when it is there but not a capture's */
+static int table_owner(struct nft_ctx *nft, const char *fam)
+{
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "list table %s %s", fam, NFP_TABLE);
+	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
+		nft_ctx_get_error_buffer(nft); /* read is emptied: the next error starts clean */
+		return 0;
+	}
+	const char *out = nft_ctx_get_output_buffer(nft);
+	const char *c = out ? strstr(out, "comment \"nfpath capture pid ") : NULL;
+	int pid = c ? atoi(c + strlen("comment \"nfpath capture pid ")) : -1;
+	return pid > 0 ? pid : -1;
+}
+
+/* One line that says what failed and why, instead of nft's messages for
+ * each line of the script: another capture here, a table of our name made
+ * by hand, the -e expression nft cannot read, or nft's first error. */
+static enum capture_live_status setup_failed(struct live *lv, int err)
+{
+	const struct capture_live_opts *o = lv->o;
+	char why[256], at[256];
+	nft_first_error(lv->nft, why, sizeof(why), at, sizeof(at));
+	for (int f = 0; f < 2; f++) {
+		const char *fam = f ? "inet" : "bridge";
+		int pid = table_owner(lv->nft, fam);
+		if (pid > 0)
+			return fail(lv, NFP_LIVE_BUSY, "PID %d is already tracing %s (one capture per network namespace)", pid,
+				    lv->netns_desc);
+		if (pid < 0)
+			return fail(lv, NFP_LIVE_BUSY,
+				    "a table '%s %s' that no nfpath capture made is in network namespace %s: nfpath leaves it "
+				    "alone (remove it with: nft delete table %s %s)",
+				    fam, NFP_TABLE, lv->netns_desc, fam, NFP_TABLE);
+	}
+	/* which -e: each alone, checked without touching the kernel */
+	nft_ctx_set_dry_run(lv->nft, true);
+	for (int i = 0; i < o->nexpr; i++) {
+		char check[1024];
+		snprintf(check, sizeof(check), "table inet nfpath_check { chain c { %s meta nftrace set 1; }; }", o->expr[i]);
+		if (nft_run_cmd_from_buffer(lv->nft, check) == 0)
+			continue;
+		char ewhy[256], eat[256];
+		nft_first_error(lv->nft, ewhy, sizeof(ewhy), eat, sizeof(eat));
+		int tcpdumpish = strstr(o->expr[i], "port") || strstr(o->expr[i], "host") || strstr(o->expr[i], "net ");
+		nft_ctx_set_dry_run(lv->nft, false);
+		return fail(lv, NFP_LIVE_SETUP, "nft cannot use -e '%s': %s%s%s%s", o->expr[i], ewhy[0] ? ewhy : "refused",
+			    tcpdumpish ? " (-e takes nft's syntax: 'tcp dport 5201', 'ip saddr 10.0.0.1'; tcpdump's '" : "",
+			    tcpdumpish ? o->expr[i] : "",
+			    tcpdumpish ? "' goes without -e, as the filter at the end, or use --port/--host)" : "");
+	}
+	nft_ctx_set_dry_run(lv->nft, false);
+	return fail(lv, err == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_SETUP,
+		    "nft refused the trace tables in network namespace %s: %s%s%s%s", lv->netns_desc,
+		    why[0] ? why : strerror(err), at[0] ? " (at '" : "", at, at[0] ? "')" : "");
+}
+
 /* Installs the trace tables, reads the rules and the names, gives up
  * privileges, and starts the receiver and the namer. */
 static enum capture_live_status live_arm(struct live *lv)
@@ -917,7 +980,9 @@ static enum capture_live_status live_arm(struct live *lv)
 	char *script = malloc(cap);
 	if (!script)
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
-	int n = capture_live_script(o, script, cap);
+	struct capture_live_opts mine = *o;
+	mine.owner_pid = (int)getpid();
+	int n = capture_live_script(&mine, script, cap);
 	if (n < 0 || (size_t)n >= cap) {
 		free(script);
 		return fail(lv, NFP_LIVE_SETUP, "trace selection too long");
@@ -925,13 +990,14 @@ static enum capture_live_status live_arm(struct live *lv)
 	/* a stale table of a crashed nfpath cannot exist (owner flag), but one
 	 * made by hand with our name would: refuse, never delete */
 	if (!o->no_setup && nft_run_cmd_from_buffer(lv->nft, script) != 0) {
-		const char *e = nft_ctx_get_error_buffer(lv->nft);
-		enum capture_live_status st = fail(lv, errno == EPERM ? NFP_LIVE_NO_PRIV : NFP_LIVE_SETUP,
-						   "nft refused the trace set-up%s:\n%s", o->nexpr ? " (check -e EXPR)" : "", e ? e : "");
+		int e = errno;
 		free(script);
-		return st;
+		return setup_failed(lv, e);
 	}
 	free(script);
+	enum capture_live_status hst = write_header(lv);
+	if (hst != NFP_LIVE_OK)
+		return hst;
 	lv->rules = load_ruleset();
 	if (lv->res->nflog_bound)
 		lv->legacy = load_legacy();
@@ -1153,7 +1219,7 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	lv->wd_fd = -1;
 	lv->wd_pid = -1;
 	lv->nlseq = 1;
-	lv->mon.kernel_ct = (uint8_t)kernel_sends_ct();
+	lv->nls.mon.kernel_ct = (uint8_t)kernel_sends_ct();
 	pthread_mutex_init(&lv->rx.mu, NULL);
 	pthread_cond_init(&lv->rx.cv, NULL);
 	pthread_mutex_init(&lv->namer.mu, NULL);

@@ -21,6 +21,7 @@ struct capture_live_opts {
 	const char *expr[8]; /* the raw -e expressions in sel, to name the one nft refuses */
 	int nexpr;
 	int rate;	     /* traced packets/s for the whole selection, 0 = no limit */
+	int owner_pid;	     /* named in the tables' comment, for a second capture to tell (0 = none) */
 	int no_setup;	     /* only listen */
 	int no_nflog;	     /* leave nf_log bindings alone (no legacy TRACE) */
 	int no_drops;	     /* --no-drops: no kernel drop reasons (eBPF) */
@@ -53,6 +54,7 @@ enum capture_live_status {
 	NFP_LIVE_NETNS,	   /* cannot enter the namespace */
 	NFP_LIVE_KERNEL,   /* nf_tables / trace not available */
 	NFP_LIVE_SETUP,	   /* nft refused the trace tables or the expression */
+	NFP_LIVE_BUSY,	   /* another capture, or a table of our name, is in the namespace */
 	NFP_LIVE_IO,	   /* writing the recording failed */
 	NFP_LIVE_NOMEM,
 };

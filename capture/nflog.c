@@ -5,17 +5,11 @@
 #include <endian.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
+/* the kernel's header first: it knows attributes the library's copy does
+ * not, and both use the same include guard */
 #include <linux/netfilter/nfnetlink_log.h>
+#include <libnetfilter_log/libnetfilter_log.h>
 #include <string.h>
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-	if (type > 0 && type <= NFULA_MAX)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
 
 static int has(const struct nlattr *a, size_t n)
 {
@@ -45,9 +39,11 @@ int capture_nflog_decode(const void *msg, size_t len, struct capture_strpool *sp
 		return NFP_PARSE_BAD;
 	}
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[NFULA_MAX + 1];
+	/* libnetfilter_log's parser checks each known attribute's type and
+	 * length; it skips ones it does not know */
+	struct nlattr *tb[NFULA_MAX + 1];
 	memset(tb, 0, sizeof(tb));
-	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, tb) < 0) {
+	if (nflog_nlmsg_parse(nlh, tb) < 0) {
 		*err = "malformed log attributes";
 		return NFP_PARSE_BAD;
 	}
@@ -155,32 +151,59 @@ int capture_nflog_decode(const void *msg, size_t len, struct capture_strpool *sp
 	return NFP_PARSE_HOP;
 }
 
-size_t capture_nflog_config(void *buf, size_t cap, uint32_t seq, uint8_t pf, uint16_t group, int cmd, int copy_mode,
-			    uint32_t copy_range, int flags, int qthresh, int timeout)
+struct nlmsghdr *capture_nflog_cmd(void *buf, uint32_t seq, uint8_t pf, uint16_t group, uint8_t cmd)
 {
-	if (cap < (size_t)MNL_SOCKET_BUFFER_SIZE)
-		return 0;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	struct nlmsghdr *nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, pf, group);
+	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = seq;
-	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = pf;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = htons(group);
-	if (cmd) {
-		struct nfulnl_msg_config_cmd c = { (uint8_t)cmd };
-		mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(c), &c);
+	nflog_attr_put_cfg_cmd(nlh, cmd);
+	return nlh;
+}
+
+struct nlmsghdr *capture_nflog_whole_packets(void *buf, uint32_t seq, uint16_t group, uint16_t flags)
+{
+	struct nlmsghdr *nlh = nflog_nlmsg_put_header(buf, NFULNL_MSG_CONFIG, 0, group);
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nflog_attr_put_cfg_mode(nlh, NFULNL_COPY_PACKET, 0xffff);
+	/* the library has no helpers for these three */
+	mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons(flags));
+	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(1));
+	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(0));
+	return nlh;
+}
+
+int capture_nl_dispatch(struct capture_nl_state *st, const void *buf, size_t n, double ts, struct capture_strpool *sp,
+			capture_ifname_fn ifname, void *ifctx, capture_nl_hop_fn on_hop, void *ctx)
+{
+	const struct nlmsghdr *nlh;
+	size_t off = 0;
+	while ((nlh = capture_nl_next(buf, n, &off)) != NULL) {
+		struct nfp_hop h;
+		const char *err;
+		uint32_t lseq;
+		int has_seq = 0;
+		st->events++;
+		int dr = capture_nftrace_decode(nlh, nlh->nlmsg_len, &st->mon, sp, ifname, ifctx, &h, &err);
+		if (dr == NFP_PARSE_SKIP)
+			dr = capture_nflog_decode(nlh, nlh->nlmsg_len, sp, ifname, ifctx, &h, &lseq, &has_seq, &err);
+		if (dr != NFP_PARSE_HOP)
+			continue;
+		if (h.source == NFP_SRC_NFLOG && has_seq) {
+			/* NFLOG numbers its messages per group: a gap is events lost */
+			const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+			unsigned gi = ntohs(g->res_id) % 16;
+			if (st->nflog_seq_valid[gi] && lseq > st->nflog_next[gi])
+				st->nflog_lost += lseq - st->nflog_next[gi];
+			st->nflog_next[gi] = lseq + 1;
+			st->nflog_seq_valid[gi] = 1;
+		}
+		/* arrival time for both: NFLOG's own stamp is the packet's, the
+		 * same for all its hops, and trace events have none */
+		h.ts = ts;
+		h.flags |= NFP_HOP_TS;
+		if (on_hop(ctx, &h) < 0)
+			return -1;
 	}
-	if (copy_mode >= 0) {
-		struct nfulnl_msg_config_mode m = { htonl(copy_range), (uint8_t)copy_mode, 0 };
-		mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(m), &m);
-	}
-	if (flags >= 0)
-		mnl_attr_put_u16(nlh, NFULA_CFG_FLAGS, htons((uint16_t)flags));
-	if (qthresh >= 0)
-		mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl((uint32_t)qthresh));
-	if (timeout >= 0)
-		mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl((uint32_t)timeout));
-	return nlh->nlmsg_len;
+	return 0;
 }

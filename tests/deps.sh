@@ -2,7 +2,7 @@
 # Installs the Debian packages a make target needs, when run as root and
 # they are missing; otherwise says which to install. Usage: deps.sh build|test|lab|fuzz
 set -eu
-build="gcc make pkg-config libncurses-dev libmnl-dev libnftables-dev check clang libbpf-dev bpftool"
+build="gcc make pkg-config libncurses-dev libmnl-dev libnftables-dev libnetfilter-log-dev check clang libbpf-dev bpftool"
 test="$build tmux nftables iptables ebtables iproute2 iputils-ping mawk python3 time procps iperf3"
 lab="docker.io busybox-static"
 fuzz="clang libclang-rt-dev"

@@ -13,6 +13,8 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -65,8 +67,10 @@ static void usage(FILE *f)
 {
 	fputs("Usage: nfpath [options] -r FILE...      explore recorded or logged traces\n"
 	      "       nfpath --demo                    explore the bundled Docker-host sample\n"
-	      "       nfpath [options] --live [capture options]   trace live and explore (root)\n"
-	      "       nfpath capture [options]         trace live (root), write a recording;\n"
+	      "       nfpath [options] --live [capture options] [FILTER]\n"
+	      "                                        trace live and explore (root); FILTER is\n"
+	      "                                        tcpdump-style: host 172.17.0.3 and tcp port 80\n"
+	      "       nfpath capture [options] [FILTER]  trace live (root), write a recording;\n"
 	      "                                        see nfpath capture --help\n"
 	      "\n"
 	      "Input:\n"
@@ -222,9 +226,12 @@ static int load_diagram(struct cli_opts *o)
 }
 
 /* runs `nfpath capture ARGS` with its stdout on a pipe; returns the
- * read end. live_argv[0] is "--live", replaced by "capture". */
-static int spawn_capture(char **live_argv, pid_t *pid)
+ * read end. live_argv[0] is "--live", replaced by "capture". The capture's
+ * messages go to *err_fd (a memory file, read after the explorer ends: they
+ * would scribble over it). */
+static int spawn_capture(char **live_argv, pid_t *pid, int *err_fd)
 {
+	*err_fd = memfd_create("nfpath-capture-messages", MFD_CLOEXEC);
 	int p[2];
 	if (pipe(p) < 0)
 		return -1;
@@ -252,8 +259,7 @@ static int spawn_capture(char **live_argv, pid_t *pid)
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
-		/* the capture's messages would scribble over the explorer */
-		int dn = open("/dev/null", O_WRONLY);
+		int dn = *err_fd >= 0 ? *err_fd : open("/dev/null", O_WRONLY);
 		if (dn >= 0)
 			dup2(dn, 2);
 		execv("/proc/self/exe", av);
@@ -299,6 +305,7 @@ struct run {
 	struct capture_input *stream;
 	int stream_fd, stream_is_file;
 	pid_t child; /* the live capture */
+	int child_err; /* its messages (memfd), or -1 */
 	const char *label;
 	struct emit em;
 	int streaming; /* --print/--json/--stats: packets go out as they settle */
@@ -480,6 +487,52 @@ static int parse_args(struct run *r, int argc, char **argv)
 	return GO_ON;
 }
 
+/* The capture's messages, after the terminal is restored: escaped (they
+ * quote the user's expressions), at most 8 KiB. */
+static void print_capture_messages(int fd)
+{
+	char buf[8192];
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+	if (n <= 0)
+		return;
+	struct capture_buf b = { 0 };
+	for (ssize_t i = 0; i < n;) {
+		const char *eol = memchr(buf + i, '\n', (size_t)(n - i));
+		size_t l = eol ? (size_t)(eol - buf - i) : (size_t)(n - i);
+		render_esc(&b, buf + i, l, 0);
+		capture_buf_put(&b, "\n", 1);
+		i += (ssize_t)l + 1;
+	}
+	fwrite(b.p ? b.p : "", 1, b.len, stderr);
+	capture_buf_free(&b);
+}
+
+/* Waits (up to 10 s) until the capture is armed: its first output byte.
+ * An output that closes first means it failed: its messages, and -1. */
+static int wait_armed(struct run *r)
+{
+	int eof = 0;
+	for (int i = 0; i < 100 && !eof; i++) {
+		struct pollfd p = { r->stream_fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		int avail = 0;
+		if (ioctl(r->stream_fd, FIONREAD, &avail) == 0 && avail > 0)
+			return 0;
+		eof = (p.revents & (POLLHUP | POLLERR)) != 0;
+	}
+	if (!eof)
+		return 0; /* still setting up: the explorer shows what comes */
+	/* the output closed: the capture is on its way out */
+	int status = 0;
+	waitpid(r->child, &status, 0);
+	r->child = 0;
+	print_capture_messages(r->child_err);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		fprintf(stderr, "nfpath: the capture ended before it was armed\n");
+	return -1;
+}
+
 /* The demo's files, the trace and its consumers, and the explorer's
  * stream (a live capture, a pipe, or a file that may grow). */
 static int build_sources(struct run *r)
@@ -514,12 +567,14 @@ static int build_sources(struct run *r)
 	if (o->mode != CLI_TUI || !(r->live_argv || (r->nsrc == 1 && !r->src[0].data)))
 		return GO_ON;
 	if (r->live_argv) {
-		r->stream_fd = spawn_capture(r->live_argv, &r->child);
+		r->stream_fd = spawn_capture(r->live_argv, &r->child, &r->child_err);
 		if (r->stream_fd < 0) {
 			fprintf(stderr, "nfpath: cannot start the capture: %s\n", strerror(errno));
 			return 1;
 		}
 		drop_privileges();
+		if (wait_armed(r) < 0)
+			return 1;
 	} else {
 		r->stream_fd = strcmp(r->src[0].name, "-") == 0 ? 0 : open(r->src[0].name, O_RDONLY | O_CLOEXEC);
 		if (r->stream_fd < 0) {
@@ -640,12 +695,37 @@ static int run_mode(struct run *r)
 	return o->mode == CLI_DIAGRAM ? cli_diagram(r->t, o) : cli_compare(r->t, o);
 }
 
+/* Ends the capture of --live; returns rc, or 1 when the capture had
+ * failed on its own (its messages are printed, the terminal restored). */
+static int end_capture(struct run *r, int rc)
+{
+	if (!r->child)
+		return rc;
+	int status = 0;
+	pid_t done = waitpid(r->child, &status, WNOHANG);
+	if (done != r->child) {
+		/* still running: our stop; a capture stops cleanly on TERM */
+		kill(r->child, SIGTERM);
+		waitpid(r->child, NULL, 0);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "nfpath: the capture failed:\n");
+		print_capture_messages(r->child_err);
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "nfpath: the capture was killed by signal %d\n", WTERMSIG(status));
+		rc = rc ? rc : 1;
+	}
+	r->child = 0;
+	return rc;
+}
+
 static void teardown(struct run *r)
 {
 	if (r->child) {
 		kill(r->child, SIGTERM);
 		waitpid(r->child, NULL, 0);
 	}
+	if (r->child_err >= 0)
+		close(r->child_err);
 	if (r->stream_fd > 0)
 		close(r->stream_fd);
 	if (r->stream)
@@ -666,6 +746,7 @@ int main(int argc, char **argv)
 	struct run r;
 	memset(&r, 0, sizeof(r));
 	r.stream_fd = -1;
+	r.child_err = -1;
 	int rc = parse_args(&r, argc, argv);
 	if (rc == GO_ON)
 		rc = build_sources(&r);
@@ -673,6 +754,7 @@ int main(int argc, char **argv)
 		rc = load_input(&r);
 	if (rc == GO_ON)
 		rc = run_mode(&r);
+	rc = end_capture(&r, rc);
 	teardown(&r);
 	return rc;
 }

@@ -76,7 +76,9 @@ T capture-pane -t t -p | grep -q "ended"
 clean "the capture was killed"
 T send-keys -t t q
 for _ in $(seq 1 40); do [ -s "$tmp/exit" ] && break; sleep 0.1; done
-[ "$(cat "$tmp/exit")" = 0 ]
+# and once the terminal is restored, the viewer says so and exits 1
+[ "$(cat "$tmp/exit")" = 1 ]
+T capture-pane -t t -p | grep -q "the capture was killed by signal 9" || { T capture-pane -t t -p; exit 1; }
 [ "$(T display -p -t t '#{alternate_on}')" = 0 ]
 T kill-server 2>/dev/null || true
 

@@ -1,10 +1,11 @@
-/* one netlink datagram through the nftables trace and NFLOG decoders, as
- * the live capture does */
+/* one netlink datagram through capture_nl_dispatch, the live capture's own
+ * dispatch (trace and NFLOG decoders, NFLOG loss counting); each hop is
+ * stitched into a trace as the capture does */
 #include <libmnl/libmnl.h>
 #include <stdlib.h>
 
 #include "../../capture/nflog.h"
-#include "../../capture/nftrace.h"
+#include "../../capture/trace.h"
 #include "fuzz_common.h"
 
 static uint32_t ifname(void *ctx, uint32_t idx)
@@ -16,25 +17,24 @@ static uint32_t ifname(void *ctx, uint32_t idx)
 	return capture_strpool_intern(ctx, n, (size_t)l);
 }
 
+static int hop(void *ctx, struct nfp_hop *h)
+{
+	return capture_trace_add(ctx, h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct capture_strpool *sp = capture_strpool_new();
-	struct capture_mon_state st;
+	struct capture_trace *t = capture_trace_new(NULL);
+	struct capture_nl_state st;
 	memset(&st, 0, sizeof(st));
 	/* aligned copy: the kernel hands netlink messages aligned */
 	uint32_t *buf = malloc(size + 4);
 	memcpy(buf, data, size);
-	const struct nlmsghdr *nlh;
-	size_t off = 0;
-	while ((nlh = capture_nl_next(buf, size, &off)) != NULL) {
-		struct nfp_hop h;
-		const char *err;
-		uint32_t seq;
-		int has;
-		if (capture_nftrace_decode(nlh, nlh->nlmsg_len, &st, sp, ifname, sp, &h, &err) == NFP_PARSE_SKIP)
-			capture_nflog_decode(nlh, nlh->nlmsg_len, sp, ifname, sp, &h, &seq, &has, &err);
-	}
+	/* twice: the second pass sees the state the first left (NFLOG
+	 * sequence numbers, the trace decoder's) */
+	for (int pass = 0; t && pass < 2; pass++)
+		capture_nl_dispatch(&st, buf, size, 1000.0 + pass, t->sp, ifname, t->sp, hop, t);
 	free(buf);
-	capture_strpool_free(sp);
+	capture_trace_free(t);
 	return 0;
 }
