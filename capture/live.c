@@ -316,19 +316,12 @@ static int nflog_pf_bind(struct mnl_socket *nl, uint8_t pf, uint32_t *seq)
 static struct capture_rules *load_legacy(void)
 {
 	struct capture_rules *r = capture_rules_new();
-	static const char *const cmds[] = { "iptables-legacy-save 2>/dev/null", "ip6tables-legacy-save 2>/dev/null" };
+	static const char *const tools[] = { "iptables-legacy-save", "ip6tables-legacy-save" };
 	for (int i = 0; r && i < 2; i++) {
-		FILE *f = popen(cmds[i], "r");
-		if (!f)
-			continue;
+		const char *argv[] = { tools[i], NULL };
 		struct capture_buf b = { 0 };
-		char chunk[4096];
-		size_t n;
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			capture_buf_put(&b, chunk, n);
-		pclose(f);
 		const char *err;
-		if (b.len)
+		if (capture_tool_run(argv, 5, &b) == 0 && b.len)
 			capture_rules_load(r, b.p, b.len, &err);
 		capture_buf_free(&b);
 	}
@@ -505,8 +498,10 @@ static void *namer_main(void *arg)
 		for (size_t off = 0; off < b.len;) {
 			const char *nl = memchr(b.p + off, '\n', b.len - off);
 			size_t l = nl ? (size_t)(nl - b.p - off) + 1 : b.len - off;
-			if (capture_strpool_find(n->seen, b.p + off, l) == UINT32_MAX) {
-				capture_strpool_intern(n->seen, b.p + off, l);
+			/* a key keeps the name it was first given */
+			size_t k = capture_names_key_len(b.p + off, l);
+			if (capture_strpool_find(n->seen, b.p + off, k) == UINT32_MAX) {
+				capture_strpool_intern(n->seen, b.p + off, k);
 				capture_buf_put(&n->pending, b.p + off, l);
 			}
 			off += l;
@@ -1039,7 +1034,7 @@ static enum capture_live_status live_arm(struct live *lv)
 	for (size_t off = 0; nm->seen && off < first_names.len;) {
 		const char *eol = memchr(first_names.p + off, '\n', first_names.len - off);
 		size_t l = eol ? (size_t)(eol - first_names.p - off) + 1 : first_names.len - off;
-		capture_strpool_intern(nm->seen, first_names.p + off, l);
+		capture_strpool_intern(nm->seen, first_names.p + off, capture_names_key_len(first_names.p + off, l));
 		off += l;
 	}
 	capture_buf_put(&lv->out, first_names.p ? first_names.p : "", first_names.len);

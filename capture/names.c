@@ -1,9 +1,20 @@
-/* names: bridge ports and addresses -> containers and namespaces. */
+/* names: bridge ports and addresses -> containers and namespaces.
+ *
+ * Only what the traced namespace is connected to is named: the namespaces
+ * at the other end of its veth pairs, by the Docker container that uses
+ * one (first), else the ip netns name, else a process inside. A namespace
+ * that merely holds the same address (a decoy, another lab) names nothing.
+ * Each key gets one name per scan, the first found. */
 #include "names.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <libmnl/libmnl.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
@@ -126,22 +137,133 @@ static void add_ns(struct found *f, int id, const char *name, const char *ips)
 	snprintf(s->ips, sizeof(s->ips), "%s", ips ? ips : "");
 }
 
+/* keys named in this scan, "kind key" */
+struct named {
+	struct capture_strpool *keys;
+};
+
 /* namespace and container names are whatever their owners chose: the
- * writer escapes them like every recording value */
-static void rec(struct capture_buf *b, int kind, const char *key, const char *name, int *count)
+ * writer escapes them like every recording value. A key named already
+ * keeps its first name. */
+static void rec(struct capture_buf *b, struct named *nd, int kind, const char *key, const char *name, int *count)
 {
+	char k[300];
+	int n = snprintf(k, sizeof(k), "%d %s", kind, key);
+	if (nd->keys && n > 0 && (size_t)n < sizeof(k)) {
+		if (capture_strpool_find(nd->keys, k, (size_t)n) != UINT32_MAX)
+			return;
+		capture_strpool_intern(nd->keys, k, (size_t)n);
+	}
 	capture_rec_write_name(b, kind, key, strlen(key), name, strlen(name));
 	(*count)++;
 }
 
+/* ---- system tools -------------------------------------------------------
+ * The capture runs as root: a tool is taken from the system directories,
+ * and only when root owns it and nobody else may write it, never from
+ * whatever PATH says first. */
+static const char *const tool_dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin" };
+
+static int tool_path(const char *name, char *path, size_t cap)
+{
+	if (strchr(name, '/'))
+		return -1;
+	for (size_t i = 0; i < sizeof(tool_dirs) / sizeof(tool_dirs[0]); i++) {
+		struct stat st;
+		snprintf(path, cap, "%s/%s", tool_dirs[i], name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) && st.st_uid == 0 &&
+		    !(st.st_mode & 022))
+			return 0;
+	}
+	return -1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int capture_tool_run(const char *const argv[], double timeout, struct capture_buf *out)
+{
+	char path[256];
+	int p[2];
+	if (tool_path(argv[0], path, sizeof(path)) < 0 || pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* its own group, so a hung tool and its children go together */
+		setpgid(0, 0);
+		int dn = open("/dev/null", O_RDWR);
+		dup2(p[1], 1);
+		if (dn >= 0) {
+			dup2(dn, 0);
+			dup2(dn, 2);
+		}
+		/* the capture's netlink sockets hold its owner tables */
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	double end = mono_now() + timeout;
+	int timed_out = 0;
+	for (;;) {
+		int left = (int)((end - mono_now()) * 1000);
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
+		struct pollfd pf = { p[0], POLLIN, 0 };
+		if (poll(&pf, 1, left) <= 0)
+			continue;
+		char chunk[4096];
+		ssize_t n = read(p[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len < (1u << 20))
+			capture_buf_put(out, chunk, (size_t)n);
+	}
+	close(p[0]);
+	if (timed_out)
+		kill(-pid, SIGKILL);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* the lines of a tool's output, one at a time */
+static int next_line(const struct capture_buf *b, size_t *off, char *line, size_t cap)
+{
+	if (!b->p || *off >= b->len)
+		return 0;
+	const char *s = b->p + *off, *eol = memchr(s, '\n', b->len - *off);
+	size_t l = eol ? (size_t)(eol - s) : b->len - *off;
+	*off += l + (eol ? 1 : 0);
+	snprintf(line, cap, "%.*s", (int)(l < cap ? l : cap - 1), s);
+	return 1;
+}
+
 /* addresses of `ip -o addr show` output lines, as "a,b,c," */
-static void addrs_of(FILE *f, char *out, size_t cap, char *per_dev_out, size_t pcap)
+static void addrs_of(const struct capture_buf *ob, char *out, size_t cap, char *per_dev_out, size_t pcap)
 {
 	char line[1024];
 	out[0] = '\0';
 	if (per_dev_out)
 		per_dev_out[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
+	for (size_t off = 0; next_line(ob, &off, line, sizeof(line));) {
 		/* "3: docker0    inet 172.17.0.1/16 brd ..." */
 		char dev[64] = "", fam[8] = "", addr[64] = "";
 		if (sscanf(line, "%*d: %63s %7s %63s", dev, fam, addr) != 3)
@@ -160,88 +282,126 @@ static void addrs_of(FILE *f, char *out, size_t cap, char *per_dev_out, size_t p
 	}
 }
 
+size_t capture_names_key_len(const char *line, size_t len)
+{
+	const char *p = memmem(line, len, "\tname=", 6);
+	return p ? (size_t)(p - line) : len;
+}
+
+struct link {
+	char ifname[64];
+	int nsid;
+};
+
 int capture_names_scan(struct capture_buf *b)
 {
-	static struct found f;
-	memset(&f, 0, sizeof(f));
-	int count = 0;
+	struct found *f = calloc(1, sizeof(*f));
+	struct link *links = calloc(256, sizeof(*links));
+	struct named nd = { capture_strpool_new() };
+	int count = 0, nlinks = 0;
 	char line[2048];
-	/* 1. Docker, when it is there and answers within two seconds */
-	FILE *p = popen("ids=$(timeout 2 docker ps -q --no-trunc 2>/dev/null) && [ -n \"$ids\" ] && "
-			"timeout 2 docker inspect --format "
-			"'{{.Name}}|{{.Id}}|{{.NetworkSettings.SandboxKey}}|{{range .NetworkSettings.Networks}}{{.IPAddress}},{{end}}' "
-			"$ids 2>/dev/null",
-			"r");
-	while (p && fgets(line, sizeof(line), p)) {
-		char name[128], id[16], sandbox[512], ips[512];
-		if (capture_names_parse_docker(line, name, sizeof(name), id, sizeof(id), sandbox, sizeof(sandbox), ips,
-					       sizeof(ips)) < 0)
+	struct capture_buf ob = { 0 };
+	if (!f || !links)
+		goto out;
+	/* 1. the veth pairs of this namespace and the namespaces at their
+	 * other ends: all that will be named */
+	static const char *const link_argv[] = { "ip", "-d", "-o", "link", "show", NULL };
+	capture_tool_run(link_argv, 2, &ob);
+	for (size_t off = 0; nlinks < 256 && next_line(&ob, &off, line, sizeof(line));) {
+		char nsname[128];
+		struct link *l = &links[nlinks];
+		if (capture_names_parse_link(line, l->ifname, sizeof(l->ifname), nsname, sizeof(nsname), &l->nsid) < 0)
 			continue;
-		add_ns(&f, nsid_of(sandbox), name, ips);
-		rec(b, 3, name, id, &count);
-		/* the container's addresses, whatever its port */
-		for (char *save = NULL, *a = strtok_r(ips, ",", &save); a; a = strtok_r(NULL, ",", &save))
-			if (*a)
-				rec(b, 2, a, name, &count);
+		if (nsname[0] && !strchr(nsname, '/')) {
+			/* iproute2 shows the ip netns name when it knows one */
+			char path[300];
+			snprintf(path, sizeof(path), "/var/run/netns/%.200s", nsname);
+			l->nsid = nsid_of(path);
+		}
+		if (l->nsid >= 0)
+			nlinks++;
 	}
-	if (p)
-		pclose(p);
-	/* 2. ip netns names */
+	ob.len = 0;
+	/* 2. Docker, when it is there and answers within two seconds: a
+	 * container behind one of our veths names its addresses (IPv4 and
+	 * IPv6) and the port */
+	static const char *const ps_argv[] = { "docker", "ps", "-q", "--no-trunc", NULL };
+	double t0 = mono_now();
+	if (nlinks && capture_tool_run(ps_argv, 2, &ob) == 0 && ob.len) {
+		const char *argv[70] = { "docker", "inspect", "--format",
+					 "{{.Name}}|{{.Id}}|{{.NetworkSettings.SandboxKey}}|{{range .NetworkSettings.Networks}}"
+					 "{{.IPAddress}},{{.GlobalIPv6Address}},{{end}}" };
+		int argc = 3;
+		char ids[64][72];
+		int nids = 0;
+		for (size_t off = 0; nids < 64 && next_line(&ob, &off, line, sizeof(line));)
+			if (line[0] && strlen(line) < sizeof(ids[0]) && strspn(line, "0123456789abcdef") == strlen(line)) {
+				snprintf(ids[nids], sizeof(ids[0]), "%s", line);
+				argv[argc++] = ids[nids++];
+			}
+		argv[argc] = NULL;
+		struct capture_buf ib = { 0 };
+		double left = 2 - (mono_now() - t0);
+		if (nids && left > 0.1)
+			capture_tool_run(argv, left, &ib);
+		for (size_t off = 0; next_line(&ib, &off, line, sizeof(line));) {
+			char name[128], id[16], sandbox[512], ips[512];
+			if (capture_names_parse_docker(line, name, sizeof(name), id, sizeof(id), sandbox, sizeof(sandbox), ips,
+						       sizeof(ips)) < 0)
+				continue;
+			int nsid = nsid_of(sandbox);
+			int ours = 0;
+			for (int i = 0; i < nlinks; i++)
+				ours |= links[i].nsid == nsid;
+			if (!ours)
+				continue;
+			add_ns(f, nsid, name, ips);
+			rec(b, &nd, 3, name, id, &count);
+			for (char *save = NULL, *a = strtok_r(ips, ",", &save); a; a = strtok_r(NULL, ",", &save))
+				if (*a)
+					rec(b, &nd, 2, a, name, &count);
+		}
+		capture_buf_free(&ib);
+	}
+	ob.len = 0;
+	/* 3. ip netns names of the other connected namespaces */
 	DIR *dir = opendir("/var/run/netns");
 	struct dirent *de;
 	while (dir && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || strlen(de->d_name) > 200)
 			continue;
 		char path[512];
 		snprintf(path, sizeof(path), "/var/run/netns/%s", de->d_name);
 		int id = nsid_of(path);
-		char cmd[600], ips[512] = "";
-		/* names are directory entries: quote them for the shell */
-		if (strchr(de->d_name, '\'') || strlen(de->d_name) > 200)
+		int ours = 0;
+		for (int i = 0; i < nlinks; i++)
+			ours |= links[i].nsid == id;
+		if (!ours || ns_by_id(f, id))
 			continue;
-		snprintf(cmd, sizeof(cmd), "timeout 2 ip -n '%s' -o addr show 2>/dev/null", de->d_name);
-		FILE *a = popen(cmd, "r");
-		if (a) {
-			addrs_of(a, ips, sizeof(ips), NULL, 0);
-			pclose(a);
-		}
-		if (!ns_by_id(&f, id)) {
-			add_ns(&f, id, de->d_name, ips);
-			for (char *save = NULL, *x = strtok_r(ips, ",", &save); x; x = strtok_r(NULL, ",", &save))
-				rec(b, 2, x, de->d_name, &count);
-		}
+		char ips[512] = "";
+		const char *argv[] = { "ip", "-n", de->d_name, "-o", "addr", "show", NULL };
+		ob.len = 0;
+		if (capture_tool_run(argv, 2, &ob) == 0)
+			addrs_of(&ob, ips, sizeof(ips), NULL, 0);
+		add_ns(f, id, de->d_name, ips);
+		for (char *save = NULL, *x = strtok_r(ips, ",", &save); x; x = strtok_r(NULL, ",", &save))
+			rec(b, &nd, 2, x, de->d_name, &count);
 	}
 	if (dir)
 		closedir(dir);
-	/* 3. the ports here: veth peers' namespaces, by id or name */
-	FILE *l = popen("ip -d -o link show 2>/dev/null", "r");
+	/* 4. the ports: named after the namespace at the other end, else a
+	 * process inside it ("pid N") */
 	int unnamed[64], nun = 0;
 	char unnamed_dev[64][64];
-	while (l && fgets(line, sizeof(line), l)) {
-		char ifname[64], nsname[128];
-		int nsid;
-		if (capture_names_parse_link(line, ifname, sizeof(ifname), nsname, sizeof(nsname), &nsid) < 0)
-			continue;
-		if (nsname[0]) {
-			/* iproute2 shows the ip netns name; a container using that
-			 * namespace is the better name */
-			char path[300];
-			snprintf(path, sizeof(path), "/var/run/netns/%.200s", nsname);
-			struct ns *s = ns_by_id(&f, nsid_of(path));
-			rec(b, 1, ifname, s ? s->name : nsname, &count);
-		} else if (nsid >= 0) {
-			struct ns *s = ns_by_id(&f, nsid);
-			if (s)
-				rec(b, 1, ifname, s->name, &count);
-			else if (nun < 64) {
-				unnamed[nun] = nsid;
-				snprintf(unnamed_dev[nun++], sizeof(unnamed_dev[0]), "%.63s", ifname);
-			}
+	for (int i = 0; i < nlinks; i++) {
+		struct ns *s = ns_by_id(f, links[i].nsid);
+		if (s)
+			rec(b, &nd, 1, links[i].ifname, s->name, &count);
+		else if (nun < 64) {
+			unnamed[nun] = links[i].nsid;
+			snprintf(unnamed_dev[nun++], sizeof(unnamed_dev[0]), "%.63s", links[i].ifname);
 		}
 	}
-	if (l)
-		pclose(l);
-	/* 4. still nameless: a process inside says "pid N" */
 	if (nun) {
 		DIR *pd = opendir("/proc");
 		while (pd && (de = readdir(pd)) && nun) {
@@ -254,7 +414,7 @@ int capture_names_scan(struct capture_buf *b)
 				if (unnamed[i] == id) {
 					char nm[64];
 					snprintf(nm, sizeof(nm), "pid %.50s", de->d_name);
-					rec(b, 1, unnamed_dev[i], nm, &count);
+					rec(b, &nd, 1, unnamed_dev[i], nm, &count);
 					unnamed[i] = unnamed[--nun];
 					memcpy(unnamed_dev[i], unnamed_dev[nun], sizeof(unnamed_dev[0]));
 					i--;
@@ -264,11 +424,11 @@ int capture_names_scan(struct capture_buf *b)
 			closedir(pd);
 	}
 	/* 5. the rest: addresses of this namespace's own interfaces */
-	FILE *a = popen("ip -o addr show 2>/dev/null", "r");
-	if (a) {
+	static const char *const addr_argv[] = { "ip", "-o", "addr", "show", NULL };
+	ob.len = 0;
+	if (capture_tool_run(addr_argv, 2, &ob) == 0) {
 		char ips[2048], per[4096];
-		addrs_of(a, ips, sizeof(ips), per, sizeof(per));
-		pclose(a);
+		addrs_of(&ob, ips, sizeof(ips), per, sizeof(per));
 		for (char *save = NULL, *x = strtok_r(per, ",", &save); x; x = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(x, '=');
 			if (!eq)
@@ -276,8 +436,13 @@ int capture_names_scan(struct capture_buf *b)
 			*eq = '\0';
 			char nm[96];
 			snprintf(nm, sizeof(nm), "host %s", eq + 1);
-			rec(b, 2, x, nm, &count);
+			rec(b, &nd, 2, x, nm, &count);
 		}
 	}
+out:
+	capture_buf_free(&ob);
+	capture_strpool_free(nd.keys);
+	free(links);
+	free(f);
 	return count;
 }

@@ -12,8 +12,20 @@
 #include "record.h"
 
 /* Appends "N\tkind=...\tkey=...\tname=..." records for everything found to
- * b. Returns the number of records; never fails the capture. */
+ * b, one per key. Returns the number of records; never fails the capture. */
 int capture_names_scan(struct capture_buf *b);
+
+/* The part of a record line that says what is named (up to "\tname="): a
+ * capture that looks again writes a key once, however its name changes. */
+size_t capture_names_key_len(const char *line, size_t len);
+
+/* Runs a system tool (argv[0], a bare name) found in the system
+ * directories, never through PATH, and only when root owns it and no one
+ * else may write it. Its standard output (up to 1 MiB) is appended to out;
+ * it is killed, with its process group, after timeout seconds. Returns its
+ * exit status, or -1 (not found or not safe, could not run, timed out,
+ * killed). */
+int capture_tool_run(const char *const argv[], double timeout, struct capture_buf *out);
 
 /* Parsers, pure, for tests. */
 /* one line of `ip -d -o link show`: ifname, and the peer's netns name or

@@ -1,6 +1,10 @@
 # shellcheck shell=bash disable=SC2154
-# Names for ports and addresses: from the real Docker engine in the lab,
-# from a fake `docker`, with no docker at all, and with a hanging one.
+# Names for ports and addresses: from the real Docker engine in the lab
+# (with a decoy namespace holding a container's address), from a fake
+# `docker` (IPv4 and IPv6), with no docker at all, with a hanging one, and
+# with a hostile `docker` first on PATH. The fake ones replace
+# /usr/bin/docker in a mount namespace of the capture's own: the capture
+# takes its tools from the system directories, never from PATH.
 set -eu
 . tests/e2e/lab_common.sh
 need_tmux
@@ -10,7 +14,20 @@ sock=$tmp/tmux.sock
 $LAB down >/dev/null
 $LAB up >/dev/null
 export DOCKER_HOST=unix://$NFPL_DIR/docker.sock
-cap 2 "$tmp/c2c.rec" -- $LAB ping c2c 1
+# a decoy: an unrelated namespace holding c2's address
+ip netns add nfpl-decoy
+ip -n nfpl-decoy link add d0 type dummy
+ip -n nfpl-decoy addr add 172.17.0.3/16 dev d0
+ip -n nfpl-decoy link set d0 up
+# and a hostile docker first on PATH, which must never run
+mkdir -p "$tmp/evil"
+printf '#!/bin/sh\ntouch %s/evil-ran\necho 1111111111111111111111111111111111111111111111111111111111111111\n' "$tmp" > "$tmp/evil/docker"
+chmod +x "$tmp/evil/docker"
+PATH=$tmp/evil:$PATH cap 2 "$tmp/c2c.rec" -- $LAB ping c2c 1
+[ ! -e "$tmp/evil-ran" ] || { echo "the capture ran docker from PATH"; exit 1; }
+grep -q "nfpl-decoy" "$tmp/c2c.rec" && { echo "the decoy namespace named something"; grep "^N" "$tmp/c2c.rec"; exit 1; }
+[ "$(grep -c "	key=172.17.0.3	" "$tmp/c2c.rec")" = 1 ] || { echo "not one name for 172.17.0.3"; grep "^N" "$tmp/c2c.rec"; exit 1; }
+ip netns del nfpl-decoy
 cap 2 "$tmp/c2out.rec" -- $LAB ping c2out 1
 "$N" -r "$tmp/c2c.rec" --print | grep -q "ICMP echo-request c1 (172.17.0.2) > c2 (172.17.0.3)"
 "$N" -r "$tmp/c2c.rec" --print | grep -q "IN=veth[0-9a-f]* \[c1\]"
@@ -41,27 +58,41 @@ cat > "$tmp/fake/docker" <<'SH'
 #!/bin/sh
 case "$1" in
 ps) echo 1111111111111111111111111111111111111111111111111111111111111111 ;;
-inspect) echo "/fakeweb|1111111111111111111111111111111111111111111111111111111111111111|/var/run/netns/nfpl-c1|172.17.0.2," ;;
+inspect) echo "/fakeweb|1111111111111111111111111111111111111111111111111111111111111111|/var/run/netns/nfpl-c1|172.17.0.2,fd00:17::2," ;;
 esac
 SH
 printf '#!/bin/sh\necho "docker: command not found" >&2\nexit 127\n' > "$tmp/none/docker"
-printf '#!/bin/sh\nsleep 60\n' > "$tmp/hang/docker"
+printf '#!/bin/sh\nexec sleep 61.5\n' > "$tmp/hang/docker"
 chmod +x "$tmp/fake/docker" "$tmp/none/docker" "$tmp/hang/docker"
 
-PATH=$tmp/fake:$PATH cap 2 "$tmp/fake.rec" -- $LAB ping c2c 1
+# with_docker SCRIPT: nfpath with SCRIPT as /usr/bin/docker (a private mount)
+with_docker() {
+	printf '#!/bin/sh\nexec unshare -m --propagation private sh -c '"'"'mount --bind %s /usr/bin/docker && exec "$0" "$@"'"'"' %s "$@"\n' \
+		"$1" "$(readlink -f "$NFPATH")" > "$tmp/nfpath-with-docker"
+	chmod +x "$tmp/nfpath-with-docker"
+	echo "$tmp/nfpath-with-docker"
+}
+# IPv6 on the containers, named like IPv4
+ip -n nfpl-host addr add fd00:17::1/64 dev docker0 nodad
+ip -n nfpl-c1 addr add fd00:17::2/64 dev eth0 nodad
+ip -n nfpl-c2 addr add fd00:17::3/64 dev eth0 nodad
+N=$(with_docker "$tmp/fake/docker") cap 2 "$tmp/fake.rec" -- $LAB ping c2c 1
 "$N" -r "$tmp/fake.rec" --print | grep -q "fakeweb (172.17.0.2) > nfpl-c2 (172.17.0.3)"
 "$N" -r "$tmp/fake.rec" --print | grep -q "IN=nfpl-vc1 \[fakeweb\]"
+N=$(with_docker "$tmp/fake/docker") cap 2 "$tmp/fake6.rec" -- ip netns exec nfpl-c1 ping -6 -c 1 fd00:17::3
+"$N" -r "$tmp/fake6.rec" --print | grep -q "fakeweb (fd00:17::2) > nfpl-c2 (fd00:17::3)" ||
+	{ "$N" -r "$tmp/fake6.rec" --print | head -3; grep "^N" "$tmp/fake6.rec"; exit 1; }
 
 start=$(date +%s)
-PATH=$tmp/none:$PATH cap 2 "$tmp/none.rec" -- $LAB ping c2c 1
+N=$(with_docker "$tmp/none/docker") cap 2 "$tmp/none.rec" -- $LAB ping c2c 1
 "$N" -r "$tmp/none.rec" --print | grep -q "nfpl-c1 (172.17.0.2) > nfpl-c2 (172.17.0.3)"
 [ $(($(date +%s) - start)) -le 6 ] || { echo "no docker slowed the capture down"; exit 1; }
 if grep -qi "docker" "$tmp/none.rec.err"; then echo "a missing docker made noise"; cat "$tmp/none.rec.err"; exit 1; fi
 
 start=$(date +%s)
-PATH=$tmp/hang:$PATH cap 2 "$tmp/hang.rec" -- $LAB ping c2c 1
+N=$(with_docker "$tmp/hang/docker") cap 2 "$tmp/hang.rec" -- $LAB ping c2c 1
 elapsed=$(($(date +%s) - start))
 [ "$elapsed" -le 10 ] || { echo "a hanging docker held the capture for ${elapsed}s"; exit 1; }
 "$N" -r "$tmp/hang.rec" --print | grep -q "nfpl-c1 (172.17.0.2) > nfpl-c2 (172.17.0.3)"
 [ "$("$N" -r "$tmp/hang.rec" --stats | awk '/^packets/ {print $2}')" = 2 ]
-pgrep -f "$tmp/hang/docker" >/dev/null && { echo "the hung docker was left running"; exit 1; } || true
+pgrep -f "sleep 61.5" >/dev/null && { echo "the hung docker was left running"; exit 1; } || true
