@@ -328,9 +328,9 @@ int capture_names_scan(struct capture_buf *b)
 	static const char *const ps_argv[] = { "docker", "ps", "-q", "--no-trunc", NULL };
 	double t0 = mono_now();
 	if (nlinks && capture_tool_run(ps_argv, 2, &ob) == 0 && ob.len) {
-		const char *argv[70] = { "docker", "inspect", "--format",
-					 "{{.Name}}|{{.Id}}|{{.NetworkSettings.SandboxKey}}|{{range .NetworkSettings.Networks}}"
-					 "{{.IPAddress}},{{.GlobalIPv6Address}},{{end}}" };
+		static const char fmt[] = "{{.Name}}|{{.Id}}|{{.NetworkSettings.SandboxKey}}|"
+					  "{{range .NetworkSettings.Networks}}{{.IPAddress}},{{.GlobalIPv6Address}},{{end}}";
+		const char *argv[70] = { "docker", "inspect", "--format", fmt };
 		int argc = 3;
 		char ids[64][72];
 		int nids = 0;

@@ -292,6 +292,11 @@ int capture_main(int argc, char **argv)
 	if (wfile)
 		close(o.out_fd);
 	if (st != NFP_LIVE_OK) {
+		/* it may quote an -e expression or a namespace name: no control
+		 * bytes reach the terminal */
+		for (char *m = msg; *m; m++)
+			if (((unsigned char)*m < 0x20 && *m != '\n') || *m == 0x7f)
+				*m = '?';
 		fprintf(stderr, "nfpath capture: %s\n", msg);
 		return 1;
 	}

@@ -40,7 +40,7 @@ for o in --read --rules --demo --live --print --json --stats --diagram --compare
 done
 $N --version | grep -q '^nfpath [0-9]'
 $N capture --help > "$tmp/ch"
-for o in --netns --expr --host --proto --port --rate --no-setup --no-nflog --nflog-group --count --time --grace --write; do
+for o in --netns --expr --host --proto --port --rate --print-rules --no-setup --no-nflog --nflog-group --count --time --grace --write FILTER; do
 	grep -q -- "$o" "$tmp/ch" || { echo "capture help lacks $o"; exit 1; }
 done
 # a live stream that pauses (journalctl -kf | nfpath -r - --print): the
