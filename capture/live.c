@@ -841,7 +841,12 @@ static enum capture_live_status live_setup(struct live *lv)
 static void live_drops_open(struct live *lv)
 {
 	const struct capture_live_opts *o = lv->o;
-	struct capture_drops_opts dopts = { .max_per_sec = o->rate, .no_drops = o->no_drops };
+	/* a traced packet costs some ten trace events, a drop one record: ten
+	 * drops per traced packet (at least 100/s) still bounds the stream,
+	 * and keeps the drops of packets whose hops the trace's own limit
+	 * let go */
+	long cap = o->rate > 0 ? (o->rate * 10L > 100 ? o->rate * 10L : 100) : 0;
+	struct capture_drops_opts dopts = { .max_per_sec = cap, .no_drops = o->no_drops };
 	char why[200] = "";
 	lv->drops = capture_drops_open(&dopts, why, sizeof(why));
 	lv->res->drops_on = lv->drops != NULL;

@@ -63,8 +63,8 @@ static void capture_usage(FILE *f)
 	      "kernel with BTF (/sys/kernel/btf/vmlinux) and the tracepoint's reason\n"
 	      "argument (Linux 5.17 or later), and CAP_BPF and CAP_PERFMON (or root) at\n"
 	      "set-up; only drops in the traced namespace and its containers' are sent,\n"
-	      "at most --rate per second. Without them the capture says why in one line\n"
-	      "and traces netfilter alone.\n",
+	      "at most 10 x --rate per second. Without them the capture says why in one\n"
+	      "line and traces netfilter alone.\n",
 	      f);
 }
 
