@@ -881,6 +881,7 @@ static int live_drops_step(struct live *lv)
 		lv->drops_lost_seen = lost;
 	}
 	lv->res->drops_lost = lost;
+	lv->res->drops_limited = limited;
 	lv->res->drops_shown = lv->dstats.joined + lv->dstats.selected;
 	return 0;
 }

@@ -45,6 +45,7 @@ struct capture_live_result {
 	char drops_note[200];	  /* why not, in one line, when drops_on is 0 */
 	unsigned long drops_shown; /* drop hops written (of traced or selected packets) */
 	unsigned long drops_lost;  /* drop events the ring buffer could not take */
+	unsigned long drops_limited; /* drop events over the rate cap (not sent, like rate-limited packets) */
 	int stopped_by; /* 0 count/time, 1 signal, 2 output closed */
 };
 

@@ -306,5 +306,8 @@ int capture_main(int argc, char **argv)
 		r.events, r.hops_written, r.packets, r.complete, r.drops_shown, r.overruns, r.rx_dropped, r.nflog_lost,
 		r.drops_lost,
 		r.overruns || r.rx_dropped || r.nflog_lost || r.drops_lost ? " (the recording is incomplete)" : "");
+	if (r.drops_limited)
+		fprintf(stderr, "nfpath capture: %lu kernel drops over the drop rate cap were not recorded\n",
+			r.drops_limited);
 	return 0;
 }
