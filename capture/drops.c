@@ -261,20 +261,22 @@ const char *capture_drops_symbol(const struct capture_drops_names *n, uint64_t a
 int capture_drops_names_dump(const struct capture_drops_names *n, const uint64_t *addrs, size_t naddrs, char **out,
 			     size_t *outlen)
 {
-	size_t cap = 256 + n->nreason * 48 + naddrs * 160 + n->nns * 48, w = 0;
+	/* names are at most 64 (reasons), 128 (symbols), 19 (devices) bytes */
+	size_t cap = 256 + n->nreason * 96 + naddrs * 176 + n->nns * 48, w = 0;
 	char *b = malloc(cap);
 	if (!b)
 		return -1;
 	for (size_t i = 0; i < n->nreason; i++)
 		if (n->reason[i])
-			w += (size_t)snprintf(b + w, cap - w, "reason %zu %s\n", i, n->reason[i]);
+			w += (size_t)snprintf(b + w, cap - w, "reason %zu %.64s\n", i, n->reason[i]);
 	for (size_t i = 0; i < naddrs; i++) {
 		const struct sym *s = find_sym(n, addrs[i]);
 		int dup = 0;
 		for (size_t j = 0; s && j < i; j++)
 			dup |= find_sym(n, addrs[j]) == s;
 		if (s && !dup)
-			w += (size_t)snprintf(b + w, cap - w, "sym %llx %s\n", (unsigned long long)s->addr, n->text + s->name);
+			w += (size_t)snprintf(b + w, cap - w, "sym %llx %.128s\n", (unsigned long long)s->addr,
+					      n->text + s->name);
 	}
 	for (size_t i = 0; i < n->nns; i++)
 		w += (size_t)snprintf(b + w, cap - w, "ns %u %s\n", n->ns[i].inode, n->ns[i].dev);
@@ -529,8 +531,11 @@ static int find_namespaces(struct capture_drops_names *n)
 			mnl_socket_close(nl);
 		return 0; /* the traced namespace alone */
 	}
-	static struct peers ps;
-	ps.n = 0;
+	struct peers *psp = calloc(1, sizeof(*psp));
+	if (!psp) {
+		mnl_socket_close(nl);
+		return -1;
+	}
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
@@ -542,13 +547,13 @@ static int find_namespaces(struct capture_drops_names *n)
 		unsigned portid = mnl_socket_get_portid(nl);
 		for (;;) {
 			ssize_t r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-			if (r <= 0 || mnl_cb_run(buf, (size_t)r, 1, portid, link_cb, &ps) <= MNL_CB_STOP)
+			if (r <= 0 || mnl_cb_run(buf, (size_t)r, 1, portid, link_cb, psp) <= MNL_CB_STOP)
 				break;
 		}
 	}
 	/* every namespace once, by inode */
 	uint32_t seen[1024];
-	int nseen = 0, left = ps.n;
+	int nseen = 0, left = psp->n;
 	static const char *const dirs[] = { "/var/run/netns", "/proc" };
 	for (int di = 0; di < 2 && left; di++) {
 		DIR *d = opendir(dirs[di]);
@@ -571,14 +576,15 @@ static int find_namespaces(struct capture_drops_names *n)
 				continue;
 			int id = nsid_of_fd(nl, fd, (uint32_t)(nseen + 1));
 			close(fd);
-			for (int i = 0; id >= 0 && i < ps.n; i++)
-				if (ps.p[i].nsid == id) {
-					if (capture_drops_names_ns(n, (uint32_t)st.st_ino, ps.p[i].dev) < 0) {
+			for (int i = 0; id >= 0 && i < psp->n; i++)
+				if (psp->p[i].nsid == id) {
+					if (capture_drops_names_ns(n, (uint32_t)st.st_ino, psp->p[i].dev) < 0) {
 						closedir(d);
 						mnl_socket_close(nl);
+						free(psp);
 						return -1;
 					}
-					ps.p[i].nsid = -2;
+					psp->p[i].nsid = -2;
 					left--;
 				}
 		}
@@ -586,6 +592,7 @@ static int find_namespaces(struct capture_drops_names *n)
 			closedir(d);
 	}
 	mnl_socket_close(nl);
+	free(psp);
 	return 0;
 }
 
