@@ -7,6 +7,7 @@
 #include "live.h"
 
 #include "drops.h"
+#include "filter.h"
 
 #include "names.h"
 #include "nflog.h"
@@ -838,6 +839,26 @@ static enum capture_live_status live_setup(struct live *lv)
  * Set up with full privileges, in the traced namespace; after that the
  * ring buffer is only read. Without them the capture goes on with the
  * netfilter trace alone, and says so once. */
+/* 1 when sel is nfpath's default (ICMP echo), which the drop tracer can
+ * tell apart in user space */
+static int is_default_selection(const struct capture_filter *sel)
+{
+	if (!sel)
+		return 1;
+	struct capture_filter *def = malloc(sizeof(*def));
+	if (!def)
+		return 0;
+	capture_filter_default(def);
+	int same = 1;
+	for (int f = 0; f < 2; f++) {
+		same &= sel->n[f] == def->n[f];
+		for (int i = 0; same && i < sel->n[f]; i++)
+			same &= strcmp(sel->rule[f][i], def->rule[f][i]) == 0;
+	}
+	free(def);
+	return same;
+}
+
 static void live_drops_open(struct live *lv)
 {
 	const struct capture_live_opts *o = lv->o;
@@ -863,7 +884,7 @@ static void live_drops_open(struct live *lv)
 	/* only nfpath's default selection (ICMP echo) is evaluated here; a
 	 * FILTER or -e is nft's to match, so their drops show when they
 	 * join a traced packet */
-	lv->dsel = (struct capture_drops_sel){ NULL, NULL, 0, o->sel ? 1 : 0 };
+	lv->dsel = (struct capture_drops_sel){ NULL, NULL, 0, !is_default_selection(o->sel) };
 	lv->drops_hold = 0.1;
 }
 
