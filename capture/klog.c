@@ -194,7 +194,8 @@ static size_t iso_ts(const char *s, size_t n, double *ts, int *has_ts)
 		return 0;
 	const char *sp = memchr(s, ' ', n < 48 ? n : 48);
 	double v;
-	if (!sp || time_of_day(s + 11, (size_t)(sp - s - 11), &v) < 0)
+	/* the time runs from s + 11 to the space: at least "HH:MM:SS" */
+	if (!sp || sp - s < 19 || time_of_day(s + 11, (size_t)(sp - s - 11), &v) < 0)
 		return 0;
 	*ts = v;
 	*has_ts = 1;
