@@ -68,7 +68,7 @@ child=$(pgrep -P "$viewer" -f capture | head -1)
 [ "$(awk '/^Uid/ {print $2}' /proc/$child/status)" = 0 ]
 $LAB ping c2c 1 >/dev/null
 for _ in $(seq 1 40); do T capture-pane -t t -p | grep -q "packet 1/2" && break; sleep 0.1; done
-T capture-pane -t t -p | grep -q "live nfpl-host | packet 1/2" || { T capture-pane -t t -p; exit 1; }
+T capture-pane -t t -p | grep "packet 1/2" | grep -q "live nfpl-host" || { T capture-pane -t t -p; exit 1; }
 # the capture crashes: the explorer says so and stays usable
 kill -9 "$child"
 for _ in $(seq 1 40); do T capture-pane -t t -p | grep -q "ended" && break; sleep 0.1; done

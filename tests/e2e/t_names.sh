@@ -16,7 +16,7 @@ $LAB up >/dev/null
 export DOCKER_HOST=unix://$NFPL_DIR/docker.sock
 # a decoy: an unrelated namespace holding c2's address
 ip netns add nfpl-decoy
-ip -n nfpl-decoy link add d0 type dummy
+ip -n nfpl-decoy link add d0 type veth peer name d1
 ip -n nfpl-decoy addr add 172.17.0.3/16 dev d0
 ip -n nfpl-decoy link set d0 up
 # and a hostile docker first on PATH, which must never run
