@@ -1044,7 +1044,9 @@ static enum capture_live_status live_arm(struct live *lv)
 	lv->start = now_mono();
 
 	lv->rx.fd = mnl_socket_get_fd(lv->nl);
-	lv->rx.max_bytes = (size_t)1 << 30;
+	/* what we may fall behind by: past it the receiver counts what it
+	 * drops (the loss line) instead of growing without end */
+	lv->rx.max_bytes = (size_t)32 << 20;
 	lv->rx_started = pthread_create(&lv->rxt, NULL, rx_main, &lv->rx) == 0;
 	if (!lv->rx_started) {
 		capture_buf_free(&first_names);

@@ -36,7 +36,7 @@ static void capture_usage(FILE *f)
 	      "      --proto P        shortcut: icmp, tcp or udp\n"
 	      "      --port N         shortcut: TCP/UDP packets from or to port N\n"
 	      "      --rate N         trace at most N packets/s in all (default 100, 0 = no\n"
-	      "                       limit)\n"
+	      "                       limit: every selected packet, expensive on a busy flow)\n"
 	      "      --print-rules    print the nft tables the capture would install, and exit\n"
 	      "      --no-setup       install nothing; only listen (TRACE/LOG rules made by hand)\n"
 	      "      --no-nflog       do not bind nfnetlink_log (legacy iptables TRACE is then\n"
@@ -281,6 +281,12 @@ int capture_main(int argc, char **argv)
 		}
 		o.out_name = wfile;
 	}
+	if (o.rate == 0 && !o.no_setup)
+		fputs("nfpath capture: --rate 0 traces every selected packet. On a busy flow that is\n"
+		      "  expensive: the kernel reports each packet at every hook, so a bulk transfer can\n"
+		      "  slow to a fraction of its speed and the recording grows by tens of MB a second.\n"
+		      "  Stop with ^C (or bound it with -t SECONDS / -c COUNT); --rate N caps the cost.\n",
+		      stderr);
 	o.stop = tui_stop_signals();
 	o.note = note;
 	/* a reader that went away shows as EPIPE on write, not a kill */
