@@ -344,6 +344,7 @@ struct rx_block {
 
 #define RX_BLOCK (1u << 20)
 #define RX_MSG_MAX 65536
+#define RX_HOLD 0.02 /* seconds a received message may wait in a part-filled block */
 
 struct rx {
 	int fd;
@@ -359,7 +360,7 @@ struct rx {
 static void rx_push(struct rx *r, struct rx_block *b)
 {
 	pthread_mutex_lock(&r->mu);
-	if (r->queued + RX_BLOCK > r->max_bytes) {
+	if (r->queued + b->used > r->max_bytes) {
 		/* count the messages we cannot keep */
 		unsigned long n = 0;
 		for (size_t off = 0; off < b->used;) {
@@ -379,7 +380,7 @@ static void rx_push(struct rx *r, struct rx_block *b)
 	else
 		r->head = b;
 	r->tail = b;
-	r->queued += RX_BLOCK;
+	r->queued += b->used;
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -427,6 +428,16 @@ static void *rx_main(void *arg)
 			memcpy(b->data + b->used + 4, &ts, 8);
 			b->used += 12 + (size_t)n;
 		}
+		/* and one the stream never lets pause: the main thread sees each
+		 * message within RX_HOLD of its arrival, not when 1 MiB is full */
+		if (b->used) {
+			double first;
+			memcpy(&first, b->data + 4, 8);
+			if (now_real() - first >= RX_HOLD) {
+				rx_push(r, b);
+				b = NULL;
+			}
+		}
 	}
 done:
 	if (b && b->used)
@@ -457,7 +468,7 @@ static struct rx_block *rx_pop(struct rx *r, int ms)
 		r->head = b->next;
 		if (!r->head)
 			r->tail = NULL;
-		r->queued -= RX_BLOCK;
+		r->queued -= b->used;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return b;
