@@ -134,7 +134,7 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 			 const struct render_align *al)
 {
 	const struct nfp_packet *pa = &t->pkts[a], *pb = &t->pkts[bidx];
-	size_t na = t->pkt_base + a + 1, nb = t->pkt_base + bidx + 1;
+	size_t na = capture_trace_number(t, a), nb = capture_trace_number(t, bidx);
 	char line[1200];
 	int r = 0, said = 0;
 	/* how each ended, first: the question most comparisons are asked for */
@@ -145,8 +145,8 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 		char wa[512], wb[512];
 		render_fate_phrase(t, pa, wa, sizeof(wa), 1);
 		render_fate_phrase(t, pb, wb, sizeof(wb), 1);
-		int n = snprintf(line, sizeof(line), "fate: packet %zu %s; packet %zu %s\n", t->pkt_base + a + 1, wa,
-				 t->pkt_base + bidx + 1, wb);
+		int n = snprintf(line, sizeof(line), "fate: packet %zu %s; packet %zu %s\n", capture_trace_number(t, a), wa,
+				 capture_trace_number(t, bidx), wb);
 		r |= capture_buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		said++;
 	}
@@ -254,7 +254,7 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 	for (int s = 0; s < 2; s++) {
 		const struct nfp_packet *p = s ? pb : pa;
 		render_packet_summary(t, p, sum, sizeof(sum));
-		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", t->pkt_base + (s ? bidx : a) + 1, sum,
+		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", capture_trace_number(t, s ? bidx : a), sum,
 			 capture_packet_ct_name(p));
 	}
 	char line[2200], h0[1024], h1[1024];

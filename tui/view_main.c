@@ -83,7 +83,7 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 		}
 		render_packet_line(u->t, p, fa, 0, pw > 8 ? pw : 8, u->ascii, pl, sizeof(pl));
 		int pad = pw - render_cols(pl, strlen(pl));
-		snprintf(line, sizeof(line), "%*zu %-*s %s %-3s %s%*s %4u", nw, u->t->pkt_base + i + 1, fw, flow, dir, ct_short(p),
+		snprintf(line, sizeof(line), "%*zu %-*s %s %-3s %s%*s %4u", nw, capture_trace_number(u->t, i), fw, flow, dir, ct_short(p),
 			 pl, pad > 0 ? pad : 0, "", p->nhops);
 		attr_t a = i == u->sel ? A_REVERSE : 0;
 		tui_fill(y + 1 + r, x, w, a);
@@ -96,7 +96,7 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 	const struct nfp_packet *p = tui_selected(u);
 	char title[96];
 	if (p)
-		snprintf(title, sizeof(title), " Hops of packet %zu (%u) ", u->t->pkt_base + u->sel + 1, p->nhops);
+		snprintf(title, sizeof(title), " Hops of packet %zu (%u) ", capture_trace_number(u->t, u->sel), p->nhops);
 	else
 		snprintf(title, sizeof(title), " Hops ");
 	tui_pane_title(y, x, w, title, u->focus == P_HOPS);
@@ -297,7 +297,7 @@ static void draw(struct tui *u, int body, int w)
 	/* the packet line: what this packet is, at every size */
 	if (p) {
 		char lead[48];
-		snprintf(lead, sizeof(lead), " packet %zu: ", u->t->pkt_base + u->sel + 1);
+		snprintf(lead, sizeof(lead), " packet %zu: ", capture_trace_number(u->t, u->sel));
 		tui_packet_line(u, 0, 0, w, lead, p, A_BOLD, 0);
 	} else if (u->filter[0] && u->t->npkts) {
 		tui_put_fit(u, 0, 0, w, " no packet matches the filter (Esc clears it)", A_BOLD, 0);
@@ -457,7 +457,7 @@ static void click_box(struct tui *u, int node)
 	}
 	char label[128];
 	render_diagram_node_label(u->d, node, label, sizeof(label));
-	snprintf(u->msg, sizeof(u->msg), "packet %zu has no hop at %s", u->t->pkt_base + u->sel + 1, label);
+	snprintf(u->msg, sizeof(u->msg), "packet %zu has no hop at %s", capture_trace_number(u->t, u->sel), label);
 }
 
 static void mouse(struct tui *u, const MEVENT *ev)
@@ -504,7 +504,7 @@ static void status(struct tui *u, char *out, size_t cap)
 		snprintf(out, cap, "no packet of %zu matches /%s", npk, u->filter);
 		return;
 	}
-	snprintf(out, cap, "packet %zu/%zu | hop %u/%u", p ? u->t->pkt_base + u->sel + 1 : 0, u->t->pkt_base + npk,
+	snprintf(out, cap, "packet %zu/%zu | hop %u/%u", p ? capture_trace_number(u->t, u->sel) : 0, u->t->pkt_base + npk,
 		 p && p->nhops ? u->hop + 1 : 0, p ? p->nhops : 0);
 }
 
