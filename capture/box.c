@@ -3,7 +3,7 @@
 #include "box.h"
 
 #include "dropreason.h"
-
+#include "grow.h"
 #include "hop.h"
 #include "rules.h"
 #include "trace.h"
@@ -189,9 +189,50 @@ int nfp_box_for_hook(int family, int hook, int prio, int is_nat)
 
 /* ---- where a hop sits ------------------------------------------------ */
 
+static const char *const why_text[] = {
+	"",
+	"hook unknown: an nft base chain whose name and devices do not say its hook (give --rules with `nft -a "
+	"list ruleset`)",
+	"a user chain whose caller is not in this packet's trace",
+	"a log line whose prefix names no chain and matches no --rules rule",
+	"a chain that is not a built-in chain of its table and not in --rules",
+	"a kernel drop outside the netfilter chains",
+	"the event names no table or chain",
+};
 
-/* Hook of a base chain from its name ("prerouting", "fw", "post") when
- * nothing better is known. */
+const char *capture_box_why_text(int why)
+{
+	return why > 0 && why < NFP_UNPLACED__COUNT ? why_text[why] : "";
+}
+
+static uint32_t bit(int hook)
+{
+	return 1u << hook;
+}
+
+/* Hooks a packet can be at given which devices the event shows: the
+ * kernel passes in only on the way in (PREROUTING, INPUT, ingress), out
+ * only on the way out, both at FORWARD and, for a forwarded packet, at IP
+ * POSTROUTING (ip_output passes skb->dev as in); the bridge passes both
+ * only at FORWARD. 0: nothing to go by. */
+static uint32_t hooks_by_devices(int fam, int in, int out)
+{
+	if (in && out)
+		return bit(NFP_HOOK_FORWARD) |
+		       (fam == NFP_FAM_BRIDGE || fam == NFP_FAM_ARP ? 0 : bit(NFP_HOOK_POSTROUTING));
+	if (fam == NFP_FAM_NETDEV)
+		return in ? bit(NFP_HOOK_INGRESS) : out ? bit(NFP_HOOK_EGRESS) : 0;
+	if (fam == NFP_FAM_ARP)
+		return in ? bit(NFP_HOOK_INPUT) : out ? bit(NFP_HOOK_OUTPUT) : 0;
+	if (in)
+		return bit(NFP_HOOK_PREROUTING) | bit(NFP_HOOK_INPUT) | bit(NFP_HOOK_INGRESS);
+	if (out)
+		return bit(NFP_HOOK_OUTPUT) | bit(NFP_HOOK_POSTROUTING) | bit(NFP_HOOK_EGRESS);
+	return 0;
+}
+
+/* Hook of a base chain from its name ("prerouting", "fw", "post"):
+ * only a hint, checked against the devices. "ingress" before "in". */
 static int hook_from_name(const char *c)
 {
 	char l[32];
@@ -200,89 +241,274 @@ static int hook_from_name(const char *c)
 		return NFP_HOOK_NONE;
 	for (size_t i = 0; i <= n; i++)
 		l[i] = (char)(c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i]);
+	if (strstr(l, "ingress"))
+		return NFP_HOOK_INGRESS;
+	if (strstr(l, "egress"))
+		return NFP_HOOK_EGRESS;
 	if (strstr(l, "post"))
 		return NFP_HOOK_POSTROUTING;
 	if (strstr(l, "pre"))
 		return NFP_HOOK_PREROUTING;
-	if (strstr(l, "forw") || strcmp(l, "fw") == 0 || strcmp(l, "fwd") == 0)
+	if (strstr(l, "forw") || strstr(l, "fwd") || strncmp(l, "fw", 2) == 0)
 		return NFP_HOOK_FORWARD;
 	if (strstr(l, "out"))
 		return NFP_HOOK_OUTPUT;
 	if (strncmp(l, "in", 2) == 0)
 		return NFP_HOOK_INPUT;
-	if (strstr(l, "ingress"))
-		return NFP_HOOK_INGRESS;
-	if (strstr(l, "egress"))
-		return NFP_HOOK_EGRESS;
 	return NFP_HOOK_NONE;
 }
 
-/* The box a hop names by itself (built-in chain, known base chain), or
- * NONE for user chains and unknown chains. */
-static int own_box_uncached(const struct capture_trace *t, const struct nfp_hop *h)
+static int arp_box(int hook)
 {
-	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
-	int fam = h->family;
-	int b = nfp_box_for_builtin(fam == NFP_FAM_BRIDGE ? fam : NFP_FAM_IPV4, tab, (int)strlen(tab), ch,
-				    (int)strlen(ch));
-	if (b)
-		return b;
-	int hook = h->hook, prio = h->prio, nat = 0;
-	if (!hook && t->rules && capture_rules_chain_hook(t->rules, fam, tab, ch, &hook, &prio, &nat) == 0)
-		return nfp_box_for_hook(fam, hook, prio, nat);
-	if (hook)
-		return nfp_box_for_hook(fam, hook, h->have_prio ? h->prio : 0, 0);
-	if (h->source == NFP_SRC_NFTMON || h->source == NFP_SRC_XTMON) {
-		/* nft chains carry no hook in the text: only base chains
-		 * printed a packet line, so guess from the name */
-		if (!(h->flags & NFP_HOP_HAVE_PKT))
-			return NFP_BOX_NONE;
-		hook = hook_from_name(ch);
-		if (hook)
-			return nfp_box_for_hook(fam, hook, hook == NFP_HOOK_PREROUTING ? -150 : 0, 0);
+	switch (hook) {
+	case NFP_HOOK_INPUT:
+		return NFP_BOX_ARP_INPUT;
+	case NFP_HOOK_FORWARD:
+		return NFP_BOX_ARP_FORWARD;
+	case NFP_HOOK_OUTPUT:
+		return NFP_BOX_ARP_OUTPUT;
+	default:
+		return NFP_BOX_NONE;
 	}
+}
+
+static int box_for(int fam, int hook, int prio, int nat)
+{
+	return fam == NFP_FAM_ARP ? arp_box(hook) : nfp_box_for_hook(fam, hook, prio, nat);
+}
+
+/* The box of chain (fam, tab, ch) when the chain says it by itself: a
+ * built-in x_tables/ebtables/arptables chain, or a base chain whose hook
+ * the hop or the ruleset gives. NONE otherwise. */
+static int named_box(const struct capture_trace *t, const struct nfp_hop *h, int fam, const char *tab, const char *ch)
+{
+	if (fam == NFP_FAM_ARP) {
+		/* arptables' built-in chains, and nft arp tables by hook
+		 * below: never the IP filter table's boxes */
+		if (strcmp(tab, "filter") == 0) {
+			int hk = nfp_hook_parse(ch, (int)strlen(ch));
+			if (arp_box(hk))
+				return arp_box(hk);
+		}
+	} else {
+		int b = nfp_box_for_builtin(fam == NFP_FAM_BRIDGE ? fam : NFP_FAM_IPV4, tab, (int)strlen(tab), ch,
+					    (int)strlen(ch));
+		if (b)
+			return b;
+	}
+	int hook = h->hook, prio = h->prio, nat = 0;
+	if (hook)
+		return box_for(fam, hook, h->have_prio ? prio : 0, 0);
+	if (t->rules && capture_rules_chain_hook(t->rules, fam, tab, ch, &hook, &prio, &nat) == 0)
+		return box_for(fam, hook, prio, nat);
 	return NFP_BOX_NONE;
 }
 
-/* capture_box_own is pure in these inputs; a small direct-mapped cache keeps
- * string work off the per-line path */
-int capture_box_own(struct capture_trace *t, const struct nfp_hop *h)
+/* An nft chain that printed its packet line (nft monitor, xtables-monitor)
+ * or an nft log line is a base chain run: its hook from the devices the
+ * kernel passed, the name only to choose between what they allow. */
+static int guessed_box(const struct nfp_hop *h, const char *ch, int *why)
 {
-	uint8_t pk = (h->flags & NFP_HOP_HAVE_PKT) ? 1 : 0;
+	uint32_t can = hooks_by_devices(h->family, h->in != 0, h->out != 0);
+	int hook = NFP_HOOK_NONE;
+	if (can && !(can & (can - 1))) {
+		for (hook = 1; !(can & bit(hook)); hook++)
+			;
+	} else {
+		int nh = hook_from_name(ch);
+		if (nh && (!can || (can & bit(nh))))
+			hook = nh;
+	}
+	int b = hook ? box_for(h->family, hook, hook == NFP_HOOK_PREROUTING ? -150 : 0, 0) : NFP_BOX_NONE;
+	if (!b)
+		*why = NFP_UNPLACED_HOOK_UNKNOWN;
+	return b;
+}
+
+/* The box a hop names by itself, with *why when it names none. */
+static int own_box_uncached(const struct capture_trace *t, const struct nfp_hop *h, int *why)
+{
+	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
+	*why = NFP_UNPLACED_NONE;
+	if (h->kind == NFP_KIND_DROP && !h->table) {
+		*why = NFP_UNPLACED_KERNEL_DROP;
+		return NFP_BOX_NONE;
+	}
+	if (!h->table || !h->chain) {
+		*why = NFP_UNPLACED_NO_CHAIN;
+		return NFP_BOX_NONE;
+	}
+	int b = named_box(t, h, h->family, tab, ch);
+	if (b)
+		return b;
+	/* an nft log line names its chain in the prefix by convention
+	 * ("nft:inet:agbl:prec"), and prints the devices; netdev and arp
+	 * tables have no user chains worth a caller search */
+	int nft_log = h->kind == NFP_KIND_LOG && h->source == NFP_SRC_KLOG;
+	if (nft_log || h->family == NFP_FAM_NETDEV || h->family == NFP_FAM_ARP)
+		return guessed_box(h, ch, why);
+	*why = NFP_UNPLACED_UNKNOWN_CHAIN;
+	return NFP_BOX_NONE;
+}
+
+static uint8_t memo_bits(const struct nfp_hop *h)
+{
+	return (uint8_t)(((h->flags & NFP_HOP_HAVE_PKT) ? 1 : 0) | (h->in ? 2 : 0) | (h->out ? 4 : 0) |
+			 (h->kind == NFP_KIND_LOG ? 8 : 0) | (h->kind == NFP_KIND_DROP ? 16 : 0));
+}
+
+/* own box is pure in these inputs; a small direct-mapped cache keeps
+ * string work off the per-line path */
+static int own_box(struct capture_trace *t, const struct nfp_hop *h, int *why)
+{
 	if (h->hook || h->have_prio)
-		return own_box_uncached(t, h);
+		return own_box_uncached(t, h, why);
+	uint8_t pk = memo_bits(h);
 	uint32_t k = (h->table * 2654435761u) ^ (h->chain * 40503u) ^ ((uint32_t)h->family << 24) ^
 		     ((uint32_t)h->source << 16) ^ pk;
 	struct capture_box_memo *m = &t->boxmap.memo[k % (sizeof(t->boxmap.memo) / sizeof(t->boxmap.memo[0]))];
 	if (m->valid && m->table == h->table && m->chain == h->chain && m->family == h->family &&
-	    m->source == h->source && m->pk == pk)
+	    m->source == h->source && m->pk == pk) {
+		*why = m->why;
 		return m->box;
-	int b = own_box_uncached(t, h);
-	*m = (struct capture_box_memo){ h->table, h->chain, (uint16_t)b, h->family, h->source, pk, 1 };
+	}
+	int b = own_box_uncached(t, h, why);
+	*m = (struct capture_box_memo){ h->table, h->chain, (uint16_t)b, h->family, h->source, pk, (uint8_t)*why, 1 };
 	return b;
 }
 
-void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
+/* nft text names chains without their hook: a chain is a base chain when
+ * the hop before it in the same table neither is in it nor jumped to it */
+static int nft_text(const struct nfp_hop *h)
 {
-	if (h->kind == NFP_KIND_DROP) {
-		capture_dropreason_place(t, p, h);
-		return;
+	return h->source == NFP_SRC_NFTMON || h->source == NFP_SRC_XTMON || h->source == NFP_SRC_NFTRACE;
+}
+
+int capture_box_own(struct capture_trace *t, const struct nfp_hop *h)
+{
+	int why;
+	int b = own_box(t, h, &why);
+	if (!b && nft_text(h) && (h->flags & NFP_HOP_HAVE_PKT))
+		b = guessed_box(h, capture_str(t, h->chain), &why); /* a rank for the stitcher only */
+	return b;
+}
+
+static int same_class(const struct nfp_hop *a, const struct nfp_hop *b)
+{
+	return (a->family == NFP_FAM_BRIDGE) == (b->family == NFP_FAM_BRIDGE) &&
+	       (a->family == NFP_FAM_ARP) == (b->family == NFP_FAM_ARP);
+}
+
+/* A user chain runs inside the base chain that jumped to it: the hops of
+ * one table's run come together (its jump rule printed a line), so the
+ * hop before it with a chain is its caller or an earlier hop of the same
+ * run. Anything else before it (another table, a base chain's policy)
+ * means the caller was not traced. strict (nft text, whose chains do not
+ * say they are user chains): only a hop of the run that is in this chain
+ * or jumped to it counts, so a base chain's first hop finds none. */
+static const struct nfp_hop *caller_of(const struct capture_trace *t, const struct nfp_packet *p,
+				       const struct nfp_hop *h, uint32_t table, uint32_t chain, int strict)
+{
+	for (uint32_t i = p->nhops; i-- > 0;) {
+		const struct nfp_hop *o = &t->hops[p->hops[i]];
+		if (o->kind == NFP_KIND_DROP || o->kind == NFP_KIND_LOG || !o->table)
+			continue;
+		if (o->table != table || !same_class(o, h))
+			return NULL;
+		if (o->kind == NFP_KIND_POLICY && o->chain != chain)
+			return NULL;
+		if (!strict || o->chain == chain || o->jump == chain)
+			return o;
 	}
-	int box = capture_box_own(t, h);
-	if (!box) {
-		/* a user chain takes the box of the base chain that jumped to it */
-		for (uint32_t i = p->nhops; i-- > 0;) {
-			const struct nfp_hop *o = &t->hops[p->hops[i]];
-			if (o->box && o->table == h->table && (o->family == NFP_FAM_BRIDGE) == (h->family == NFP_FAM_BRIDGE)) {
-				box = o->box;
-				break;
+	return NULL;
+}
+
+static int is_log_rule(const char *text)
+{
+	return text && (strstr(text, "-j LOG") || strstr(text, "--log") || strstr(text, " log ") ||
+			strncmp(text, "log ", 4) == 0 || strstr(text, "-j NFLOG"));
+}
+
+/* A log line's box: its rule found by prefix in --rules, or, for a kernel
+ * LOG right after the TRACE line of the rule that logged it (the kernel
+ * prints the rule's TRACE line, then runs its target), that rule's box. */
+static int log_box(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h, int *layer_from)
+{
+	const char *prefix = capture_str(t, h->prefix);
+	int fam;
+	const char *tab, *ch;
+	long rule;
+	*layer_from = -1;
+	if (*prefix && capture_rules_prefix_chain(t->rules, h->family, prefix, &fam, &tab, &ch, &rule) == 0) {
+		int b = named_box(t, h, fam, tab, ch);
+		if (b)
+			return b;
+		/* a user chain: the box of the run it was called from */
+		uint32_t tid = capture_strpool_find(t->sp, tab, strlen(tab));
+		uint32_t cid = capture_strpool_find(t->sp, ch, strlen(ch));
+		if (tid != UINT32_MAX && cid != UINT32_MAX) {
+			const struct nfp_hop *o = caller_of(t, p, h, tid, cid, 0);
+			if (o && o->box)
+				return o->box;
+		}
+	}
+	if (p->nhops && h->source == NFP_SRC_KLOG) {
+		uint32_t last = p->hops[p->nhops - 1];
+		const struct nfp_hop *o = &t->hops[last];
+		if (o->source == NFP_SRC_KLOG && o->kind == NFP_KIND_RULE && o->box && same_class(o, h)) {
+			const char *rt = o->rule_text ? capture_str(t, o->rule_text)
+						      : capture_rules_lookup(t->rules, o->family, capture_str(t, o->table),
+									     capture_str(t, o->chain), o->kind, o->rule, 0,
+									     0, NULL);
+			if (!t->rules || !rt || is_log_rule(rt)) {
+				*layer_from = (int)last;
+				return o->box;
 			}
 		}
 	}
-	h->box = (uint16_t)box;
-	int cls = nfp_box_class(box), hook = nfp_box_hook(box);
+	/* a bridge frame with both ports is at the bridge's FORWARD hook,
+	 * where ebtables has one chain */
+	if (h->source == NFP_SRC_EBLOG && h->in && h->out)
+		return NFP_BOX_EB_FILTER_FORWARD;
+	return NFP_BOX_NONE;
+}
+
+static int is_bridge(const struct capture_trace *t, uint32_t dev)
+{
+	for (size_t i = 0; i < t->boxmap.nbridges; i++)
+		if (t->boxmap.bridges[i] == dev)
+			return 1;
+	return 0;
+}
+
+/* dev carries br_netfilter's calls into the IP hooks (the kernel showed it
+ * with PHYSIN/PHYSOUT or a bridged FORWARD): PREROUTING through it is
+ * called from the bridge, whatever tool wrote the trace */
+static void learn_bridge(struct capture_trace *t, uint32_t dev)
+{
+	struct capture_boxmap *m = &t->boxmap;
+	if (!dev || is_bridge(t, dev))
+		return;
+	if (capture_grow((void **)&m->bridges, &m->capbridges, m->nbridges + 1, sizeof(*m->bridges)) == 0)
+		m->bridges[m->nbridges++] = dev;
+}
+
+void capture_boxmap_free(struct capture_boxmap *m)
+{
+	free(m->bridges);
+	m->bridges = NULL;
+	m->nbridges = m->capbridges = 0;
+}
+
+static void set_layer(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
+{
+	int box = h->box, cls = nfp_box_class(box), hook = nfp_box_hook(box);
 	if (!box) {
 		h->layer = NFP_LAYER_NONE;
+		return;
+	}
+	if (cls == 4) {
+		h->layer = NFP_LAYER_NETWORK;
 		return;
 	}
 	if (cls != 0) {
@@ -290,13 +516,17 @@ void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, stru
 		return;
 	}
 	/* an iptables chain called from the bridge (br_netfilter) is drawn on
-	 * the link row: PHYSIN/PHYSOUT in logs, or bridge hops around it */
+	 * the link row: PHYSIN/PHYSOUT in logs, bridge hops around it, or a
+	 * FORWARD from the bridge back into it (nft and xtables-monitor
+	 * traces carry no PHYSIN/PHYSOUT) */
 	int bridged_pre = 0, bridged_fwd = 0, went_up = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
-		int ob = t->hops[p->hops[i]].box;
+		const struct nfp_hop *o = &t->hops[p->hops[i]];
+		int ob = o->box;
 		if (ob == NFP_BOX_EB_BROUTE_BROUTING || ob == NFP_BOX_EB_NAT_PREROUTING)
 			bridged_pre = 1;
-		if (ob == NFP_BOX_EB_FILTER_FORWARD)
+		if (ob == NFP_BOX_EB_FILTER_FORWARD ||
+		    (nfp_box_class(ob) == 0 && nfp_box_hook(ob) == NFP_HOOK_FORWARD && o->layer == NFP_LAYER_LINK))
 			bridged_fwd = 1;
 		if (ob == NFP_BOX_EB_FILTER_INPUT)
 			went_up = 1;
@@ -304,10 +534,10 @@ void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, stru
 	int link = 0;
 	switch (hook) {
 	case NFP_HOOK_PREROUTING:
-		link = h->physin || (bridged_pre && !went_up);
+		link = h->physin || (bridged_pre && !went_up) || (h->in && is_bridge(t, h->in));
 		break;
 	case NFP_HOOK_FORWARD:
-		link = (h->physin && h->physout) || bridged_fwd;
+		link = (h->physin && h->physout) || bridged_fwd || (h->in && h->in == h->out);
 		break;
 	case NFP_HOOK_POSTROUTING:
 		link = h->physout || bridged_fwd;
@@ -316,4 +546,64 @@ void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, stru
 		link = 0;
 	}
 	h->layer = link ? NFP_LAYER_LINK : NFP_LAYER_NETWORK;
+	if (h->physin && h->in)
+		learn_bridge(t, h->in);
+	if (hook == NFP_HOOK_FORWARD && link && h->in) {
+		learn_bridge(t, h->in);
+		/* the PREROUTING hops before were called from the bridge too */
+		for (uint32_t i = 0; i < p->nhops; i++) {
+			struct nfp_hop *o = &t->hops[p->hops[i]];
+			if (nfp_box_class(o->box) == 0 && nfp_box_hook(o->box) == NFP_HOOK_PREROUTING && o->in == h->in)
+				o->layer = NFP_LAYER_LINK;
+		}
+	}
+}
+
+void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h)
+{
+	if (h->kind == NFP_KIND_DROP) {
+		capture_dropreason_place(t, p, h);
+		h->unplaced = h->box ? NFP_UNPLACED_NONE : NFP_UNPLACED_KERNEL_DROP;
+		if (!h->box)
+			t->boxmap.unplaced[NFP_UNPLACED_KERNEL_DROP]++;
+		return;
+	}
+	int why, layer_from = -1;
+	int box = own_box(t, h, &why);
+	if (!box && h->kind == NFP_KIND_LOG) {
+		box = log_box(t, p, h, &layer_from);
+		if (!box && why == NFP_UNPLACED_NO_CHAIN)
+			why = NFP_UNPLACED_LOG_NO_CHAIN;
+	}
+	if (!box && why == NFP_UNPLACED_UNKNOWN_CHAIN) {
+		/* a user chain takes the box of the base chain that jumped to
+		 * it; an nft chain no hop before it leads to is a base chain */
+		const struct nfp_hop *o = caller_of(t, p, h, h->table, h->chain, nft_text(h));
+		if (o && o->box)
+			box = o->box;
+		else if (o)
+			why = o->unplaced ? o->unplaced : NFP_UNPLACED_NO_CALLER;
+		else if (nft_text(h))
+			box = guessed_box(h, capture_str(t, h->chain), &why);
+		else
+			why = NFP_UNPLACED_NO_CALLER;
+	} else if (!box && why == NFP_UNPLACED_HOOK_UNKNOWN && h->kind != NFP_KIND_LOG) {
+		/* a netdev/arp rule line after its chain's first line: the same run */
+		const struct nfp_hop *o = caller_of(t, p, h, h->table, h->chain, 1);
+		if (o && o->box)
+			box = o->box;
+	}
+	h->box = (uint16_t)box;
+	h->unplaced = box ? NFP_UNPLACED_NONE : (uint8_t)why;
+	if (!box) {
+		if (why < NFP_UNPLACED__COUNT)
+			t->boxmap.unplaced[why]++;
+		h->layer = NFP_LAYER_NONE;
+		return;
+	}
+	if (layer_from >= 0) {
+		h->layer = t->hops[layer_from].layer;
+		return;
+	}
+	set_layer(t, p, h);
 }

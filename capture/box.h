@@ -6,6 +6,7 @@
 #ifndef NFP_BOX_H
 #define NFP_BOX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum nfp_hook {
@@ -53,7 +54,10 @@ enum nfp_hook {
 	_(SOCKET_LOOKUP, "socket_lookup", 3, NONE, 0)                 \
 	_(LOCAL_PROCESS, "local_process", 3, NONE, 0)                 \
 	_(ROUTE_OUT, "route_out", 3, NONE, 0)                         \
-	_(IFACE_OUTPUT, "interface_output", 3, NONE, 0)
+	_(IFACE_OUTPUT, "interface_output", 3, NONE, 0)               \
+	_(ARP_INPUT, "arp:INPUT", 4, INPUT, 0)                        \
+	_(ARP_FORWARD, "arp:FORWARD", 4, FORWARD, 0)                  \
+	_(ARP_OUTPUT, "arp:OUTPUT", 4, OUTPUT, 0)
 
 enum nfp_box {
 #define NFP_BOX_ENUM(sym, name, cls, hook, rank) NFP_BOX_##sym,
@@ -65,7 +69,9 @@ enum nfp_box {
 /* Box class: 0 iptables (ip/ip6 tables), 1 ebtables, 2 netdev, 3 a node of
  * the diagram that is no chain (routing decision, socket lookup, ...), named
  * as the diagram names it: only kernel drops (NFP_KIND_DROP) sit there,
- * placed by capture/dropreason.c. */
+ * placed by capture/dropreason.c; 4 arp (the arp family's hooks: ARP never
+ * passes the IP chains; the diagram has no ARP boxes, so these are named
+ * places off the drawing). */
 const char *nfp_box_name(int box);
 int nfp_box_class(int box);
 int nfp_box_hook(int box);
@@ -89,23 +95,46 @@ struct capture_trace;
 struct nfp_packet;
 struct nfp_hop;
 
-/* Memo of capture_box_own, owned by the trace (zeroed with it). */
+/* Why a hop stays off the diagram (nfp_hop.unplaced when box is NONE). */
+enum capture_box_why {
+	NFP_UNPLACED_NONE,
+	NFP_UNPLACED_HOOK_UNKNOWN,   /* an nft base chain, hook not in the trace nor --rules */
+	NFP_UNPLACED_NO_CALLER,	     /* a user chain whose calling base chain was not traced */
+	NFP_UNPLACED_LOG_NO_CHAIN,   /* a log line: prefix names no chain, no --rules rule has it */
+	NFP_UNPLACED_UNKNOWN_CHAIN,  /* not a built-in chain of its table, not in --rules */
+	NFP_UNPLACED_KERNEL_DROP,    /* the kernel freed the packet outside any chain */
+	NFP_UNPLACED_NO_CHAIN,	     /* the event names no table or chain */
+	NFP_UNPLACED__COUNT,
+};
+/* The message for people, "" for NONE; static strings. */
+const char *capture_box_why_text(int why);
+
+/* Placement state, owned by the trace (zeroed with it, freed with
+ * capture_boxmap_free). */
 struct capture_boxmap {
-	struct capture_box_memo {
+	struct capture_box_memo { /* memo of a hop's own box */
 		uint32_t table, chain;
 		uint16_t box;
-		uint8_t family, source, pk, valid;
+		uint8_t family, source, pk, why, valid;
 	} memo[256];
+	uint32_t *bridges; /* devices shown carrying br_netfilter calls (strpool ids) */
+	size_t nbridges, capbridges;
+	unsigned long unplaced[NFP_UNPLACED__COUNT]; /* hops left off the diagram, per cause */
 };
+void capture_boxmap_free(struct capture_boxmap *m);
 
 /* The box a hop names by itself: a built-in chain, a base chain whose hook
  * the hop or the ruleset (t->rules) gives, or an nft base chain guessed
  * from its name. NFP_BOX_NONE for user chains and unknown chains. */
 int capture_box_own(struct capture_trace *t, const struct nfp_hop *h);
-/* Sets h->box and h->layer for hop h about to join packet p (whose earlier
- * hops are already placed): a user chain takes the box of the base chain
- * that called it; an iptables chain called from the bridge is on the link
- * layer. */
+/* Sets h->box, h->layer and h->unplaced for hop h about to join packet p
+ * (whose earlier hops are already placed): a user chain takes the box of
+ * the base chain that called it; a log line the box of its rule (found by
+ * prefix in --rules, or the traced rule just before it); an nft base chain
+ * the hook its devices allow; an iptables chain called from the bridge is
+ * on the link layer (and a bridged FORWARD moves the packet's PREROUTING
+ * hops there too). A hop left on NFP_BOX_NONE gets its cause, counted in
+ * t->boxmap.unplaced. */
 void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, struct nfp_hop *h);
 
 #endif

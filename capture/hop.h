@@ -153,6 +153,7 @@ struct nfp_hop {
 	uint8_t hook;	    /* enum nfp_hook, 0 unknown */
 	int16_t prio;	    /* base chain priority when known (nft) */
 	uint8_t have_prio;
+	uint8_t unplaced;   /* enum capture_box_why when box is NONE, set by the stitcher */
 };
 
 const char *nfp_family_name(int fam);  /* "ip", "ip6", "bridge", ... */

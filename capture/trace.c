@@ -79,6 +79,7 @@ void capture_trace_free(struct capture_trace *t)
 	free(t->names);
 	if (t->hooks.resolve_free)
 		t->hooks.resolve_free(t->hooks.resolve_ctx);
+	capture_boxmap_free(&t->boxmap);
 	capture_strpool_free(t->sp);
 	free(t);
 }

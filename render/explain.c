@@ -7,6 +7,7 @@
 #include "text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,6 +43,127 @@ static const char *docker_chain(const char *chain)
 	if (strstr(chain, "dnat") || strstr(chain, "DNAT"))
 		return "Docker's published ports: DNAT to the container.";
 	return NULL;
+}
+
+/* the quoted text after key in a rule ("--comment \"", "comment \"") */
+static int quoted_after(const char *text, const char *key, const char **q, size_t *n)
+{
+	const char *k = text ? strstr(text, key) : NULL;
+	if (!k)
+		return 0;
+	*q = k + strlen(key);
+	const char *e = strchr(*q, '"');
+	*n = e ? (size_t)(e - *q) : strlen(*q);
+	return *n > 0;
+}
+
+static int rule_comment(const char *text, const char **q, size_t *n)
+{
+	return quoted_after(text, "--comment \"", q, n) || quoted_after(text, "comment \"", q, n);
+}
+
+/* the word after key ("--to-destination ", "dnat to "), up to a blank */
+static int word_after(const char *text, const char *key, const char **w, size_t *n)
+{
+	const char *k = text ? strstr(text, key) : NULL;
+	if (!k)
+		return 0;
+	*w = k + strlen(key);
+	*n = strcspn(*w, " ");
+	return *n > 0;
+}
+
+/* kube-proxy's chains: its comments name the service ("ns/name:port")
+ * and, on a service chain's jump to an endpoint, the endpoint
+ * ("ns/name:port -> 10.244.1.5:8080") */
+static int kube_explain(struct capture_buf *b, const char *chain, const char *rt, const char *jump)
+{
+	int r = 0;
+	const char *c, *w;
+	size_t cn = 0, wn;
+	int have_c = rule_comment(rt, &c, &cn);
+	size_t svc_n = 0;
+	if (have_c) {
+		const char *arrow = strstr(c, " -> ");
+		svc_n = arrow && arrow < c + cn ? (size_t)(arrow - c) : strcspn(c, " ");
+		if (svc_n > cn)
+			svc_n = cn;
+	}
+	if (strcmp(chain, "KUBE-SERVICES") == 0) {
+		r |= PUTS(b, "KUBE-SERVICES is kube-proxy's table of Services: one rule per ClusterIP and port; the "
+			     "packet's destination picks the service chain it jumps to");
+		if (have_c) {
+			r |= PUTS(b, " (here the service ");
+			r |= render_esc(b, c, svc_n, 0);
+			r |= PUTS(b, ")");
+		}
+		r |= PUTS(b, ". ");
+	} else if (strncmp(chain, "KUBE-SVC-", 9) == 0 || strncmp(chain, "KUBE-SVL-", 9) == 0) {
+		r |= PUTS(b, "A kube-proxy service chain");
+		if (have_c) {
+			r |= PUTS(b, " for ");
+			r |= render_esc(b, c, svc_n, 0);
+		}
+		r |= PUTS(b, ": it chooses one endpoint of the service. ");
+		const char *arrow = have_c ? strstr(c, " -> ") : NULL;
+		if (arrow && arrow < c + cn && jump && strncmp(jump, "KUBE-SEP-", 9) == 0) {
+			r |= PUTS(b, "This rule sends the packet to the endpoint ");
+			r |= render_esc(b, arrow + 4, (size_t)(c + cn - arrow - 4), 0);
+			r |= PUTS(b, " (chain ");
+			r |= render_esc(b, jump, strlen(jump), 0);
+			r |= PUTS(b, "). ");
+		}
+		if (word_after(rt, "--probability ", &w, &wn)) {
+			char num[32];
+			snprintf(num, sizeof(num), "%.*s", (int)(wn < 31 ? wn : 31), w);
+			double pr = strtod(num, NULL);
+			char line[640];
+			if (pr > 0 && pr <= 1)
+				snprintf(line, sizeof(line),
+					 "-m statistic --mode random --probability %s: the rule matches a packet that reaches it "
+					 "with probability %s (about 1 in %.0f), drawn afresh for each new connection; with N "
+					 "endpoints kube-proxy writes 1/N, 1/(N-1), ... and no test on the last rule, so every "
+					 "endpoint gets an equal share. Later packets of the connection skip this choice: "
+					 "conntrack keeps the DNAT made for the first. ",
+					 num, num, 1 / pr);
+			else
+				snprintf(line, sizeof(line), "-m statistic --mode random: this rule matched by a random draw. ");
+			r |= PUTS(b, line);
+		} else if (jump && strncmp(jump, "KUBE-SEP-", 9) == 0) {
+			r |= PUTS(b, "This rule has no random test: it takes every packet that reaches it (the last, or "
+				     "only, endpoint). ");
+		}
+	} else if (strncmp(chain, "KUBE-SEP-", 9) == 0) {
+		r |= PUTS(b, "A kube-proxy endpoint chain");
+		if (have_c) {
+			r |= PUTS(b, " of ");
+			r |= render_esc(b, c, svc_n, 0);
+		}
+		if (word_after(rt, "--to-destination ", &w, &wn) || word_after(rt, "dnat to ", &w, &wn)) {
+			r |= PUTS(b, ": DNAT to the endpoint ");
+			r |= render_esc(b, w, wn, 0);
+			r |= PUTS(b, ", the pod that serves this connection");
+		} else if (jump && strcmp(jump, "KUBE-MARK-MASQ") == 0) {
+			r |= PUTS(b, ": this rule matches when the endpoint talks to its own service (hairpin), and "
+				     "marks the packet for masquerading so the reply comes back through the node");
+		}
+		r |= PUTS(b, ". ");
+	} else if (strcmp(chain, "KUBE-MARK-MASQ") == 0) {
+		r |= PUTS(b, "KUBE-MARK-MASQ sets kube-proxy's mark (0x4000) so that KUBE-POSTROUTING masquerades the "
+			     "packet on its way out. ");
+	} else if (strcmp(chain, "KUBE-POSTROUTING") == 0) {
+		r |= PUTS(b, "KUBE-POSTROUTING masquerades the packets KUBE-MARK-MASQ marked (and clears the mark). ");
+	} else if (strcmp(chain, "KUBE-NODEPORTS") == 0) {
+		r |= PUTS(b, "KUBE-NODEPORTS holds the NodePort services: traffic to a node port goes to the service "
+			     "chain. ");
+	} else if (strncmp(chain, "KUBE-EXT-", 9) == 0) {
+		r |= PUTS(b, "A kube-proxy chain for external traffic to a service (NodePort, LoadBalancer). ");
+	} else if (strcmp(chain, "KUBE-MARK-DROP") == 0 || strncmp(chain, "KUBE-FW-", 8) == 0) {
+		r |= PUTS(b, "A kube-proxy chain that filters traffic to a service (firewall or drop mark). ");
+	} else if (strncmp(chain, "KUBE-", 5) == 0) {
+		r |= PUTS(b, "A chain made by kube-proxy. ");
+	}
+	return r;
 }
 
 int render_explain(struct capture_buf *b, const struct capture_trace *t, const struct render_diagram *d,
@@ -98,6 +220,17 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 	}
 	if (nfp_box_class(h->box) == 1) {
 		r |= PUTS(b, "An ebtables (bridge family) hook: it sees Ethernet frames on the bridge ports. ");
+	}
+	if (nfp_box_class(h->box) == 4) {
+		r |= PUTS(b, "An arp family hook (arptables, nft arp tables): ARP requests and replies pass here, never "
+			     "the IP chains or conntrack. The diagram has no ARP boxes, so this hop is listed at its "
+			     "place without being drawn. ");
+	}
+	if (!h->box) {
+		const char *why = capture_box_why_text(h->unplaced);
+		r |= PUTS(b, "Not placed on the diagram: ");
+		r |= PUTS(b, *why ? why : "this line names no chain nfpath knows");
+		r |= PUTS(b, ". ");
 	}
 	/* boxes crossed without a line since the previous hop */
 	if (d && hi > 0) {
@@ -172,6 +305,7 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 		r |= PUTS(b, dk);
 		r |= PUTS(b, " ");
 	}
+	r |= kube_explain(b, chain, rt, h->jump ? capture_str(t, h->jump) : NULL);
 	if (has_word(rt, "MASQUERADE") || has_word(rt, "masquerade")) {
 		r |= PUTS(b, "MASQUERADE rewrites the source address to the outgoing interface's own address when the "
 			     "packet leaves (outbound NAT, how containers reach the outside); conntrack remembers it and "
@@ -245,8 +379,6 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 		r |= PUTS(b, "The packet is queued to a userspace program, which decides its fate.");
 		break;
 	default:
-		if (hook == NFP_HOOK_NONE && !h->box)
-			r |= PUTS(b, "This line names no chain nfpath knows, so it is not placed on the diagram.");
 		break;
 	}
 	return r ? -1 : 0;
@@ -265,8 +397,11 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 	const struct nfp_hop *h = capture_packet_hop(t, p, hi);
 	char v[512], kind[48];
 	int r = 0;
-	snprintf(v, sizeof(v), "%s (%s layer)", h->box ? nfp_box_name(h->box) : "not placed",
-		 h->layer ? nfp_layer_name(h->layer) : "?");
+	if (h->box)
+		snprintf(v, sizeof(v), "%s (%s layer)", nfp_box_name(h->box), h->layer ? nfp_layer_name(h->layer) : "?");
+	else
+		snprintf(v, sizeof(v), "not placed (%s)",
+			 *capture_box_why_text(h->unplaced) ? capture_box_why_text(h->unplaced) : "no chain nfpath knows");
 	r |= field(b, "box", v);
 	struct capture_buf e = { 0 };
 	render_esc(&e, capture_str(t, h->table), capture_strpool_len(t->sp, h->table), ascii);

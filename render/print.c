@@ -386,6 +386,10 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 			r |= putf(b, "%-8s %-20s %8lu %8lu %8lu %8lu %8lu\n", l ? nfp_layer_name(l) : "?",
 				  bx ? nfp_box_name(bx) : "(unknown)", tot, acc, drop, jr, tot - acc - drop - jr);
 		}
+	/* the hops on "(unknown)", per cause */
+	for (int w = 1; w < NFP_UNPLACED__COUNT; w++)
+		if (t->boxmap.unplaced[w])
+			r |= putf(b, "  %lu not placed: %s\n", t->boxmap.unplaced[w], capture_box_why_text(w));
 	/* packets by fate, and where and why the dead ones died */
 	const struct capture_fate_stats *fs = &s->fate;
 	r |= PUTS(b, "\nfate            packets\n");

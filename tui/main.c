@@ -618,6 +618,11 @@ static int load_input(struct run *r)
 	}
 	if (r->dc.total > r->dc.shown)
 		fprintf(stderr, "nfpath: %lu more malformed lines not shown\n", r->dc.total - r->dc.shown);
+	/* hops left off the diagram: once per cause */
+	for (int w = 1; w < NFP_UNPLACED__COUNT; w++)
+		if (t->boxmap.unplaced[w])
+			fprintf(stderr, "nfpath: %lu hop%s not placed on the diagram: %s\n", t->boxmap.unplaced[w],
+				t->boxmap.unplaced[w] == 1 ? "" : "s", capture_box_why_text(w));
 	switch (st) {
 	case NFP_LOAD_OK:
 		break;
