@@ -76,11 +76,37 @@ fi
 cap 3 "$tmp/ttl.rec" -- $LAB drop ttl 3
 check "$tmp/ttl.rec" IP_INHDR route_in ip_forward
 
+# the trace's rate limit lets most of 12 pings go untraced (1/s after a
+# burst of 5): their drops still show, as packets of the selection (ICMP
+# echo) with the drop as their only hop
+cap 12 "$tmp/rl.rec" --rate 1 -- $LAB drop noroute 12
+"$N" -r "$tmp/rl.rec" --json > "$tmp/rl.json"
+python3 - "$tmp/rl.json" <<'PY'
+import json, sys
+pk = [json.loads(l) for l in open(sys.argv[1])]
+ended = [p for p in pk if p["hops"] and p["hops"][-1]["kind"] == "drop"]
+alone = [p for p in ended if len(p["hops"]) == 1]
+assert len(ended) == 12, ("pings whose drop shows", len(ended))
+assert alone and len(alone) < 12, ("drops without a traced hop", len(alone))
+PY
+
 # --no-drops: one line says so, and the trace goes on without drop hops
 cap 3 "$tmp/off.rec" --no-drops -- $LAB drop noroute 3
 grep -q "kernel drop reasons off (--no-drops); tracing netfilter alone" "$tmp/off.rec.err" || { cat "$tmp/off.rec.err"; exit 1; }
 [ "$(grep -c "drop reasons" "$tmp/off.rec.err")" = 1 ]
 if grep -q "kind=drop" "$tmp/off.rec"; then echo "--no-drops recorded drops"; exit 1; fi
 grep -q "^H" "$tmp/off.rec"
+# without CAP_BPF and CAP_PERFMON (nor CAP_SYS_ADMIN, which stands for
+# both): one line says why, and netfilter is traced alone
+ip netns exec nfpl-host setpriv --bounding-set -bpf,-perfmon,-sys_admin \
+	"$N" capture -c 3 -t 20 -w "$tmp/nocap.rec" 2>"$tmp/nocap.err" &
+cpid=$!
+armed
+$LAB drop noroute 3 >/dev/null
+wait $cpid || { cat "$tmp/nocap.err"; exit 1; }
+grep -q "kernel drop reasons .*(needs CAP_BPF and CAP_PERFMON, or root); tracing netfilter alone" "$tmp/nocap.err" || { cat "$tmp/nocap.err"; exit 1; }
+[ "$(grep -c "drop reasons" "$tmp/nocap.err")" = 1 ]
+grep -q "^H" "$tmp/nocap.rec"
+
 # rp_filter back as it was
 [ "$(ip netns exec nfpl-host sysctl -n net.ipv4.conf.all.rp_filter)" = 0 ]
