@@ -190,14 +190,14 @@ int nfp_box_for_hook(int family, int hook, int prio, int is_nat)
 /* ---- where a hop sits ------------------------------------------------ */
 
 static const char *const why_text[] = {
-	"",
-	"hook unknown: an nft base chain whose name and devices do not say its hook (give --rules with `nft -a "
-	"list ruleset`)",
-	"a user chain whose caller is not in this packet's trace",
-	"a log line whose prefix names no chain and matches no --rules rule",
-	"a chain that is not a built-in chain of its table and not in --rules",
-	"a kernel drop outside the netfilter chains",
-	"the event names no table or chain",
+	[NFP_UNPLACED_NONE] = "",
+	[NFP_UNPLACED_HOOK_UNKNOWN] = ("hook unknown: an nft base chain whose name and devices do not say its hook "
+				       "(give --rules with `nft -a list ruleset`)"),
+	[NFP_UNPLACED_NO_CALLER] = "a user chain whose caller is not in this packet's trace",
+	[NFP_UNPLACED_LOG_NO_CHAIN] = "a log line whose prefix names no chain and matches no --rules rule",
+	[NFP_UNPLACED_UNKNOWN_CHAIN] = "a chain that is not a built-in chain of its table and not in --rules",
+	[NFP_UNPLACED_KERNEL_DROP] = "a kernel drop outside the netfilter chains",
+	[NFP_UNPLACED_NO_CHAIN] = "the event names no table or chain",
 };
 
 const char *capture_box_why_text(int why)
