@@ -144,6 +144,8 @@ struct nfp_hop {
 	uint32_t drop_ns;	/* NFP_KIND_DROP: 0 when it happened in the traced namespace; else the
 				 * traced namespace's veth whose peer's namespace it was (a container:
 				 * named like any device), or "netns INODE" */
+	uint32_t host;	    /* the host it was seen on (a recording's #S record, or the hop's
+			     * host=): "node1" or "node1/NETNS"; 0 when the input named none */
 	uint32_t line;	    /* 1-based input line, 0 when live */
 	int32_t rule;	    /* rule number in chain, -1 when none */
 	uint16_t box;	    /* enum nfp_box, set by the stitcher */

@@ -82,7 +82,11 @@ static int take_hop(struct capture_input *in, struct nfp_hop *h)
 	if (!h->line)
 		h->line = line32(in->line);
 	h->file = in->file_idx;
+	if (!h->host)
+		h->host = in->host;
 	in->hops++;
+	if (in->take)
+		return in->take(in->take_ctx, h);
 	return capture_trace_add(in->t, h) < 0 ? -1 : 0;
 }
 
@@ -135,6 +139,20 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		struct capture_rec_loss loss = { 0, 0 };
 		int nk;
 		uint32_t nkey, nval;
+		struct capture_rec_start st;
+		r = capture_rec_parse_start(s, n, t->sp, &st, &err);
+		if (r > 0) {
+			in->host = st.host;
+			in->realtime = st.realtime;
+			in->monotonic = st.monotonic;
+			t->st.skipped++; /* a comment, as to older readers */
+			t->st.why[NFP_WHY_NOT_TRACE]++;
+			return 0;
+		}
+		if (r < 0) {
+			report(in, NFP_WHY_BAD_FIELD, err);
+			return 0;
+		}
 		r = capture_rec_parse(s, n, t->sp, &h, &loss, &nk, &nkey, &nval, &err);
 		if (r == NFP_REC_LOST) {
 			t->st.lost_events += loss.lost;

@@ -38,6 +38,15 @@ struct capture_input {
 	/* capture_read_fd calls it when the stream pauses (packets settled) */
 	void (*idle)(void *ctx);
 	void *idle_ctx;
+	/* the recording's #S record: its host (strpool id, 0 none) and
+	 * clocks at the start (0 when absent); hops without a host of their
+	 * own get this one */
+	uint32_t host;
+	double realtime, monotonic;
+	/* when set, decoded hops go here instead of into the trace (a merge
+	 * collects each input's hops first); -1 with errno stops the input */
+	int (*take)(void *ctx, const struct nfp_hop *h);
+	void *take_ctx;
 };
 
 void capture_input_init(struct capture_input *in, struct capture_trace *t, const char *name, uint16_t file_idx,

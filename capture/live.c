@@ -774,7 +774,21 @@ static enum capture_live_status write_header(struct live *lv)
 			*c = ' ';
 	int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
 			 when, host, lv->netns_desc, sel, o->no_setup ? " (no set-up)" : "");
-	if (write_all(o->out_fd, hdr, (size_t)n) < 0 ||
+	/* the host and its clocks, for a merge with other hosts' recordings:
+	 * two namespaces of one machine are two hosts */
+	char hn[400];
+	if (o->host_name)
+		snprintf(hn, sizeof(hn), "%s", o->host_name);
+	else if (o->netns)
+		snprintf(hn, sizeof(hn), "%s/%s", host, o->netns);
+	else
+		snprintf(hn, sizeof(hn), "%s", host);
+	struct capture_buf sb = { 0 };
+	if (capture_rec_write_start(&sb, hn, strlen(hn), now_real(), now_mono()) < 0)
+		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
+	int werr = write_all(o->out_fd, hdr, (size_t)n) < 0 || write_all(o->out_fd, sb.p, sb.len) < 0;
+	capture_buf_free(&sb);
+	if (werr ||
 	    (lv->nflog_note[0] && write_all(o->out_fd, lv->nflog_note, strlen(lv->nflog_note)) < 0))
 		return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
 	return NFP_LIVE_OK;

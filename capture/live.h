@@ -18,6 +18,7 @@ struct capture_live_opts {
 	const char *netns;   /* ip netns name, PID, or path; NULL = current */
 	const struct capture_filter *sel; /* what to trace (filter.h); NULL = ICMP echo */
 	const char *sel_text; /* the selection as the user gave it, for the header */
+	const char *host_name; /* the host the recording names (#S); NULL: hostname[/netns] */
 	const char *expr[8]; /* the raw -e expressions in sel, to name the one nft refuses */
 	int nexpr;
 	int rate;	     /* traced packets/s for the whole selection, 0 = no limit */

@@ -244,6 +244,16 @@ int capture_rec_write_drop_loss(struct capture_buf *b, unsigned long lost)
 	return capture_buf_put(b, l, (size_t)n);
 }
 
+int capture_rec_write_start(struct capture_buf *b, const char *host, size_t hl, double realtime, double monotonic)
+{
+	int r = capture_buf_put(b, "#S", 2);
+	r |= kv(b, "host", host, hl);
+	r |= kvts(b, "realtime", realtime);
+	r |= kvts(b, "monotonic", monotonic);
+	r |= capture_buf_putc(b, '\n');
+	return r ? -1 : 0;
+}
+
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
 {
 	const struct nfp_pkt *pk = &h->pk;
@@ -305,6 +315,7 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 	r |= kvs(b, "reason", sp, h->drop_reason);
 	r |= kvs(b, "loc", sp, h->drop_location);
 	r |= kvs(b, "ns", sp, h->drop_ns);
+	r |= kvs(b, "host", sp, h->host);
 	r |= kvs(b, "text", sp, h->rule_text);
 	r |= kvs(b, "prefix", sp, h->prefix);
 	if (h->line)
@@ -635,6 +646,8 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			h->inner.sport = (uint16_t)x;
 			h->inner.flags |= NFP_IN_ICMPID;
+		} else if (K("host")) {
+			h->host = intern0(sp, v, ul);
 		} else if (K("reason")) { /* drop events last: other lines never get here */
 			h->drop_reason = intern0(sp, v, ul);
 		} else if (K("loc")) {
@@ -664,4 +677,59 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 	}
 	h->flags |= NFP_HOP_HAVE_PKT;
 	return NFP_REC_HOP;
+}
+
+/* a clock value: seconds, finite, not negative */
+static int parse_secs(const char *v, size_t ul, double *out)
+{
+	char tmp[40];
+	if (ul == 0 || ul >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, ul);
+	tmp[ul] = '\0';
+	char *end;
+	double d = strtod(tmp, &end);
+	if (*end != '\0' || !(d >= 0 && d < 1e15))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+int capture_rec_parse_start(const char *s, size_t n, struct capture_strpool *sp, struct capture_rec_start *st,
+			    const char **err)
+{
+	while (n && s[n - 1] == '\r')
+		n--;
+	if (n < 3 || s[0] != '#' || s[1] != 'S' || s[2] != '\t')
+		return 0;
+	memset(st, 0, sizeof(*st));
+	char buf[4096];
+	size_t i = 3;
+	while (i <= n) {
+		size_t b0 = i;
+		while (i < n && s[i] != '\t')
+			i++;
+		const char *k = s + b0;
+		const char *eq = memchr(k, '=', i - b0);
+		if (!eq) {
+			*err = "field without '='";
+			return -1;
+		}
+		size_t kl = (size_t)(eq - k);
+		long vl = unescape(eq + 1, (size_t)(s + i - eq - 1), buf, sizeof(buf));
+		i++;
+		if (vl < 0) {
+			*err = "bad escape or overlong value";
+			return -1;
+		}
+		if (K("host")) {
+			st->host = intern0(sp, buf, (size_t)vl);
+		} else if (K("realtime") || K("monotonic")) {
+			if (parse_secs(buf, (size_t)vl, K("realtime") ? &st->realtime : &st->monotonic) < 0) {
+				*err = "bad clock in host record";
+				return -1;
+			}
+		}
+	}
+	return 1;
 }

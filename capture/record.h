@@ -8,6 +8,14 @@
  *   L<TAB>lost=N                     N events the kernel dropped here
  *   N<TAB>kind=dev|addr|ctr<TAB>key=K<TAB>name=V   a name learnt for a device or
  *                                    address, or a container's short id (key: its name)
+ *   #S<TAB>host=NAME<TAB>realtime=SEC<TAB>monotonic=SEC
+ *                                    the host the events that follow were seen on, and
+ *                                    its two clocks when the capture started (a merge
+ *                                    places each host's clock with them); a comment to
+ *                                    older readers, which skip it
+ *
+ * An H line may carry host=NAME (a merged trace written back): it overrides
+ * the #S host for that hop.
  *
  * Values escape TAB, LF, CR, '\', '=', bytes < 0x20 and 0x7f as \xHH, so
  * any byte string round-trips. Unknown keys are ignored (newer writers). */
@@ -66,6 +74,20 @@ struct capture_trace;
  * Returns the number of hops written, or -1 with errno (ENOMEM, or the
  * write's own error; a short write is retried). fd stays open. */
 long capture_rec_write_trace(int fd, const struct capture_trace *t);
+
+/* Appends a "#S" line: the capture's host and its realtime and monotonic
+ * clocks (seconds) at the start. -1 on ENOMEM. */
+int capture_rec_write_start(struct capture_buf *b, const char *host, size_t hl, double realtime, double monotonic);
+
+/* a #S record: host is interned (0 when the line named none) */
+struct capture_rec_start {
+	uint32_t host;
+	double realtime, monotonic; /* 0 when absent */
+};
+/* Decodes a "#S" line (with its "#S\t"). 1 when s is one (*st filled), 0
+ * when s is another line, -1 when malformed (*err set). */
+int capture_rec_parse_start(const char *s, size_t n, struct capture_strpool *sp, struct capture_rec_start *st,
+			    const char **err);
 
 enum { NFP_REC_HOP = 1, NFP_REC_LOST = 2, NFP_REC_NAME = 3 };
 

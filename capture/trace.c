@@ -245,6 +245,10 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 		return -1;
 	struct nfp_hop *h = &t->hops[t->nhops];
 	*h = *src;
+	if (h->host && !t->host_first)
+		t->host_first = h->host;
+	else if (h->host && h->host != t->host_first)
+		t->host_many = 1;
 	t->st.hops++;
 	if (h->source < NFP_SRC__COUNT)
 		t->st.by_source[h->source]++;

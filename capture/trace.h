@@ -124,6 +124,10 @@ struct capture_trace {
 	struct ipid_memo *idmemo;
 	unsigned idnext;
 	struct capture_boxmap boxmap;
+	/* the first host a hop named (strpool id), and whether another host
+	 * came: the outputs show hosts only when there are several */
+	uint32_t host_first;
+	uint8_t host_many;
 	/* names learnt for devices and addresses (strpool ids, key -> name) */
 	struct nfp_name {
 		uint32_t key, val;

@@ -107,9 +107,27 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	r |= PUTS(b, "  fate: ");
 	r |= render_fate_text(b, t, p, o->ascii);
 	r |= PUTS(b, "\n");
+	if (t->host_many) {
+		uint32_t hs[16];
+		int nh = render_packet_hosts(t, p, hs, 16);
+		r |= PUTS(b, nh > 1 ? "  hosts: " : "  host: ");
+		for (int k = 0; k < nh; k++) {
+			r |= PUTS(b, k ? ", " : "");
+			r |= esc(b, t, hs[k], o->ascii);
+		}
+		r |= PUTS(b, "\n");
+	}
 	const struct nfp_pkt *prev = NULL;
+	uint32_t host = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (t->host_many && h->host != host) {
+			/* the journey moves to another host */
+			host = h->host;
+			r |= PUTS(b, "   on ");
+			r |= host ? esc(b, t, host, o->ascii) : PUTS(b, "(host not named)");
+			r |= PUTS(b, "\n");
+		}
 		const char *box = nfp_box_name(h->box);
 		char kind[40];
 		render_hop_kind(t, h, kind, sizeof(kind));
@@ -292,10 +310,20 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 	r |= PUTS(b, ",\"dst_name\":");
 	r |= json_name(b, t, 2, da);
 	r |= json_fate(b, t, p);
+	r |= PUTS(b, ",\"hosts\":[");
+	uint32_t hs[16];
+	int nh = render_packet_hosts(t, p, hs, 16);
+	for (int k = 0; k < nh; k++) {
+		r |= PUTS(b, k ? "," : "");
+		r |= json_strid(b, t, hs[k]);
+	}
+	r |= PUTS(b, "]");
 	r |= PUTS(b, ",\"hops\":[");
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
 		r |= PUTS(b, i ? ",{\"n\":" : "{\"n\":") | put_uint(b, i + 1);
+		r |= PUTS(b, ",\"host\":");
+		r |= json_strid(b, t, h->host);
 		r |= PUTS(b, ",\"layer\":");
 		r |= h->layer ? put_q(b, nfp_layer_name(h->layer)) : PUTS(b, "null");
 		r |= PUTS(b, ",\"box\":");

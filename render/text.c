@@ -225,6 +225,20 @@ static const char *icmp_name(int v6, int type)
 	return NULL;
 }
 
+int render_packet_hosts(const struct capture_trace *t, const struct nfp_packet *p, uint32_t *out, int max)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		uint32_t h = capture_packet_hop(t, p, i)->host;
+		int seen = !h;
+		for (int k = 0; k < n && !seen; k++)
+			seen = out[k] == h;
+		if (!seen && n < max)
+			out[n++] = h;
+	}
+	return n;
+}
+
 void render_packet_summary(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap)
 {
 	const struct nfp_hop *h = render_best_hop(t, p);

@@ -31,6 +31,10 @@ const struct nfp_hop *render_best_hop(const struct capture_trace *t, const struc
  * device-free text: only numbers and fixed words) */
 void render_packet_summary(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap);
 
+/* The hosts p's hops name (strpool ids, never 0), in the order the packet
+ * reached them, each once; at most max. Returns how many. */
+int render_packet_hosts(const struct capture_trace *t, const struct nfp_packet *p, uint32_t *out, int max);
+
 /* Rule text of a hop (its own or from --rules), or "" when unknown. */
 const char *render_hop_rule(const struct capture_trace *t, const struct nfp_hop *h);
 /* "rule 4", "policy", "return 1", "log", "handle 12" */

@@ -48,6 +48,9 @@ static void capture_usage(FILE *f)
 	      "      --grace SECONDS  a path is complete after this long without a new hop\n"
 	      "                       (default 0.3)\n"
 	      "  -w, --write FILE     write the recording to FILE (default: standard output)\n"
+	      "      --host-name NAME the host the recording names (default: the hostname,\n"
+	      "                       and with -n the hostname/NETNS), for nfpath -r A -r B\n"
+	      "                       to merge several hosts' recordings\n"
 	      "  -h, --help           this text\n"
 	      "\n"
 	      "Needs root or CAP_NET_ADMIN. nfpath installs only its own tables ('table\n"
@@ -155,7 +158,7 @@ int capture_main(int argc, char **argv)
 	o.out_name = "standard output";
 	const char *wfile = NULL, *host = NULL, *proto = NULL;
 	int port = 0, print_rules = 0;
-	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP, O_PRINTRULES, O_NODROPS };
+	enum { O_HOST = 256, O_PROTO, O_PORT, O_RATE, O_NOSETUP, O_GRACE, O_NONFLOG, O_GROUP, O_PRINTRULES, O_NODROPS, O_HOSTNAME };
 	static const struct option lo[] = {
 		{ "netns", required_argument, 0, 'n' }, { "expr", required_argument, 0, 'e' },
 		{ "host", required_argument, 0, O_HOST }, { "proto", required_argument, 0, O_PROTO },
@@ -165,7 +168,8 @@ int capture_main(int argc, char **argv)
 		{ "no-drops", no_argument, 0, O_NODROPS },
 		{ "time", required_argument, 0, 't' },	  { "grace", required_argument, 0, O_GRACE },
 		{ "write", required_argument, 0, 'w' },	  { "help", no_argument, 0, 'h' },
-		{ "print-rules", no_argument, 0, O_PRINTRULES }, { 0, 0, 0, 0 },
+		{ "print-rules", no_argument, 0, O_PRINTRULES }, { "host-name", required_argument, 0, O_HOSTNAME },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 	double v;
@@ -208,6 +212,13 @@ int capture_main(int argc, char **argv)
 			break;
 		case O_PRINTRULES:
 			print_rules = 1;
+			break;
+		case O_HOSTNAME:
+			if (!*optarg || strlen(optarg) > 255) {
+				fprintf(stderr, "nfpath capture: --host-name wants 1..255 bytes\n");
+				return 2;
+			}
+			o.host_name = optarg;
 			break;
 		case O_NOSETUP:
 			o.no_setup = 1;

@@ -102,8 +102,12 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 	tui_pane_title(y, x, w, title, u->focus == P_HOPS);
 	if (!p)
 		return;
+	/* a host column only when the trace has several hosts */
+	int hw = u->t->host_many && w > 40 ? 14 : 0;
 	if (h >= 4) {
-		tui_put_fit(u, y + 1, x, w, "    # layer box [chain] what happened", A_DIM, 0);
+		tui_put_fit(u, y + 1, x, w, hw ? "  host          # layer box [chain] what happened"
+					       : "    # layer box [chain] what happened",
+			    A_DIM, 0);
 		y++;
 		h--;
 	}
@@ -113,11 +117,20 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 	for (int r = 0; r < rows && top + r < (long)p->nhops; r++) {
 		uint32_t k = (uint32_t)(top + r);
 		char cell[512];
-		render_compare_cell(u->t, p, (int32_t)k, cell, sizeof(cell), w > 2 ? w - 2 : 1, u->ascii);
+		render_compare_cell(u->t, p, (int32_t)k, cell, sizeof(cell), w > 2 + hw ? w - 2 - hw : 1, u->ascii);
 		attr_t a = k == u->hop ? A_REVERSE | A_BOLD : 0;
 		tui_fill(y + 1 + r, x, w, a);
 		tui_put_text(y + 1 + r, x, 2, k == u->hop ? (u->ascii ? ">" : "\xe2\x96\xb6") : " ", a, 0);
-		tui_put_text(y + 1 + r, x + 2, w - 2, cell, a, 0);
+		if (hw) {
+			uint32_t host = capture_packet_hop(u->t, p, k)->host;
+			/* a host name is input: escaped before it is drawn */
+			struct capture_buf hb = { 0 };
+			if (host)
+				render_esc(&hb, capture_str(u->t, host), capture_strpool_len(u->t->sp, host), u->ascii);
+			tui_put_text(y + 1 + r, x + 2, hw - 1, hb.p ? hb.p : "?", a | A_DIM, 0);
+			capture_buf_free(&hb);
+		}
+		tui_put_text(y + 1 + r, x + 2 + hw, w - 2 - hw, cell, a, 0);
 	}
 }
 

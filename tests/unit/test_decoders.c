@@ -288,6 +288,43 @@ START_TEST(record_round_trip)
 }
 END_TEST
 
+/* the #S host record: host and clocks round-trip, a hop's own host= too,
+ * and the line is a comment to the hop parser (older readers skip it) */
+START_TEST(record_host)
+{
+	struct capture_strpool *sp = capture_strpool_new();
+	struct capture_buf b = { 0 };
+	const char host[] = "node1/nfpl-h1\t=\x1b";
+	ck_assert_int_eq(capture_rec_write_start(&b, host, sizeof(host) - 1, 1764434000.25, 812.5), 0);
+	ck_assert_ptr_null(memchr(b.p, '\x1b', b.len));
+	struct capture_rec_start st;
+	const char *err = NULL;
+	ck_assert_int_eq(capture_rec_parse_start(b.p, b.len - 1, sp, &st, &err), 1);
+	ck_assert_str_eq(capture_strpool_get(sp, st.host), host);
+	ck_assert_double_eq_tol(st.realtime, 1764434000.25, 1e-6);
+	ck_assert_double_eq_tol(st.monotonic, 812.5, 1e-6);
+	struct nfp_hop g;
+	struct capture_rec_loss lost;
+	int nk;
+	uint32_t k, v;
+	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, sp, &g, &lost, &nk, &k, &v, &err), 0);
+	ck_assert_int_eq(capture_rec_parse_start("# nfpath recording v1", 21, sp, &st, &err), 0);
+	ck_assert_int_eq(capture_rec_parse_start("#S\trealtime=x", 14, sp, &st, &err), -1);
+	ck_assert_int_eq(capture_rec_parse_start("#S\trealtime=-1", 15, sp, &st, &err), -1);
+	struct nfp_hop h;
+	memset(&h, 0, sizeof(h));
+	h.rule = -1;
+	h.family = NFP_FAM_IPV4;
+	h.host = capture_strpool_intern(sp, "b", 1);
+	b.len = 0;
+	ck_assert_int_eq(capture_rec_write_hop(&b, &h, sp), 0);
+	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, sp, &g, &lost, &nk, &k, &v, &err), NFP_REC_HOP);
+	ck_assert_uint_eq(g.host, h.host);
+	capture_buf_free(&b);
+	capture_strpool_free(sp);
+}
+END_TEST
+
 START_TEST(rules_files)
 {
 	struct capture_rules *r = capture_rules_new();
@@ -418,6 +455,7 @@ int main(void)
 	tcase_add_test(tc, klog_rejects_and_skips);
 	tcase_add_test(tc, monitor_lines);
 	tcase_add_test(tc, record_round_trip);
+	tcase_add_test(tc, record_host);
 	tcase_add_test(tc, rules_files);
 	tcase_add_test(tc, box_mapping);
 	tcase_add_test(tc, escaping);
