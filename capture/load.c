@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,12 +81,104 @@ static int collect(void *ctx, const struct nfp_hop *h)
 	return 0;
 }
 
+/* a packet's identity across hosts: IP ID, protocol, length (NAT and
+ * tunnels change addresses and ports, not these), and its first time */
+struct seen {
+	uint64_t key;
+	double ts;
+};
+
+static uint64_t ident_key(const struct nfp_hop *h)
+{
+	const struct nfp_pkt *pk = &h->pk;
+	if (!(h->flags & NFP_HOP_TS) || pk->l3 != 4 || (pk->flags & (NFP_PK_IPID | NFP_PK_PROTO | NFP_PK_LEN)) !=
+							     (NFP_PK_IPID | NFP_PK_PROTO | NFP_PK_LEN))
+		return 0;
+	return (uint64_t)1 << 63 | (uint64_t)(pk->ipid & 0xffff) << 32 | (uint64_t)pk->proto << 16 | pk->len;
+}
+
+static int seen_cmp(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* each identity once, at its first time; sorted by key. NULL on ENOMEM. */
+static struct seen *seen_list(const struct hopvec *v, size_t *n)
+{
+	struct seen *s = malloc((v->n ? v->n : 1) * sizeof(*s));
+	if (!s)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		uint64_t key = ident_key(&v->h[i]);
+		if (key)
+			s[k++] = (struct seen){ key, v->h[i].ts };
+	}
+	qsort(s, k, sizeof(*s), seen_cmp);
+	size_t o = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!o || s[o - 1].key != s[i].key)
+			s[o++] = s[i];
+	*n = o;
+	return s;
+}
+
+/* How far input b's clock runs ahead of input a's, from the packets both
+ * saw: a packet's time on the host it reached minus its time on the host
+ * it left is the transit plus the clocks' difference; over traffic both
+ * ways (a request and its reply) the median cancels the transit. Live
+ * captures stamp events as they are read, so even two namespaces of one
+ * machine differ by the readers' delays. *nboth: packets seen by both
+ * (0: no estimate, offset 0). -1 on ENOMEM. */
+static int clock_offset(const struct hopvec *a, const struct hopvec *b, double *off, size_t *nboth)
+{
+	size_t na, nb;
+	*off = 0;
+	*nboth = 0;
+	struct seen *sa = seen_list(a, &na), *sb = seen_list(b, &nb);
+	double *d = malloc((na < nb ? na : nb) * sizeof(*d) + sizeof(*d));
+	if (!sa || !sb || !d) {
+		free(sa);
+		free(sb);
+		free(d);
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0, j = 0; i < na && j < nb;) {
+		if (sa[i].key < sb[j].key)
+			i++;
+		else if (sa[i].key > sb[j].key)
+			j++;
+		else
+			d[n++] = sb[j++].ts - sa[i++].ts;
+	}
+	if (n) {
+		qsort(d, n, sizeof(*d), dbl_cmp);
+		*off = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+	}
+	*nboth = n;
+	free(sa);
+	free(sb);
+	free(d);
+	return 0;
+}
+
 /* Several inputs into the trace. Recordings of two or more hosts go onto
  * one timeline: hops in order of their (wall-clock) time, each input's own
  * order kept (a hop without a time goes right after its predecessor), so
  * a packet that crosses from one host to the other is stitched as one.
  * Other inputs follow one another as given. -1 with errno on ENOMEM. */
-static int merge(struct capture_trace *t, struct hopvec *v, size_t nv)
+static int merge(struct capture_trace *t, struct hopvec *v, size_t nv, const struct capture_load_req *rq,
+		 const struct capture_source *src)
 {
 	uint32_t h0 = 0;
 	int several = 0;
@@ -96,12 +190,25 @@ static int merge(struct capture_trace *t, struct hopvec *v, size_t nv)
 	}
 	size_t *at = calloc(nv ? nv : 1, sizeof(*at));
 	double *last = calloc(nv ? nv : 1, sizeof(*last));
-	if (!at || !last) {
+	double *off = calloc(nv ? nv : 1, sizeof(*off));
+	if (!at || !last || !off) {
 		free(at);
 		free(last);
+		free(off);
 		return -1;
 	}
 	int r = 0;
+	/* each host's clock placed against the first input's */
+	for (size_t i = 1; several && i < nv && r == 0; i++) {
+		size_t nboth;
+		r = clock_offset(&v[0], &v[i], &off[i], &nboth);
+		if (r == 0 && nboth && rq->diag) {
+			char m[200];
+			snprintf(m, sizeof(m), "clock %.3f ms %s the first input's (from %zu packets both saw); corrected",
+				 fabs(off[i]) * 1e3, off[i] >= 0 ? "ahead of" : "behind", nboth);
+			rq->diag(rq->diag_ctx, src[i].name, 0, m);
+		}
+	}
 	if (!several) {
 		for (size_t i = 0; i < nv && r == 0; i++)
 			for (size_t j = 0; j < v[i].n && r == 0; j++)
@@ -114,7 +221,7 @@ static int merge(struct capture_trace *t, struct hopvec *v, size_t nv)
 				if (at[i] == v[i].n)
 					continue;
 				const struct nfp_hop *h = &v[i].h[at[i]];
-				double k = (h->flags & NFP_HOP_TS) ? h->ts : last[i];
+				double k = (h->flags & NFP_HOP_TS) ? h->ts - off[i] : last[i];
 				if (best == nv || k < bk) {
 					best = i;
 					bk = k;
@@ -128,6 +235,7 @@ static int merge(struct capture_trace *t, struct hopvec *v, size_t nv)
 	}
 	free(at);
 	free(last);
+	free(off);
 	return r;
 }
 
@@ -211,7 +319,7 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 	}
 	if (vec) {
 		int e = errno;
-		if (st == NFP_LOAD_OK && merge(t, vec, nsrc) < 0)
+		if (st == NFP_LOAD_OK && merge(t, vec, nsrc, rq, src) < 0)
 			st = NFP_LOAD_NOMEM;
 		else
 			errno = e;

@@ -175,6 +175,7 @@ static long new_packet(struct capture_trace *t)
 	struct nfp_packet *p = &t->pkts[t->npkts];
 	memset(p, 0, sizeof(*p));
 	p->flow = NFP_NONE;
+	p->ins = NFP_NONE;
 	p->open = 1;
 	p->fresh = 1;
 	if (t->nopen == (int)(sizeof(t->open) / sizeof(t->open[0]))) {
@@ -208,6 +209,15 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 			continue;
 		int m = ident_match(p, h, &strong);
 		int same_tid = (h->flags & NFP_HOP_TRACE_ID) && p->trace_id == h->trace_id;
+		/* the journey moves to another host (merged recordings): trace
+		 * ids are each host's own, only the packet's identity (its IP
+		 * ID) ties the hops, and the walk starts again at an entry box */
+		int moved = h->host && p->host && h->host != p->host;
+		if (moved) {
+			same_tid = 0;
+			if (!strong)
+				continue;
+		}
 		if (m == 0)
 			continue;
 		if (m < 0 && !same_tid)
@@ -215,7 +225,7 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 		/* back at an entry box it already passed: the next packet. A
 		 * matching trace id and IP ID together outweigh the rank, which
 		 * is only a guess for nft chains of unknown priority. */
-		if (rank && rank <= 5 && rank < p->maxrank && !(same_tid && strong))
+		if (!moved && rank && rank <= 5 && rank < p->maxrank && !(same_tid && strong))
 			continue;
 		int score = (same_tid ? 2 : 0) + (strong ? 1 : 0);
 		if (score > best_strong) {
@@ -277,9 +287,29 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 		p->cap = nc;
 	}
 	capture_box_place(t, p, h);
-	p->hops[p->nhops++] = (uint32_t)t->nhops;
+	if (h->host && p->host && p->host != h->host) {
+		/* the journey is on another host. The hosts' clocks (events
+		 * stamped as read) cannot say which came first within a
+		 * millisecond; the walks can: a packet made on this host (no
+		 * input device) that another host received (its walk starts
+		 * with one) left here first, so this walk goes before */
+		const struct nfp_hop *f = &t->hops[p->hops[0]];
+		p->ins = f->in && !h->in ? 0 : NFP_NONE;
+	}
+	if (p->ins == NFP_NONE) {
+		p->hops[p->nhops++] = (uint32_t)t->nhops;
+	} else {
+		memmove(&p->hops[p->ins + 1], &p->hops[p->ins], (p->nhops - p->ins) * sizeof(p->hops[0]));
+		p->hops[p->ins++] = (uint32_t)t->nhops;
+		p->nhops++;
+	}
 	t->nhops++;
 
+	if (h->host) {
+		if (p->host && p->host != h->host)
+			p->maxrank = 0; /* another host: its walk starts over */
+		p->host = h->host;
+	}
 	int rank = nfp_box_rank(h->box);
 	if (rank > p->maxrank)
 		p->maxrank = (uint8_t)rank;

@@ -46,6 +46,9 @@ struct nfp_packet {
 	uint32_t trace_id;
 	uint32_t last_seq; /* trace->seq when last touched */
 	uint32_t ct_id;
+	uint32_t host;	/* the host of its latest hop that named one (strpool id) */
+	uint32_t ins;	/* where that host's hops go in hops[]: NFP_NONE at the end; else
+			 * before the walk of a host it reached (merged recordings) */
 	double last_ts; /* time of the latest hop that had one (has_ts) */
 	/* ct: the state; ct_kernel: the kernel said so (with ct UNKNOWN: the
 	 * kernel reported no conntrack for it: not tracked) */

@@ -103,9 +103,9 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 	if (!p)
 		return;
 	/* a host column only when the trace has several hosts */
-	int hw = u->t->host_many && w > 40 ? 14 : 0;
+	int hw = u->t->host_many && w >= 30 ? 12 : 0;
 	if (h >= 4) {
-		tui_put_fit(u, y + 1, x, w, hw ? "  host          # layer box [chain] what happened"
+		tui_put_fit(u, y + 1, x, w, hw ? "  host        # layer box [chain] what happened"
 					       : "    # layer box [chain] what happened",
 			    A_DIM, 0);
 		y++;

@@ -3,8 +3,36 @@
 # hosts; a capture runs in each (its recording names its host), and
 # nfpath -r A -r B merges them onto one timeline. Needs root.
 set -eu
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 N=$(readlink -f "$NFPATH")
+check_merge() { # A.rec B.rec hostA: B is piped in as -r -
+"$N" -r "$1" -r - --json < "$2" > "$tmp/m.json" 2> "$tmp/m.err"
+grep -q "^nfpath: -: clock [0-9.]* ms \(ahead of\|behind\) the first input's (from 6 packets both saw); corrected\$" "$tmp/m.err" ||
+	{ echo "no clock correction message"; cat "$tmp/m.err"; exit 1; }
+python3 - "$tmp/m.json" "$3" <<'PY'
+import json, sys
+pk = [json.loads(l) for l in open(sys.argv[1])]
+a, b = sys.argv[2], "far b"
+assert len(pk) == 6, [p["summary"] for p in pk]
+assert [p["direction"] for p in pk] == ["original", "reply"] * 3
+for p in pk:
+    assert p["hosts"] == ([a, b] if p["direction"] == "original" else [b, a]), (p["summary"], p["hosts"])
+    # the kernel's drop events are machine-wide: each capture of this one
+    # machine saw them, so they are left out of the per-host order
+    hs = [h["host"] for h in p["hops"] if h["kind"] != "drop"]
+    # one crossing: the hops of the sending host, then the receiving one's
+    first = hs[0]
+    k = hs.index(next(h for h in hs if h != first))
+    assert all(h == first for h in hs[:k]) and all(h != first for h in hs[k:]), hs
+    # out on the sender, in on the receiver
+    nd = [h for h in p["hops"] if h["kind"] != "drop"]
+    assert all(h["out"] and not h["in"] for h in nd[:k]) and all(h["in"] for h in nd[k:]), nd
+PY
+}
+
+# the real recordings of such a run (tests/fixtures/hosts-*.rec): the first
+# echo request's events reached the capture in nfpl-hosta 134 ms late
+check_merge tests/fixtures/hosts-a.rec tests/fixtures/hosts-b.rec vm/nfpl-hosta
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 A=nfpl-hosta B=nfpl-hostb
 pids=
 cleanup() {
@@ -52,25 +80,10 @@ grep -q "^#S	host=$host/$A	realtime=[0-9]*\.[0-9]*	monotonic=[0-9]*\.[0-9]*\$" "
 	{ echo "no host record in a.rec"; head -5 "$tmp/a.rec"; exit 1; }
 grep -q "^#S	host=far b	" "$tmp/b.rec" || { echo "--host-name not in b.rec"; exit 1; }
 
-# merged: every echo is one journey over both hosts, in time order
-"$N" -r "$tmp/a.rec" -r - --json < "$tmp/b.rec" > "$tmp/m.json"
-python3 - "$tmp/m.json" "$host/$A" <<'PY'
-import json, sys
-pk = [json.loads(l) for l in open(sys.argv[1])]
-a, b = sys.argv[2], "far b"
-assert len(pk) == 6, [p["summary"] for p in pk]
-for p in pk:
-    assert p["hosts"] == ([a, b] if p["direction"] == "original" else [b, a]), (p["summary"], p["hosts"])
-    hs = [h["host"] for h in p["hops"]]
-    # one crossing: the hops of the sending host, then the receiving one's
-    first = hs[0]
-    k = hs.index(next(h for h in hs if h != first))
-    assert all(h == first for h in hs[:k]) and all(h != first for h in hs[k:]), hs
-    ts = [h["ts"] for h in p["hops"] if h["ts"] is not None]
-    assert ts == sorted(ts), ts
-    # out on the sender, in on the receiver
-    assert any(h["out"] for h in p["hops"][:k]) and any(h["in"] for h in p["hops"][k:]), p["hops"]
-PY
+# merged: every echo is one journey over both hosts, the sender's walk
+# first (events are stamped as each capture reads them: the clocks of two
+# readers of one machine disagree by more than a packet's transit)
+check_merge "$tmp/a.rec" "$tmp/b.rec" "$host/$A"
 
 # alone, each recording is its own host's half
 "$N" -r "$tmp/a.rec" --json > "$tmp/a.json"
@@ -88,11 +101,11 @@ grep -q "^  hosts: $host/$A, far b\$" "$tmp/m.txt" || { echo "no hosts line"; he
 ! grep -q '^  hosts\?: \|^   on ' "$tmp/a.txt" || { echo "host lines for one host"; exit 1; }
 
 # the explorer: a host column only with several hosts
-"$N" -r "$tmp/a.rec" -r "$tmp/b.rec" --screen 120x40 --keys '' > "$tmp/m.scr"
-grep -q 'host          # layer' "$tmp/m.scr" || { echo "no host column"; cat "$tmp/m.scr"; exit 1; }
+"$N" -r "$tmp/a.rec" -r "$tmp/b.rec" --screen 200x50 --keys '' > "$tmp/m.scr"
+grep -q 'host        # layer' "$tmp/m.scr" || { echo "no host column"; cat "$tmp/m.scr"; exit 1; }
 grep -q 'far b' "$tmp/m.scr" || { echo "host not in the hop list"; exit 1; }
-"$N" -r "$tmp/a.rec" --screen 120x40 --keys '' > "$tmp/a.scr"
-! grep -q 'host          # layer' "$tmp/a.scr" || { echo "host column for one host"; exit 1; }
+"$N" -r "$tmp/a.rec" --screen 200x50 --keys '' > "$tmp/a.scr"
+! grep -q 'host        # layer' "$tmp/a.scr" || { echo "host column for one host"; exit 1; }
 
 # an older reader's view: without the #S line the same hops read the same
 grep -v '^#S' "$tmp/a.rec" > "$tmp/a-old.rec"
