@@ -54,7 +54,8 @@ struct tui {
 	size_t sel;    /* selected packet (index into t->pkts) */
 	uint32_t hop;  /* selected hop of it */
 	int focus, zoom;
-	int help_top; /* first help line shown */
+	int help_top;		   /* first help line shown */
+	int help_rows, help_lines; /* rows it had and lines it took, last frame */
 	/* filter */
 	char filter[96];
 	int filtering;

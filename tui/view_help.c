@@ -99,16 +99,14 @@ static int help_lines(const struct tui *u, int w, struct capture_buf *out)
 	return n + 2;
 }
 
-static int help_h, help_n; /* rows shown and lines in all, from the last frame */
-
 static void draw(struct tui *u, int body, int w)
 {
 	struct capture_buf b = { 0 };
 	int n = help_lines(u, w - 2, &b);
 	if (u->help_top > n - body)
 		u->help_top = n - body > 0 ? n - body : 0;
-	help_h = body;
-	help_n = n;
+	u->help_rows = body;
+	u->help_lines = n;
 	const char *s = b.p ? b.p : "";
 	for (int line = 0; *s && line < u->help_top + body; line++) {
 		const char *nl = strchr(s, '\n');
@@ -125,7 +123,7 @@ static void draw(struct tui *u, int body, int w)
 
 static enum tui_key_result key(struct tui *u, int ch)
 {
-	int page = help_h > 2 ? help_h - 2 : 1;
+	int page = u->help_rows > 2 ? u->help_rows - 2 : 1;
 	switch (ch) {
 	case 27:
 	case '?':
@@ -155,7 +153,7 @@ static enum tui_key_result key(struct tui *u, int ch)
 		u->help_top = 0;
 		break;
 	case KEY_END:
-		u->help_top = help_n;
+		u->help_top = u->help_lines;
 		break;
 	}
 	return TUI_KEY_HANDLED;
@@ -173,8 +171,8 @@ static void mouse(struct tui *u, const MEVENT *ev)
 
 static void status(struct tui *u, char *out, size_t cap)
 {
-	int last = u->help_top + help_h < help_n ? u->help_top + help_h : help_n;
-	snprintf(out, cap, "help: lines %d-%d of %d", u->help_top + 1, last, help_n);
+	int last = u->help_top + u->help_rows < u->help_lines ? u->help_top + u->help_rows : u->help_lines;
+	snprintf(out, cap, "help: lines %d-%d of %d", u->help_top + 1, last, u->help_lines);
 }
 
 const struct tui_view tui_view_help = { "help", draw, key, mouse, status };

@@ -47,7 +47,6 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 	else
 		snprintf(title, sizeof(title), " Packets %zu%s ", u->nvis, u->follow ? "  [follow]" : "");
 	tui_pane_title(y, x, w, title, u->focus == P_PACKETS);
-	tui_put_fit(u, y, x, w, title, u->focus == P_PACKETS ? A_REVERSE | A_BOLD : A_UNDERLINE | A_BOLD, 0);
 	/* columns: number, flow, direction, conntrack state, the packet, hops */
 	size_t maxn = u->t->pkt_base + npk;
 	int nw = maxn >= 10000 ? 6 : maxn >= 1000 ? 4 : 3;
