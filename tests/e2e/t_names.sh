@@ -21,7 +21,8 @@ ip -n nfpl-decoy addr add 172.17.0.3/16 dev d0
 ip -n nfpl-decoy link set d0 up
 # and a hostile docker first on PATH, which must never run
 mkdir -p "$tmp/evil"
-printf '#!/bin/sh\ntouch %s/evil-ran\necho 1111111111111111111111111111111111111111111111111111111111111111\n' "$tmp" > "$tmp/evil/docker"
+# (the lab's own docker calls pass through it to the real one)
+printf '#!/bin/sh\ncase "$*" in "ps -q --no-trunc"*) touch %s/evil-ran ;; esac\nexec /usr/bin/docker "$@"\n' "$tmp" > "$tmp/evil/docker"
 chmod +x "$tmp/evil/docker"
 PATH=$tmp/evil:$PATH cap 2 "$tmp/c2c.rec" -- $LAB ping c2c 1
 [ ! -e "$tmp/evil-ran" ] || { echo "the capture ran docker from PATH"; exit 1; }
