@@ -82,6 +82,13 @@ for f in 07-kube-trace.kmsg 07-kube-trace.txt; do
 	fact $f 'cts(pk) == ["new"] + ["established"] * 5 + ["new"] + ["established"] * 5 + ["new"] + ["established"] * 5' \
 		'the client ACKs after the handshake are ESTABLISHED (the reply was not traced)'
 done
+# every hop on a box (placed by its rule, its caller or its hook), with the
+# rulesets made with the trace; arp chains never on the IP filter:INPUT
+for f in $(echo "$TRACES" | awk 'NF {print $1}'); do
+	fact $f 'all(h["box"] for p in pk for h in p["hops"])' 'every hop of the trace on a diagram box'
+done
+fact 05-nft-log-all-families.dmesg 'all(h["box"] == "arp:INPUT" for p in pk for h in p["hops"] if h["family"] == "arp")' \
+	'arp family chains are the arp hooks, not network filter:INPUT'
 
 # ---- running ---------------------------------------------------------------
 cat > "$tmp/facts.py" <<'PY'
