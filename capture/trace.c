@@ -290,11 +290,20 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 	if (h->host && p->host && p->host != h->host) {
 		/* the journey is on another host. The hosts' clocks (events
 		 * stamped as read) cannot say which came first within a
-		 * millisecond; the walks can: a packet made on this host (no
-		 * input device) that another host received (its walk starts
-		 * with one) left here first, so this walk goes before */
+		 * millisecond; the packet can: each host that routes it takes
+		 * one from its TTL, so the walk with the higher TTL came first;
+		 * at equal TTLs, a packet made on this host (no input device)
+		 * that another host received (its walk starts with one) left
+		 * here first. Either way this walk goes before. */
 		const struct nfp_hop *f = &t->hops[p->hops[0]];
-		p->ins = f->in && !h->in ? 0 : NFP_NONE;
+		for (uint32_t i = 0; i < p->nhops && !(f->pk.flags & NFP_PK_TTL); i++)
+			f = &t->hops[p->hops[i]];
+		int before;
+		if ((h->pk.flags & f->pk.flags & NFP_PK_TTL) && h->pk.ttl != f->pk.ttl)
+			before = h->pk.ttl > f->pk.ttl;
+		else
+			before = f->in && !h->in;
+		p->ins = before ? 0 : NFP_NONE;
 	}
 	if (p->ins == NFP_NONE) {
 		p->hops[p->nhops++] = (uint32_t)t->nhops;

@@ -1,0 +1,58 @@
+# shellcheck shell=bash disable=SC2154
+# The two-host lab: c1 on host 1 pings x1 on host 2 through the VXLAN
+# overlay (flannel's vxlan backend, by hand); a capture on each host, the
+# recordings merged: one journey per packet over both hosts. Needs root.
+set -eu
+. tests/e2e/lab_common.sh
+$LAB down >/dev/null
+$LAB up --plain --hosts 2 >/dev/null
+# the overlay as flannel builds it
+ip -n nfpl-host -d link show flannel.1 | grep -q 'vxlan id 1 local 192.168.77.1 dev eth1 .*dstport 8472' ||
+	{ ip -n nfpl-host -d link show flannel.1; exit 1; }
+ip -n nfpl-host route show 172.18.0.0/16 | grep -q 'via 172.18.0.0 dev flannel.1 onlink'
+
+armed2() {
+	for _ in $(seq 1 50); do
+		ip netns exec "$1" nft list tables 2>/dev/null | grep -q 'inet nfpath' && return 0
+		sleep 0.1
+	done
+	echo "capture in $1 never armed"
+	return 1
+}
+"$N" capture -n nfpl-host -c 6 -t 20 -w "$tmp/h1.rec" 2>"$tmp/h1.err" &
+p1=$!
+"$N" capture -n nfpl-host2 -c 6 -t 20 -w "$tmp/h2.rec" 2>"$tmp/h2.err" &
+p2=$!
+trap 'kill $p1 $p2 2>/dev/null; wait $p1 $p2 2>/dev/null; $LAB down >/dev/null 2>&1 || true' EXIT
+armed2 nfpl-host
+armed2 nfpl-host2
+$LAB ping x2x 3 >/dev/null
+wait $p1 || { cat "$tmp/h1.err"; exit 1; }
+wait $p2 || { cat "$tmp/h2.err"; exit 1; }
+# one host's lab is still the one-host lab
+$LAB down >/dev/null
+
+host=$(hostname)
+"$N" -r "$tmp/h1.rec" -r "$tmp/h2.rec" --json > "$tmp/m.json" 2>"$tmp/m.err"
+python3 - "$tmp/m.json" "$host/nfpl-host" "$host/nfpl-host2" <<'PY'
+import json, sys
+pk = [json.loads(l) for l in open(sys.argv[1])]
+h1, h2 = sys.argv[2], sys.argv[3]
+assert len(pk) == 6, [(p["summary"], p["hosts"]) for p in pk]
+assert [p["direction"] for p in pk] == ["original", "reply"] * 3, [p["direction"] for p in pk]
+for p in pk:
+    want = [h1, h2] if p["direction"] == "original" else [h2, h1]
+    assert p["hosts"] == want, (p["summary"], p["hosts"])
+    nd = [h for h in p["hops"] if h["kind"] != "drop" and not h["probe"] or h["probe"]]
+    hs = [h["host"] for h in nd]
+    k = hs.index(want[1])
+    assert hs[:k] == [want[0]] * k and hs[k:] == [want[1]] * (len(hs) - k), hs
+    # into the overlay on the sending host, out of it on the receiving one
+    assert "flannel.1" in [h["out"] for h in nd[:k]], [(h["box"], h["in"], h["out"]) for h in nd[:k]]
+    assert nd[k]["in"] == "flannel.1", (nd[k]["box"], nd[k]["in"])
+    # the TTL goes down along the journey: each host routed it once
+    ttl = [h["ttl"] for h in nd if h.get("ttl") is not None]
+    assert ttl == sorted(ttl, reverse=True), ttl
+    assert p["fate"]["kind"] in ("forwarded", "delivered"), p["fate"]["text"]
+PY
+echo ok
