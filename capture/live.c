@@ -389,6 +389,7 @@ static void *rx_main(void *arg)
 {
 	struct rx *r = arg;
 	struct rx_block *b = NULL;
+	keep_only_net_admin();
 	while (!r->quit) {
 		if (!b) {
 			b = malloc(sizeof(*b) + RX_BLOCK);
@@ -1048,6 +1049,19 @@ static enum capture_live_status live_arm(struct live *lv)
 	lv->rules = load_ruleset();
 	if (lv->res->nflog_bound)
 		lv->legacy = load_legacy();
+	lv->rx.fd = mnl_socket_get_fd(lv->nl);
+	/* what we may fall behind by: past it the receiver counts what it
+	 * drops (the loss line) instead of growing without end */
+	lv->rx.max_bytes = (size_t)32 << 20;
+	lv->rx_started = pthread_create(&lv->rxt, NULL, rx_main, &lv->rx) == 0;
+	if (!lv->rx_started)
+		return fail(lv, NFP_LIVE_NOMEM, "cannot start the receive thread");
+	/* the receiver only copies: let it preempt everything else on a busy
+	 * host, so the kernel queue never overflows. Set while this thread
+	 * still may (CAP_SYS_NICE); the receiver gives up its own privileges
+	 * as it starts (capabilities are per thread). */
+	struct sched_param sp = { .sched_priority = 1 };
+	pthread_setschedparam(lv->rxt, SCHED_RR, &sp);
 	/* the names need a look into other namespaces (CAP_SYS_ADMIN): take
 	 * it now, then give up everything but CAP_NET_ADMIN */
 	struct capture_buf first_names = { 0 };
@@ -1068,19 +1082,6 @@ static enum capture_live_status live_arm(struct live *lv)
 	lv->own_table = capture_strpool_intern(lv->t->sp, NFP_TABLE, strlen(NFP_TABLE));
 	lv->start = now_mono();
 
-	lv->rx.fd = mnl_socket_get_fd(lv->nl);
-	/* what we may fall behind by: past it the receiver counts what it
-	 * drops (the loss line) instead of growing without end */
-	lv->rx.max_bytes = (size_t)32 << 20;
-	lv->rx_started = pthread_create(&lv->rxt, NULL, rx_main, &lv->rx) == 0;
-	if (!lv->rx_started) {
-		capture_buf_free(&first_names);
-		return fail(lv, NFP_LIVE_NOMEM, "cannot start the receive thread");
-	}
-	/* the receiver only copies: let it preempt everything else on a busy
-	 * host, so the kernel queue never overflows (needs root) */
-	struct sched_param sp = { .sched_priority = 1 };
-	pthread_setschedparam(lv->rxt, SCHED_RR, &sp);
 
 	struct namer *nm = &lv->namer;
 	nm->seen = capture_strpool_new();
