@@ -53,7 +53,7 @@ armed2() {
 p1=$!
 "$N" capture -n nfpl-host2 -c 6 -t 20 -w "$tmp/h2.rec" 2>"$tmp/h2.err" &
 p2=$!
-trap 'kill $p1 $p2 2>/dev/null; wait $p1 $p2 2>/dev/null; $LAB down >/dev/null 2>&1 || true' EXIT
+trap 'kill $p1 $p2 2>/dev/null || true; wait $p1 $p2 2>/dev/null || true; $LAB down >/dev/null 2>&1 || true' EXIT
 armed2 nfpl-host
 armed2 nfpl-host2
 $LAB ping x2x 3 >/dev/null
