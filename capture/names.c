@@ -326,7 +326,6 @@ int capture_names_scan(struct capture_buf *b)
 	 * container behind one of our veths names its addresses (IPv4 and
 	 * IPv6) and the port */
 	static const char *const ps_argv[] = { "docker", "ps", "-q", "--no-trunc", NULL };
-	double t0 = mono_now();
 	if (nlinks && capture_tool_run(ps_argv, 2, &ob) == 0 && ob.len) {
 		static const char fmt[] = "{{.Name}}|{{.Id}}|{{.NetworkSettings.SandboxKey}}|"
 					  "{{range .NetworkSettings.Networks}}{{.IPAddress}},{{.GlobalIPv6Address}},{{end}}";
@@ -341,9 +340,11 @@ int capture_names_scan(struct capture_buf *b)
 			}
 		argv[argc] = NULL;
 		struct capture_buf ib = { 0 };
-		double left = 2 - (mono_now() - t0);
-		if (nids && left > 0.1)
-			capture_tool_run(argv, left, &ib);
+		/* two seconds of its own, as `docker ps` had: a loaded host
+		 * answers slowly, and names found late cannot replace a port's
+		 * fallback "pid N" */
+		if (nids)
+			capture_tool_run(argv, 2, &ib);
 		for (size_t off = 0; next_line(&ib, &off, line, sizeof(line));) {
 			char name[128], id[16], sandbox[512], ips[512];
 			if (capture_names_parse_docker(line, name, sizeof(name), id, sizeof(id), sandbox, sizeof(sandbox), ips,
