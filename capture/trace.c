@@ -304,6 +304,13 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 		else
 			before = f->in && !h->in;
 		p->ins = before ? 0 : NFP_NONE;
+		/* back on a host it was on: its walk there goes on where it
+		 * stopped (the readers' clocks interleaved the two walks) */
+		for (uint32_t i = p->nhops; i-- > 0;)
+			if (t->hops[p->hops[i]].host == h->host) {
+				p->ins = i + 1 == p->nhops ? NFP_NONE : i + 1;
+				break;
+			}
 	}
 	if (p->ins == NFP_NONE) {
 		p->hops[p->nhops++] = (uint32_t)t->nhops;

@@ -33,6 +33,8 @@ PY
 # the real recordings of such a run (tests/fixtures/lab2-host*.rec)
 N=$(readlink -f "$NFPATH")
 check_lab tests/fixtures/lab2-host1.rec tests/fixtures/lab2-host2.rec vm
+# a run whose readers interleaved the request's walks on the two hosts
+check_lab tests/fixtures/lab2b-host1.rec tests/fixtures/lab2b-host2.rec vm
 . tests/e2e/lab_common.sh
 $LAB down >/dev/null
 $LAB up --plain --hosts 2 >/dev/null
