@@ -285,6 +285,75 @@ START_TEST(bridged_same_boxes_any_tool)
 }
 END_TEST
 
+/* legacy TRACE calls the unconditional DROP in front of Docker's RETURN
+ * "filter:DOCKER-USER:return:1"; with the ruleset it is that rule, and the
+ * packet is dropped (item 12; made by tests/fixtures/make_legacy_final_rule.sh) */
+START_TEST(legacy_final_rule_is_the_rule)
+{
+	struct loaded L = load_files("tests/fixtures/legacy-docker-user-drop.dmesg",
+				     "tests/fixtures/legacy-docker-user-drop-iptables-save.txt", NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	int n = 0;
+	for (size_t p = 0; p < L.t->npkts; p++)
+		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+			const struct nfp_hop *h = hop_at(&L, p, i);
+			if (strcmp(S(&L, h->chain), "DOCKER-USER") != 0)
+				continue;
+			n++;
+			ck_assert_int_eq(h->kind, NFP_KIND_RULE);
+			ck_assert_int_eq(h->rule, 1);
+			ck_assert_str_eq(S(&L, h->rule_text), "-A DOCKER-USER -j DROP");
+			ck_assert_int_eq(h->verdict, NFP_V_DROP);
+			ck_assert_int_eq(h->box, NFP_BOX_FILTER_FORWARD);
+			ck_assert_uint_eq(i + 1, L.t->pkts[p].nhops); /* nothing after a drop */
+		}
+	ck_assert_int_ge(n, 2);
+	unload(&L);
+	/* without the ruleset nfpath says what the kernel printed */
+	L = load_files("tests/fixtures/legacy-docker-user-drop.dmesg", NULL, NULL);
+	for (size_t p = 0; p < L.t->npkts; p++)
+		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+			const struct nfp_hop *h = hop_at(&L, p, i);
+			if (strcmp(S(&L, h->chain), "DOCKER-USER") == 0)
+				ck_assert_int_eq(h->kind, NFP_KIND_RETURN);
+		}
+	unload(&L);
+}
+END_TEST
+
+/* nft chains named c1 (input) and c2 (prerouting): the trace does not say
+ * their hooks, so "hook unknown" rather than a guess; --rules says them */
+START_TEST(nft_hook_unknown)
+{
+	struct loaded L = load_files("tests/fixtures/nft-hook-unnamed-monitor-trace.txt", NULL, NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	int n = 0;
+	for (size_t p = 0; p < L.t->npkts; p++)
+		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+			const struct nfp_hop *h = hop_at(&L, p, i);
+			n++;
+			ck_assert_int_eq(h->box, NFP_BOX_NONE);
+			ck_assert_int_eq(h->unplaced, NFP_UNPLACED_HOOK_UNKNOWN);
+		}
+	ck_assert_int_gt(n, 3);
+	ck_assert_uint_eq(L.t->boxmap.unplaced[NFP_UNPLACED_HOOK_UNKNOWN], (unsigned long)n);
+	unload(&L);
+	L = load_files("tests/fixtures/nft-hook-unnamed-monitor-trace.txt", "tests/fixtures/nft-hook-unnamed-a-list-ruleset.txt",
+		       NULL);
+	int bad = 0;
+	ck_assert_int_gt(hops_in(&L, "nfpb", "c1", NFP_BOX_FILTER_INPUT, &bad), 0);
+	ck_assert_int_eq(bad, 0);
+	for (size_t p = 0; p < L.t->npkts; p++)
+		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+			const struct nfp_hop *h = hop_at(&L, p, i);
+			if (strcmp(S(&L, h->chain), "c2") == 0)
+				ck_assert_int_eq(nfp_box_hook(h->box), NFP_HOOK_PREROUTING);
+		}
+	ck_assert_int_eq(unplaced(&L), 0);
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("boxes");
@@ -297,6 +366,8 @@ int main(void)
 	tcase_add_test(tc, nft_log_families);
 	tcase_add_test(tc, log_hops_on_their_chain);
 	tcase_add_test(tc, bridged_same_boxes_any_tool);
+	tcase_add_test(tc, legacy_final_rule_is_the_rule);
+	tcase_add_test(tc, nft_hook_unknown);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
