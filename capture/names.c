@@ -330,7 +330,7 @@ int capture_names_scan(struct capture_buf *b)
 		static const char fmt[] = "{{.Name}}|{{.Id}}|{{.NetworkSettings.SandboxKey}}|"
 					  "{{range .NetworkSettings.Networks}}{{.IPAddress}},{{.GlobalIPv6Address}},{{end}}";
 		const char *argv[70] = { "docker", "inspect", "--format", fmt };
-		int argc = 3;
+		int argc = 4;
 		char ids[64][72];
 		int nids = 0;
 		for (size_t off = 0; nids < 64 && next_line(&ob, &off, line, sizeof(line));)
