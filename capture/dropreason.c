@@ -187,6 +187,10 @@ static const struct words words[] = {
 	  "No socket: nothing listens on the destination port (a closed port; TCP answers with a reset, UDP "
 	  "with ICMP port unreachable). Look at `ss -ltnu` in the destination's namespace.",
 	  0 },
+	{ "PING_RAW_COPY",
+	  "No ping (ICMP datagram) socket wanted this echo reply, so ping_rcv freed it; raw sockets (ping run as "
+	  "root, busybox ping) had already been given their own copy, so this is not where the reply was lost.",
+	  0 },
 	{ "SOCKET_FILTER", "A socket filter (BPF attached to the socket) refused it.", 0 },
 	{ "SOCKET_RCVBUFF", "The receiving socket's buffer was full: the application does not read fast enough.", 0 },
 	{ "NETFILTER_DROP", "A netfilter rule dropped it: the rule hop before this one.", 0 },
@@ -215,6 +219,11 @@ static const struct words words[] = {
 	{ "CPU_BACKLOG", "The CPU's input backlog was full (net.core.netdev_max_backlog).", 0 },
 };
 
+int capture_dropreason_after_delivery(const char *reason, const char *location)
+{
+	return reason && location && strcmp(reason, "NO_SOCKET") == 0 && strcmp(location, "ping_rcv") == 0;
+}
+
 size_t capture_dropreason_words(const char *reason, const char *location, const char *dev, char *out, size_t cap)
 {
 	if (!cap)
@@ -225,6 +234,8 @@ size_t capture_dropreason_words(const char *reason, const char *location, const 
 	const char *r = reason;
 	if (strcmp(r, "IP_INHDR") == 0 && location && strstr(location, "forward"))
 		r = "TTL";
+	if (capture_dropreason_after_delivery(reason, location))
+		r = "PING_RAW_COPY";
 	const char *d = dev && *dev ? dev : "<device>";
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (strcmp(words[i].reason, r) != 0)

@@ -23,6 +23,13 @@ void capture_dropreason_place(const struct capture_trace *t, const struct nfp_pa
  * *layer gets the row it is drawn on. */
 int capture_dropreason_box(const char *reason, const char *location, int *layer);
 
+/* 1 when the kernel freed this packet although it was delivered: an ICMP
+ * echo reply's original is freed with NO_SOCKET in ping_rcv when no ping
+ * (ICMP datagram) socket wants it, after raw sockets (ping as root,
+ * busybox) got their own copy in raw_local_deliver. Such a drop is shown
+ * but is not the packet's fate. */
+int capture_dropreason_after_delivery(const char *reason, const char *location);
+
 /* One or two sentences on what the reason means and the setting or
  * state to look at. dev: the device it arrived on or left by (may be
  * NULL or ""). Writes at most cap bytes (NUL-terminated); returns the

@@ -16,6 +16,7 @@
  * (an inferred fate), and a rule nfpath cannot evaluate stops the guess. */
 #include "fate.h"
 
+#include "dropreason.h"
 #include "resolve.h"
 #include "rules.h"
 #include "trace.h"
@@ -466,12 +467,20 @@ static int walks_on(const struct capture_trace *t, const struct nfp_packet *p, u
 	return 0;
 }
 
+static int after_delivery(const struct capture_trace *t, const struct nfp_hop *h)
+{
+	return h->kind == NFP_KIND_DROP &&
+	       capture_dropreason_after_delivery(capture_str(t, h->drop_reason), capture_str(t, h->drop_location));
+}
+
 static void decide(struct capture_trace *t, const struct nfp_packet *p, struct nfp_fate *f)
 {
 	f->hop = UINT32_MAX;
 	f->rule = -1;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->kind == NFP_KIND_DROP && after_delivery(t, h))
+			continue;
 		if (h->kind == NFP_KIND_DROP) {
 			from_hop(f, h, i);
 			f->rule = -1;
@@ -514,7 +523,7 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 	/* no verdict ended it: where did the walk stop? */
 	uint32_t li = UINT32_MAX;
 	for (uint32_t i = p->nhops; i-- > 0;)
-		if (capture_packet_hop(t, p, i)->box) {
+		if (capture_packet_hop(t, p, i)->box && !after_delivery(t, capture_packet_hop(t, p, i))) {
 			li = i;
 			break;
 		}

@@ -2,6 +2,7 @@
  * the kernel did) and on the bundled Docker recording. */
 #include "helpers.h"
 
+#include "../../capture/dropreason.h"
 #include "../../capture/fate.h"
 #include "../../render/print.h"
 #include "../../render/text.h"
@@ -163,6 +164,36 @@ START_TEST(nft_log_rule_that_drops)
 		const char *rt = S(&L, f->rule_text);
 		ck_assert_msg(strstr(rt, "dport 2525") || strstr(rt, "dport 9999") || strstr(rt, "dport 81"), "%s", rt);
 	}
+	unload(&L);
+}
+END_TEST
+
+/* a real capture (tests/fixtures/hosts-a.rec, kernel 6.18): each echo reply
+ * reached the root-run ping's raw socket, and its original was then freed
+ * with NO_SOCKET in ping_rcv. The drop is kept as a hop; it is not a death. */
+START_TEST(ping_rcv_after_raw_delivery)
+{
+	struct loaded L = load_files("tests/fixtures/hosts-a.rec", NULL, NULL);
+	ck_assert_int_eq(L.st, NFP_LOAD_OK);
+	unsigned long n[NFP_FATE__COUNT];
+	count_kinds(&L, n);
+	ck_assert_uint_eq(n[NFP_FATE_DROPPED], 0);
+	ck_assert_uint_eq(n[NFP_FATE_DELIVERED], 3);
+	ck_assert_uint_eq(n[NFP_FATE_SENT], 3);
+	unsigned long drops = 0;
+	for (size_t i = 0; i < L.t->npkts; i++)
+		for (uint32_t k = 0; k < L.t->pkts[i].nhops; k++) {
+			const struct nfp_hop *h = capture_packet_hop(L.t, &L.t->pkts[i], k);
+			if (h->kind != NFP_KIND_DROP)
+				continue;
+			drops++;
+			ck_assert_str_eq(capture_str(L.t, h->drop_location), "ping_rcv");
+		}
+	ck_assert_uint_eq(drops, 3);
+	char w[512];
+	ck_assert_uint_gt(capture_dropreason_words("NO_SOCKET", "ping_rcv", "eth0", w, sizeof(w)), 0);
+	ck_assert_ptr_nonnull(strstr(w, "raw sockets"));
+	ck_assert_int_eq(capture_dropreason_after_delivery("NO_SOCKET", "tcp_v4_rcv"), 0);
 	unload(&L);
 }
 END_TEST
@@ -362,6 +393,7 @@ int main(void)
 	tcase_add_test(tc, nft_reject_is_rejected);
 	tcase_add_test(tc, nft_log_rule_that_drops);
 	tcase_add_test(tc, demo_fates_and_names);
+	tcase_add_test(tc, ping_rcv_after_raw_delivery);
 	tcase_add_test(tc, render_fate_words);
 	tcase_add_test(tc, kernel_drop_hop);
 	tcase_add_test(tc, live_probes_say_whether_it_left);
