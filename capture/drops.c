@@ -678,6 +678,7 @@ struct capture_drops *capture_drops_open(const struct capture_drops_opts *o, cha
 		goto fail;
 	}
 	btf__free(btf);
+	btf = NULL; /* the fail path frees it too */
 	d->held = malloc(HOLD_MAX * sizeof(*d->held));
 	if (!d->held) {
 		snprintf(why, cap, "out of memory");
