@@ -354,8 +354,9 @@ struct rx {
 	struct rx_block *head, *tail;
 	size_t queued, max_bytes;
 	unsigned long dropped, overruns;
-	volatile int quit;
+	int quit; /* __atomic: set by the main thread, read by the receiver */
 	int eof;
+	int err; /* errno that ended the receiver, under mu with eof; 0 when asked to stop */
 };
 
 static void rx_push(struct rx *r, struct rx_block *b)
@@ -390,12 +391,18 @@ static void *rx_main(void *arg)
 {
 	struct rx *r = arg;
 	struct rx_block *b = NULL;
-	keep_only_net_admin();
-	while (!r->quit) {
+	int err = 0;
+	if (keep_only_net_admin() < 0) {
+		err = EPERM;
+		goto done;
+	}
+	while (!__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
 		if (!b) {
 			b = malloc(sizeof(*b) + RX_BLOCK);
-			if (!b)
+			if (!b) {
+				err = ENOMEM;
 				break;
+			}
 			b->used = 0;
 		}
 		struct pollfd pfd = { r->fd, POLLIN, 0 };
@@ -412,8 +419,10 @@ static void *rx_main(void *arg)
 			if (RX_BLOCK - b->used < RX_MSG_MAX + 12) {
 				rx_push(r, b);
 				b = malloc(sizeof(*b) + RX_BLOCK);
-				if (!b)
+				if (!b) {
+					err = ENOMEM;
 					goto done;
+				}
 				b->used = 0;
 			}
 			ssize_t n = recv(r->fd, b->data + b->used + 12, RX_MSG_MAX, MSG_DONTWAIT);
@@ -422,7 +431,13 @@ static void *rx_main(void *arg)
 					__atomic_add_fetch(&r->overruns, 1, __ATOMIC_RELAXED);
 					continue;
 				}
-				break;
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					break;
+				/* a socket in error would wake poll at once, forever */
+				err = errno;
+				goto done;
 			}
 			uint32_t len = (uint32_t)n;
 			double ts = now_real();
@@ -448,9 +463,20 @@ done:
 		free(b);
 	pthread_mutex_lock(&r->mu);
 	r->eof = 1;
+	r->err = err;
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
+}
+
+/* errno that ended the receiver on its own, once its queue is empty; 0
+ * while it runs or when it was asked to stop */
+static int rx_failed(struct rx *r)
+{
+	pthread_mutex_lock(&r->mu);
+	int err = r->eof && !r->head ? r->err : 0;
+	pthread_mutex_unlock(&r->mu);
+	return err;
 }
 
 /* next queued block, waiting up to ms; NULL on timeout */
@@ -497,14 +523,19 @@ struct namer {
 	pthread_cond_t cv;
 	struct capture_buf pending; /* N records not yet written */
 	struct capture_strpool *seen;
-	volatile int quit;
+	int quit; /* under mu */
 	int scans;
 };
 
 static void *namer_main(void *arg)
 {
 	struct namer *n = arg;
-	while (!n->quit) {
+	for (;;) {
+		pthread_mutex_lock(&n->mu);
+		int quit = n->quit;
+		pthread_mutex_unlock(&n->mu);
+		if (quit)
+			break;
 		struct capture_buf b = { 0 };
 		capture_names_scan(&b);
 		pthread_mutex_lock(&n->mu);
@@ -1072,7 +1103,11 @@ static enum capture_live_status live_arm(struct live *lv)
 	 * it now, then give up everything but CAP_NET_ADMIN */
 	struct capture_buf first_names = { 0 };
 	capture_names_scan(&first_names);
-	keep_only_net_admin();
+	if (keep_only_net_admin() < 0) {
+		capture_buf_free(&first_names);
+		return fail(lv, NFP_LIVE_NO_PRIV, "could not give up privileges after set-up (capset: %s)",
+			    strerror(errno));
+	}
 	struct capture_trace_hooks hooks = { .on_done = write_packet, .done_ctx = lv };
 	lv->t = capture_trace_new(&hooks);
 	if (!lv->t || !lv->rules) {
@@ -1110,7 +1145,7 @@ static void rx_stop(struct live *lv)
 {
 	if (!lv->rx_started)
 		return;
-	lv->rx.quit = 1;
+	__atomic_store_n(&lv->rx.quit, 1, __ATOMIC_RELAXED);
 	pthread_join(lv->rxt, NULL);
 	lv->rx_started = 0;
 }
@@ -1191,7 +1226,14 @@ static enum capture_live_status live_receive(struct live *lv)
 			lv->out_closed = 1, lv->res->stopped_by = 2;
 		if (lv->out_closed)
 			return NFP_LIVE_OK;
-		enum capture_live_status st = live_step(lv, rx_pop(&lv->rx, 50));
+		struct rx_block *blk = rx_pop(&lv->rx, 50);
+		if (!blk) {
+			int err = rx_failed(&lv->rx);
+			if (err)
+				return fail(lv, err == ENOMEM ? NFP_LIVE_NOMEM : NFP_LIVE_KERNEL,
+					    "receiving trace events stopped: %s", strerror(err));
+		}
+		enum capture_live_status st = live_step(lv, blk);
 		if (st != NFP_LIVE_OK)
 			return st;
 	}
