@@ -11,6 +11,7 @@
 
 #include "../capture/filter.h"
 #include "../capture/live.h"
+#include "../render/text.h"
 #include "cli.h"
 #include "stopsig.h"
 
@@ -309,12 +310,16 @@ int capture_main(int argc, char **argv)
 	if (wfile)
 		close(o.out_fd);
 	if (st != NFP_LIVE_OK) {
-		/* it may quote an -e expression or a namespace name: no control
-		 * bytes reach the terminal */
-		for (char *m = msg; *m; m++)
-			if (((unsigned char)*m < 0x20 && *m != '\n') || *m == 0x7f)
-				*m = '?';
-		fprintf(stderr, "nfpath capture: %s\n", msg);
+		/* it may quote an -e expression or a namespace name: escaped
+		 * like every outside string (C0, C1, bidi), line by line */
+		struct capture_buf b = { 0 };
+		for (char *m = msg, *nl; *m; m = nl ? nl + 1 : m + strlen(m)) {
+			nl = strchr(m, '\n');
+			b.len = 0;
+			render_esc(&b, m, nl ? (size_t)(nl - m) : strlen(m), 0);
+			fprintf(stderr, "nfpath capture: %.*s\n", (int)b.len, b.p ? b.p : "");
+		}
+		capture_buf_free(&b);
 		return 1;
 	}
 	fprintf(stderr,

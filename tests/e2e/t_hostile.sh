@@ -16,3 +16,11 @@ import json, sys
 for l in sys.stdin:
     json.loads(l)
 '
+# a refused capture quotes the user's -e: C0 and C1 controls (CSI as UTF-8
+# c2 9b) are escaped like every outside string
+if [ "$(id -u)" = 0 ]; then
+	$N capture -e "$(printf 'tcp port 1 \033]0;x\007\302\23331m')" -t 1 -w /dev/null 2> "$tmp/e" && exit 1
+	grep -q 'nfpath capture:' "$tmp/e"
+	if LC_ALL=C grep -q "$(printf '\033')\|$(printf '\302\233')" "$tmp/e"; then echo "raw control in capture error"; exit 1; fi
+	grep -q '\\xc2\\x9b' "$tmp/e"
+fi
