@@ -214,25 +214,12 @@ static int port_in(const struct tok *w, uint16_t port)
 
 static int proto_is(const struct tok *w, const struct nfp_pkt *pk)
 {
-	static const struct {
-		const char *n;
-		int p;
-	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "ipv6-icmp", 58 }, { "icmpv6", 58 }, { "sctp", 132 } };
 	if (tok_ieq(w, "all"))
 		return 1;
 	if (!(pk->flags & NFP_PK_PROTO))
 		return -1;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (tok_ieq(w, names[i].n))
-			return pk->proto == names[i].p;
-	char buf[8];
-	if (w->n == 0 || w->n >= sizeof(buf))
-		return -1;
-	memcpy(buf, w->s, w->n);
-	buf[w->n] = '\0';
-	char *e;
-	long v = strtol(buf, &e, 10);
-	return *e ? -1 : pk->proto == v;
+	int p = nfp_proto_parse(w->s, w->n);
+	return p < 0 ? -1 : pk->proto == p;
 }
 
 /* "eth0", "veth+" against a device name */

@@ -70,34 +70,6 @@ static int str_attr(const struct nlattr *a, const char **s, size_t *n)
 	return 0;
 }
 
-static int verdict_of(int32_t code)
-{
-	switch (code) {
-	case NF_DROP:
-		return NFP_V_DROP;
-	case NF_ACCEPT:
-		return NFP_V_ACCEPT;
-	case NF_STOLEN:
-		return NFP_V_STOLEN;
-	case NF_QUEUE:
-		return NFP_V_QUEUE;
-	case NFT_CONTINUE:
-		return NFP_V_CONTINUE;
-	case NFT_BREAK:
-		return NFP_V_BREAK;
-	case NFT_JUMP:
-		return NFP_V_JUMP;
-	case NFT_GOTO:
-		return NFP_V_GOTO;
-	case NFT_RETURN:
-		return NFP_V_RETURN;
-	}
-	/* NF_QUEUE with a queue number in the upper bits */
-	if ((code & 0xff) == NF_QUEUE)
-		return NFP_V_QUEUE;
-	return NFP_V_OTHER;
-}
-
 static uint8_t ct_state_of(uint32_t bits)
 {
 	/* nft ct state bits: invalid 1, established 2, related 4, new 8, untracked 64 */
@@ -169,7 +141,7 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 		memset(vt, 0, sizeof(vt));
 		if (mnl_attr_parse_nested(tb[NFTA_TRACE_VERDICT], verdict_cb, vt) >= 0) {
 			if (u32_ok(vt[NFTA_VERDICT_CODE]))
-				h->verdict = (uint8_t)verdict_of((int32_t)be32(vt[NFTA_VERDICT_CODE]));
+				h->verdict = (uint8_t)nfp_verdict_code(be32(vt[NFTA_VERDICT_CODE]));
 			if (str_attr(vt[NFTA_VERDICT_CHAIN], &s, &n) == 0) {
 				uint32_t j = capture_strpool_intern(sp, s, n);
 				h->jump = j == UINT32_MAX ? 0 : j;
@@ -177,7 +149,7 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 		}
 	}
 	if (h->kind == NFP_KIND_POLICY && u32_ok(tb[NFTA_TRACE_POLICY]))
-		h->verdict = (uint8_t)verdict_of((int32_t)be32(tb[NFTA_TRACE_POLICY]));
+		h->verdict = (uint8_t)nfp_verdict_code(be32(tb[NFTA_TRACE_POLICY]));
 
 	/* packet headers: present in the first event of a base-chain run */
 	uint32_t id = h->trace_id;

@@ -226,13 +226,13 @@ static int json_proto(struct capture_buf *b, const struct capture_trace *t, cons
 		return put_q(b, "arp");
 	if (!(pk->flags & NFP_PK_PROTO))
 		return pk->l3 == 6 ? put_q(b, "ip6") : pk->l3 == 4 ? put_q(b, "ip") : PUTS(b, "null");
-	char proto[16];
-	render_proto(pk, proto, sizeof(proto));
-	for (char *c = proto; *c; c++)
-		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-	if (strncmp(proto, "proto ", 6) == 0)
-		return PUTS(b, "\"") | PUTS(b, proto + 6) | PUTS(b, "\"");
-	return put_q(b, proto);
+	/* the shared vocabulary's names, as nft and tcpdump print them */
+	const char *name = nfp_proto_name(pk->proto);
+	if (name)
+		return put_q(b, name);
+	char num[8];
+	snprintf(num, sizeof(num), "%u", pk->proto);
+	return put_q(b, num);
 }
 
 static int json_fate(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p)
