@@ -7,6 +7,9 @@ N=$(readlink -f "$NFPATH")
 LAB=assets/lab/lab
 export NFPL_DIR=$tmp/lab
 trap '$LAB down >/dev/null 2>&1 || true; for s in "$tmp"/tmux*.sock; do [ -S "$s" ] && { tmux -S "$s" kill-server 2>/dev/null || true; }; done; true' EXIT
+# a failing command says which, so a flaky run in CI can be read afterwards
+set -E
+trap 'echo "${BASH_SOURCE[0]}:$LINENO: failed: $BASH_COMMAND" >&2' ERR
 need_tmux() { command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }; }
 # waits until nfpath's trace tables are in nfpl-host
 armed() {
