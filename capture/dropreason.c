@@ -118,6 +118,9 @@ void capture_dropreason_place(const struct capture_trace *t, const struct nfp_pa
 	const char *loc = h->drop_location ? capture_str(t, h->drop_location) : NULL;
 	h->box = NFP_BOX_NONE;
 	h->layer = NFP_LAYER_NONE;
+	/* freed after raw sockets got their copy: no verdict on the packet */
+	if (capture_dropreason_after_delivery(reason, loc))
+		h->verdict = NFP_V_NONE;
 	/* the drop hop is the newest: the packet's earlier hops are before it */
 	uint32_t before = p->nhops;
 	if (h->drop_ns) {

@@ -179,7 +179,8 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 	if (h->kind == NFP_KIND_DROP) {
 		/* the kernel's own words (skb:kfree_skb), then what they mean */
 		const char *reason = capture_str(t, h->drop_reason), *loc = capture_str(t, h->drop_location);
-		r |= PUTS(b, "The kernel dropped the packet here: reason ");
+		r |= PUTS(b, capture_dropreason_after_delivery(reason, loc) ? "The kernel freed the packet here: reason "
+									      : "The kernel dropped the packet here: reason ");
 		r |= render_esc(b, reason, strlen(reason), 0);
 		if (*loc) {
 			r |= PUTS(b, " in ");

@@ -2,6 +2,7 @@
 #include "text.h"
 
 #include "../capture/box.h"
+#include "../capture/dropreason.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -319,8 +320,11 @@ const char *render_hop_rule(const struct capture_trace *t, const struct nfp_hop 
 
 void render_hop_kind(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap)
 {
-	(void)t;
 	const char *k = nfp_kind_name(h->kind);
+	/* the original of a reply raw sockets already got: not a drop */
+	if (h->kind == NFP_KIND_DROP &&
+	    capture_dropreason_after_delivery(capture_str(t, h->drop_reason), capture_str(t, h->drop_location)))
+		k = "freed";
 	if (h->rule >= 0)
 		snprintf(out, cap, "%s %d", k, h->rule);
 	else if (h->flags & NFP_HOP_HANDLE)
@@ -930,7 +934,10 @@ void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, c
 		snprintf(out, cap, "enters");
 		return;
 	case NFP_KIND_DROP:
-		snprintf(out, cap, "dropped by the kernel");
+		snprintf(out, cap, "%s", capture_dropreason_after_delivery(capture_str(t, h->drop_reason),
+									   capture_str(t, h->drop_location))
+					     ? "freed after delivery"
+					     : "dropped by the kernel");
 		return;
 	}
 	if ((h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO) && h->jump) {

@@ -188,6 +188,11 @@ START_TEST(ping_rcv_after_raw_delivery)
 				continue;
 			drops++;
 			ck_assert_str_eq(capture_str(L.t, h->drop_location), "ping_rcv");
+			/* no verdict on the packet, and the lists say so */
+			ck_assert_int_eq(h->verdict, NFP_V_NONE);
+			char kind[64];
+			render_hop_kind(L.t, h, kind, sizeof(kind));
+			ck_assert_str_eq(kind, "freed");
 		}
 	ck_assert_uint_eq(drops, 3);
 	char w[512];
