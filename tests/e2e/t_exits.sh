@@ -41,13 +41,15 @@ sleep 0.2
 "$N" capture -n "$sleeper" -t 20 --rate 0 -w "$tmp/cut.rec" 2>/dev/null &
 cpid=$!
 armed
-ip netns exec nfpl-c1 ping -f -w 2 -q "$($LAB addr c2)" > /dev/null 2>&1 &
+ip netns exec nfpl-c1 ping -f -w 6 -q "$($LAB addr c2)" > /dev/null 2>&1 &
 ppid=$!
-sleep 1
+# killed once packets are being written (a fixed second was too short for
+# an ASan build on a busy machine: the recording still held no packet)
+for _ in $(seq 1 50); do [ "$(grep -c "^H" "$tmp/cut.rec" 2>/dev/null || true)" -gt 200 ] && break; sleep 0.1; done
 kill -9 $cpid
 wait $ppid 2>/dev/null || true
 wait $cpid 2>/dev/null || true
-"$N" -r "$tmp/cut.rec" --stats > "$tmp/cut.out" 2> "$tmp/cut.err"
+"$N" -r "$tmp/cut.rec" --stats > "$tmp/cut.out" 2> "$tmp/cut.err" || { cat "$tmp/cut.err"; exit 1; }
 [ "$(awk '/^lines malformed/ {print $3}' "$tmp/cut.out")" -le 1 ] || { cat "$tmp/cut.out" "$tmp/cut.err"; exit 1; }
 [ "$(awk '$1 == "packets" && NF == 2 {print $2}' "$tmp/cut.out")" -gt 10 ]
 kill $sleeper
