@@ -15,11 +15,13 @@ static int dev_matches(const struct capture_trace *t, uint32_t id, const char *n
 	return nm && strstr(capture_str(t, nm), needle);
 }
 
-int capture_packet_matches(const struct capture_trace *t, size_t i, const char *needle, const char *described)
+int capture_query_match(const struct capture_trace *t, size_t num, const char *needle, const char *described)
 {
 	if (!needle[0])
 		return 1;
-	const struct nfp_packet *p = &t->pkts[i];
+	const struct nfp_packet *p = capture_trace_packet(t, num);
+	if (!p)
+		return 0;
 	int fm = capture_fate_filter(t, p, needle); /* "drop", "fate:unknown", ... */
 	if (fm >= 0)
 		return fm;
@@ -35,26 +37,38 @@ int capture_packet_matches(const struct capture_trace *t, size_t i, const char *
 	return 0;
 }
 
-long capture_packet_next_in_flow(const struct capture_trace *t, size_t from, enum capture_next how)
+int capture_packet_matches(const struct capture_trace *t, size_t i, const char *needle, const char *described)
 {
-	const struct nfp_packet *p = &t->pkts[from];
-	if (p->flow == NFP_NONE)
-		return -1;
-	for (size_t i = from + 1; i < t->npkts; i++) {
-		const struct nfp_packet *q = &t->pkts[i];
+	return capture_query_match(t, capture_trace_first(t) + i, needle, described);
+}
+
+size_t capture_query_next(const struct capture_trace *t, size_t num, enum capture_next how)
+{
+	const struct nfp_packet *p = capture_trace_packet(t, num);
+	if (!p || p->flow == NFP_NONE)
+		return 0;
+	size_t first = capture_trace_first(t), last = capture_trace_last(t);
+	for (size_t n = num + 1; n <= last; n++) {
+		const struct nfp_packet *q = capture_trace_packet(t, n);
 		if (q->flow != p->flow)
 			continue;
 		if (how == CAPTURE_NEXT_SAME_DIR && q->dir != p->dir)
 			continue;
 		if (how == CAPTURE_NEXT_OTHER_DIR && q->dir == p->dir)
 			continue;
-		return (long)i;
+		return n;
 	}
 	if (how == CAPTURE_NEXT_OTHER_DIR) /* a reply selected: its request came before */
-		for (size_t i = from; i-- > 0;) {
-			const struct nfp_packet *q = &t->pkts[i];
+		for (size_t n = num; n-- > first;) {
+			const struct nfp_packet *q = capture_trace_packet(t, n);
 			if (q->flow == p->flow && q->dir != p->dir)
-				return (long)i;
+				return n;
 		}
-	return -1;
+	return 0;
+}
+
+long capture_packet_next_in_flow(const struct capture_trace *t, size_t from, enum capture_next how)
+{
+	size_t first = capture_trace_first(t), n = capture_query_next(t, first + from, how);
+	return n ? (long)(n - first) : -1;
 }

@@ -173,3 +173,17 @@ void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *
 		capture_resolve_hop(t, rules, rv, &t->hops[i]);
 	capture_resolver_free(rv);
 }
+
+void capture_trace_resolve_open(struct capture_trace *t, const struct capture_rules *rules)
+{
+	size_t n = capture_trace_open_count(t);
+	if (!n)
+		return;
+	struct capture_resolver *rv = capture_resolver_new();
+	for (size_t k = 0; k < n; k++) {
+		const struct nfp_packet *p = capture_trace_packet(t, capture_trace_open_packet(t, k));
+		for (uint32_t i = 0; p && i < p->nhops; i++)
+			capture_resolve_hop(t, rules, rv, capture_packet_hop_mut(t, p, i));
+	}
+	capture_resolver_free(rv);
+}

@@ -938,7 +938,136 @@ size_t capture_trace_open_count(const struct capture_trace *t)
 	return (size_t)t->nopen;
 }
 
+size_t capture_trace_count(const struct capture_trace *t)
+{
+	return t->npkts;
+}
+
+size_t capture_trace_packet_number(const struct capture_trace *t, const struct nfp_packet *p)
+{
+	if (!p || !t->npkts || p < t->pkts || p >= t->pkts + t->npkts)
+		return 0;
+	return t->pkt_base + (size_t)(p - t->pkts) + 1;
+}
+
+size_t capture_trace_open_packet(const struct capture_trace *t, size_t k)
+{
+	if (k >= (size_t)t->nopen)
+		return 0;
+	return t->pkt_base + t->open[k] + 1;
+}
+
+struct nfp_packet *capture_trace_packet_mut(struct capture_trace *t, size_t num)
+{
+	if (num <= t->pkt_base || num > t->pkt_base + t->npkts)
+		return NULL;
+	return &t->pkts[num - t->pkt_base - 1];
+}
+
+struct nfp_hop *capture_packet_hop_mut(struct capture_trace *t, const struct nfp_packet *p, uint32_t i)
+{
+	return &t->hops[p->hops[i]];
+}
+
+size_t capture_trace_hop_count(const struct capture_trace *t)
+{
+	return t->nhops;
+}
+
+const struct nfp_hop *capture_trace_hop(const struct capture_trace *t, size_t i)
+{
+	return i < t->nhops ? &t->hops[i] : NULL;
+}
+
+/* ---- the rest of the model, read and set ------------------------------ */
+
+const struct capture_trace_stats *capture_trace_stats(const struct capture_trace *t)
+{
+	return &t->st;
+}
+
+struct capture_trace_stats *capture_trace_counters(struct capture_trace *t)
+{
+	return &t->st;
+}
+
+const struct capture_rules *capture_trace_rules(const struct capture_trace *t)
+{
+	return t->rules;
+}
+
+void capture_trace_set_rules(struct capture_trace *t, const struct capture_rules *rules)
+{
+	t->rules = rules;
+}
+
+int capture_trace_many_hosts(const struct capture_trace *t)
+{
+	return t->host_many;
+}
+
+size_t capture_trace_flows_total(const struct capture_trace *t)
+{
+	return t->flows_total;
+}
+
+size_t capture_trace_flow_count(const struct capture_trace *t)
+{
+	return t->nflows;
+}
+
+unsigned long capture_trace_unplaced(const struct capture_trace *t, int why)
+{
+	return why >= 0 && why < NFP_UNPLACED__COUNT ? t->boxmap.unplaced[why] : 0;
+}
+
+struct capture_boxmap *capture_trace_boxmap(struct capture_trace *t)
+{
+	return &t->boxmap;
+}
+
+size_t capture_trace_window(const struct capture_trace *t)
+{
+	return t->max_packets;
+}
+
+void capture_trace_set_window(struct capture_trace *t, size_t max)
+{
+	t->max_packets = max;
+}
+
+void capture_trace_set_grace(struct capture_trace *t, double seconds)
+{
+	t->grace = seconds;
+}
+
+struct capture_strpool *capture_trace_strpool(struct capture_trace *t)
+{
+	return t->sp;
+}
+
+size_t capture_str_len(const struct capture_trace *t, uint32_t id)
+{
+	return capture_strpool_len(t->sp, id);
+}
+
 /* ---- names ----------------------------------------------------------- */
+
+size_t capture_trace_name_count(const struct capture_trace *t)
+{
+	return t->nnames;
+}
+
+int capture_trace_name_at(const struct capture_trace *t, size_t i, int *kind, uint32_t *key, uint32_t *val)
+{
+	if (i >= t->nnames)
+		return -1;
+	*kind = t->names[i].kind;
+	*key = t->names[i].key;
+	*val = t->names[i].val;
+	return 0;
+}
+
 
 int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val)
 {

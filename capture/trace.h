@@ -4,7 +4,8 @@
  * stitcher groups them into packets (by trace id and packet identity, see
  * trace.c) and packets into flows (by connection tuple across NAT, or the
  * kernel's conntrack id). Everything downstream reads packets and flows
- * through this struct; the fields are read-only outside capture/.
+ * through the functions below, never the fields of struct capture_trace
+ * (they are private to trace.c and are being hidden there).
  *
  * Completion belongs to the trace alone. A packet is complete when it is
  * pushed out of the open set (the 64 most recently touched packets), has
@@ -168,6 +169,72 @@ size_t capture_trace_last(const struct capture_trace *t);
 const struct nfp_packet *capture_trace_packet(const struct capture_trace *t, size_t num);
 /* open packets (not yet complete) */
 size_t capture_trace_open_count(const struct capture_trace *t);
+
+/* Kept packets, numbered capture_trace_first() .. capture_trace_last()
+ * without gaps: iterate by number, never by an array index:
+ *	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++)
+ *		p = capture_trace_packet(t, n);
+ * capture_trace_count is how many that is. */
+size_t capture_trace_count(const struct capture_trace *t);
+/* The number of kept packet p (a pointer capture_trace_packet gave), 0 when
+ * p is not one of t's kept packets. */
+size_t capture_trace_packet_number(const struct capture_trace *t, const struct nfp_packet *p);
+/* The number of the k-th open packet (k < capture_trace_open_count), 0
+ * past the end; open packets are kept, so capture_trace_packet finds it. */
+size_t capture_trace_open_packet(const struct capture_trace *t, size_t k);
+
+/* Counters of the input and of settled packets (read-only view). */
+const struct capture_trace_stats *capture_trace_stats(const struct capture_trace *t);
+/* The ruleset given to the trace (capture_trace_set_rules), NULL if none. */
+const struct capture_rules *capture_trace_rules(const struct capture_trace *t);
+/* Whether hops named two or more hosts (the outputs show hosts then). */
+int capture_trace_many_hosts(const struct capture_trace *t);
+/* Flows ever seen, and flows still held (those with packets in memory). */
+size_t capture_trace_flows_total(const struct capture_trace *t);
+size_t capture_trace_flow_count(const struct capture_trace *t);
+/* Hops left off the diagram for cause why (enum capture_box_why). */
+unsigned long capture_trace_unplaced(const struct capture_trace *t, int why);
+/* The window of packets kept (0: unlimited), see capture_trace_set_window. */
+size_t capture_trace_window(const struct capture_trace *t);
+/* Length of interned string id (capture_str gives its text). */
+size_t capture_str_len(const struct capture_trace *t, uint32_t id);
+
+/* The hop store in arrival order: capture_trace_hop_count() hops, the
+ * i-th by capture_trace_hop(t, i). Store positions are no packet numbers
+ * and move when the hops of forgotten packets are compacted away (after
+ * capture_trace_add/tick/flush): read a packet's hops with
+ * capture_packet_hop; this view is for writing a whole recording and for
+ * tests of the decoders. */
+size_t capture_trace_hop_count(const struct capture_trace *t);
+const struct nfp_hop *capture_trace_hop(const struct capture_trace *t, size_t i);
+
+/* Names recorded with capture_trace_add_name, i < capture_trace_name_count:
+ * fills kind, key and val (strpool ids); -1 past the end. */
+size_t capture_trace_name_count(const struct capture_trace *t);
+int capture_trace_name_at(const struct capture_trace *t, size_t i, int *kind, uint32_t *key, uint32_t *val);
+
+/* ---- for the sources and the model (capture/) ---- */
+
+/* The string pool the trace's hops point into: sources intern into it.
+ * Owned by the trace, lives as long as it. */
+struct capture_strpool *capture_trace_strpool(struct capture_trace *t);
+/* The counters a source adds to (lines read, skipped, bad, losses). */
+struct capture_trace_stats *capture_trace_counters(struct capture_trace *t);
+/* The ruleset hops are placed and resolved against; not owned, must
+ * outlive the trace or be replaced. */
+void capture_trace_set_rules(struct capture_trace *t, const struct capture_rules *rules);
+/* Keep at most about max complete packets (0: all); past it the oldest
+ * complete ones are forgotten (after on_done, when there is one). */
+void capture_trace_set_window(struct capture_trace *t, size_t max);
+/* Seconds of the stream's clock without a hop before a packet is complete
+ * (NFP_GRACE by default). */
+void capture_trace_set_grace(struct capture_trace *t, double seconds);
+/* The hop -> box placement state (box.c's), owned by the trace. */
+struct capture_boxmap *capture_trace_boxmap(struct capture_trace *t);
+/* Writable views for the model's own stages (box placement, resolving,
+ * fate): same lifetime rules as the const ones. */
+struct nfp_packet *capture_trace_packet_mut(struct capture_trace *t, size_t num);
+struct nfp_hop *capture_packet_hop_mut(struct capture_trace *t, const struct nfp_packet *p, uint32_t i);
 
 /* Records a name for a device (kind 1) or address text (kind 2). */
 int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val);
