@@ -41,6 +41,19 @@ const char *capture_fate_why_text(int why)
 		return "the routing decision comes next: a packet with no route (IpExtInNoRoutes), one the "
 		       "reverse-path filter refuses (net.ipv4.conf.<dev>.rp_filter), a martian address or a frame "
 		       "for another host is dropped there, outside netfilter; or the later chains are not traced";
+	case NFP_WHY_ROUTING6:
+		return "IPv6's routing decision comes next: a packet with no route (Ip6InNoRoutes), one for another "
+		       "host while forwarding is off (net.ipv6.conf.<dev>.forwarding), a source or destination of the "
+		       "wrong scope (Ip6InAddrErrors) or a multicast group nobody joined is dropped there, outside "
+		       "netfilter; or the later chains are not traced";
+	case NFP_WHY_NEIGH:
+		return "the neighbour layer (arp_rcv, arp_process) comes next: a request for an address this host "
+		       "does not answer for (net.ipv4.conf.<dev>.arp_ignore, arp_filter), a gratuitous ARP it does not "
+		       "take (arp_accept, drop_gratuitous_arp) or a malformed frame ends there, outside netfilter; or "
+		       "the later chains are not traced";
+	case NFP_WHY_UP:
+		return "the frame is handed up to the host's handler for its protocol, which may drop it outside "
+		       "netfilter; or the later chains are not traced";
 	case NFP_WHY_BRIDGING:
 		return "the bridging decision comes next: a port that is not forwarding (STP state), a frame the "
 		       "bridge filters or one sent back out of its own port ends there, outside netfilter; or the "
@@ -414,6 +427,24 @@ static uint32_t in_dev(const struct capture_trace *t, const struct nfp_packet *p
 	return 0;
 }
 
+/* An unknown fate after the packet was handed up (IP PREROUTING, a frame
+ * the bridge passed up at its INPUT): what comes next is its family's
+ * business, so the words name that layer (ARP has no routing decision). */
+static int up_why(const struct capture_trace *t, const struct nfp_packet *p)
+{
+	int l3 = 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->family == NFP_FAM_ARP || (h->pk.flags & NFP_PK_ARP))
+			return NFP_WHY_NEIGH;
+		if (h->family == NFP_FAM_IPV6 || ((h->pk.flags & NFP_PK_ADDRS) && h->pk.l3 == 6))
+			l3 = 6;
+		else if (!l3 && (h->family == NFP_FAM_IPV4 || ((h->pk.flags & NFP_PK_ADDRS) && h->pk.l3 == 4)))
+			l3 = 4;
+	}
+	return l3 == 6 ? NFP_WHY_ROUTING6 : l3 == 4 ? NFP_WHY_ROUTING : NFP_WHY_UP;
+}
+
 /* made on this host: its first placed hop is an OUTPUT hook */
 static int locally_made(const struct capture_trace *t, const struct nfp_packet *p)
 {
@@ -584,7 +615,8 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 		f->dev = out_dev(t, p);
 		return;
 	}
-	if (cls == 0 && hook == NFP_HOOK_INPUT) {
+	/* arp INPUT hands the packet to arp_process, as IP INPUT to a socket */
+	if ((cls == 0 || cls == 4) && hook == NFP_HOOK_INPUT) {
 		f->kind = NFP_FATE_DELIVERED;
 		f->dev = in_dev(t, p);
 		return;
@@ -595,7 +627,7 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 	 * before routing (IP PREROUTING, a frame handed up by eb INPUT) */
 	f->why = (hook == NFP_HOOK_BROUTING || (hook == NFP_HOOK_PREROUTING && L->layer == NFP_LAYER_LINK))
 			 ? NFP_WHY_BRIDGING
-			 : NFP_WHY_ROUTING;
+			 : up_why(t, p);
 }
 
 /* ---- the answer a REJECT sent ------------------------------------------ */

@@ -48,12 +48,15 @@ enum nfp_fate_by {
 /* why an unknown fate is unknown: what the kernel does next */
 enum nfp_fate_why {
 	NFP_WHY_NONE,
-	NFP_WHY_ROUTING,    /* next comes the routing decision (no route, rp_filter, martians) */
+	NFP_WHY_ROUTING,    /* IPv4: next comes the routing decision (no route, rp_filter, martians) */
 	NFP_WHY_BRIDGING,   /* next comes the bridging decision (port state, MAC lookup) */
 	NFP_WHY_IN_CHAIN,   /* ends inside a chain after a rule that continues: later rules untraced */
 	NFP_WHY_NO_VERDICT, /* the last hop's verdict is not in the trace (no --rules) */
 	NFP_WHY_NO_BOX,	    /* no hop could be placed on the diagram */
 	NFP_WHY_NOT_OUT,    /* a live capture's POSTROUTING probe never saw it leave */
+	NFP_WHY_ROUTING6,   /* IPv6: next comes ip6's routing decision (no route, forwarding off, scope) */
+	NFP_WHY_NEIGH,	    /* ARP: next comes the neighbour layer (arp_process: arp_ignore, arp_filter) */
+	NFP_WHY_UP,	    /* a frame of no known family handed up: its protocol's handler comes next */
 };
 
 struct nfp_fate {

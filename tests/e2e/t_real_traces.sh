@@ -87,6 +87,15 @@ done
 for f in $(echo "$TRACES" | awk 'NF {print $1}'); do
 	fact $f 'all(h["box"] for p in pk for h in p["hops"])' 'every hop of the trace on a diagram box'
 done
+# an unknown fate's words are its family's: ARP goes to the neighbour
+# layer, IPv6 to ip6's routing; neither has IPv4's routing decision
+for f in 03-nft-native-monitor-trace.txt 03-nft-native-a-monitor-trace.txt 04-ebtables-nft-log.dmesg; do
+	fact $f 'unknown_words_fit() >= 2' 'ARP and IPv6 packets whose trace ends: the words of their own layer'
+done
+for f in 03-nft-native-monitor-trace.txt 05-nft-log-all-families.dmesg; do
+	fact $f 'any(p["fate"]["box"] == "arp:INPUT" for p in arp()) and all(p["fate"]["kind"] == "delivered" for p in arp() if p["fate"]["box"] == "arp:INPUT")' \
+		'ARP accepted at arp INPUT: handed to arp_process, delivered'
+done
 fact 05-nft-log-all-families.dmesg 'all(h["box"] == "arp:INPUT" for p in pk for h in p["hops"] if h["family"] == "arp")' \
 	'arp family chains are the arp hooks, not network filter:INPUT'
 
@@ -132,6 +141,25 @@ def arp():
     return [p for p in pk if (p["proto"] or "").lower() == "arp" or p["summary"].startswith("ARP")]
 def errors():
     return [p for p in pk if "unreachable" in p["summary"]]
+def unknown_words_fit():
+    # the number of ARP/IPv6 unknown fates checked, -1 when one has words of another family
+    n = 0
+    for p in pk:
+        f = p["fate"]
+        if f["kind"] != "unknown" or not f["why"] or not ("routing" in f["why"] or "neighbour" in f["why"]) or f["box"].startswith("eb:nat:PRE"):
+            continue
+        why = f["why"]
+        if p in arp():
+            fam_ok = "neighbour" in why
+        elif p["summary"].startswith("ICMPv6") or ":" in (p["src"] or ""):
+            fam_ok = "IPv6" in why and "Ip6InNoRoutes" in why
+        else:
+            continue
+        if not fam_ok or "IpExtInNoRoutes" in why or "reverse-path" in why:
+            print("packet %d (%s): %s" % (p["packet"], p["summary"], why))
+            return -1
+        n += 1
+    return n
 def cts(l): return [p["ct"] for p in l]
 def dirs(l): return [p["direction"] for p in l]
 def flows(l): return {p["flow"] for p in l}
