@@ -299,7 +299,7 @@ static int named_box(const struct capture_trace *t, const struct nfp_hop *h, int
 	int hook = h->hook, prio = h->prio, nat = 0;
 	if (hook)
 		return box_for(fam, hook, h->have_prio ? prio : 0, 0);
-	if (t->rules && capture_rules_chain_hook(t->rules, fam, tab, ch, &hook, &prio, &nat) == 0)
+	if (capture_trace_rules(t) && capture_rules_chain_hook(capture_trace_rules(t), fam, tab, ch, &hook, &prio, &nat) == 0)
 		return box_for(fam, hook, prio, nat);
 	return NFP_BOX_NONE;
 }
@@ -366,7 +366,8 @@ static int own_box(struct capture_trace *t, const struct nfp_hop *h, int *why)
 	uint8_t pk = memo_bits(h);
 	uint32_t k = (h->table * 2654435761u) ^ (h->chain * 40503u) ^ ((uint32_t)h->family << 24) ^
 		     ((uint32_t)h->source << 16) ^ pk;
-	struct capture_box_memo *m = &t->boxmap.memo[k % (sizeof(t->boxmap.memo) / sizeof(t->boxmap.memo[0]))];
+	struct capture_boxmap *bm = capture_trace_boxmap(t);
+	struct capture_box_memo *m = &bm->memo[k % (sizeof(bm->memo) / sizeof(bm->memo[0]))];
 	if (m->valid && m->table == h->table && m->chain == h->chain && m->family == h->family &&
 	    m->source == h->source && m->pk == pk) {
 		*why = m->why;
@@ -410,7 +411,7 @@ static const struct nfp_hop *caller_of(const struct capture_trace *t, const stru
 				       const struct nfp_hop *h, uint32_t table, uint32_t chain, int strict)
 {
 	for (uint32_t i = p->nhops; i-- > 0;) {
-		const struct nfp_hop *o = &t->hops[p->hops[i]];
+		const struct nfp_hop *o = capture_packet_hop(t, p, i);
 		if (o->kind == NFP_KIND_DROP || o->kind == NFP_KIND_LOG || !o->table)
 			continue;
 		if (o->table != table || !same_class(o, h))
@@ -439,13 +440,13 @@ static int log_box(struct capture_trace *t, const struct nfp_packet *p, struct n
 	const char *tab, *ch;
 	long rule;
 	*layer_from = -1;
-	if (*prefix && capture_rules_prefix_chain(t->rules, h->family, prefix, &fam, &tab, &ch, &rule) == 0) {
+	if (*prefix && capture_rules_prefix_chain(capture_trace_rules(t), h->family, prefix, &fam, &tab, &ch, &rule) == 0) {
 		int b = named_box(t, h, fam, tab, ch);
 		if (b)
 			return b;
 		/* a user chain: the box of the run it was called from */
-		uint32_t tid = capture_strpool_find(t->sp, tab, strlen(tab));
-		uint32_t cid = capture_strpool_find(t->sp, ch, strlen(ch));
+		uint32_t tid = capture_strpool_find(capture_trace_strings(t), tab, strlen(tab));
+		uint32_t cid = capture_strpool_find(capture_trace_strings(t), ch, strlen(ch));
 		if (tid != UINT32_MAX && cid != UINT32_MAX) {
 			const struct nfp_hop *o = caller_of(t, p, h, tid, cid, 0);
 			if (o && o->box)
@@ -453,14 +454,14 @@ static int log_box(struct capture_trace *t, const struct nfp_packet *p, struct n
 		}
 	}
 	if (p->nhops && h->source == NFP_SRC_KLOG) {
-		uint32_t last = p->hops[p->nhops - 1];
-		const struct nfp_hop *o = &t->hops[last];
+		uint32_t last = p->nhops - 1;
+		const struct nfp_hop *o = capture_packet_hop(t, p, last);
 		if (o->source == NFP_SRC_KLOG && o->kind == NFP_KIND_RULE && o->box && same_class(o, h)) {
 			const char *rt = o->rule_text ? capture_str(t, o->rule_text)
-						      : capture_rules_lookup(t->rules, o->family, capture_str(t, o->table),
+						      : capture_rules_lookup(capture_trace_rules(t), o->family, capture_str(t, o->table),
 									     capture_str(t, o->chain), o->kind, o->rule, 0,
 									     0, NULL);
-			if (!t->rules || !rt || is_log_rule(rt)) {
+			if (!capture_trace_rules(t) || !rt || is_log_rule(rt)) {
 				*layer_from = (int)last;
 				return o->box;
 			}
@@ -473,10 +474,10 @@ static int log_box(struct capture_trace *t, const struct nfp_packet *p, struct n
 	return NFP_BOX_NONE;
 }
 
-static int is_bridge(const struct capture_trace *t, uint32_t dev)
+static int is_bridge(const struct capture_boxmap *m, uint32_t dev)
 {
-	for (size_t i = 0; i < t->boxmap.nbridges; i++)
-		if (t->boxmap.bridges[i] == dev)
+	for (size_t i = 0; i < m->nbridges; i++)
+		if (m->bridges[i] == dev)
 			return 1;
 	return 0;
 }
@@ -486,8 +487,8 @@ static int is_bridge(const struct capture_trace *t, uint32_t dev)
  * called from the bridge, whatever tool wrote the trace */
 static void learn_bridge(struct capture_trace *t, uint32_t dev)
 {
-	struct capture_boxmap *m = &t->boxmap;
-	if (!dev || is_bridge(t, dev))
+	struct capture_boxmap *m = capture_trace_boxmap(t);
+	if (!dev || is_bridge(m, dev))
 		return;
 	if (capture_grow((void **)&m->bridges, &m->capbridges, m->nbridges + 1, sizeof(*m->bridges)) == 0)
 		m->bridges[m->nbridges++] = dev;
@@ -521,7 +522,7 @@ static void set_layer(struct capture_trace *t, const struct nfp_packet *p, struc
 	 * traces carry no PHYSIN/PHYSOUT) */
 	int bridged_pre = 0, bridged_fwd = 0, went_up = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
-		const struct nfp_hop *o = &t->hops[p->hops[i]];
+		const struct nfp_hop *o = capture_packet_hop(t, p, i);
 		int ob = o->box;
 		if (ob == NFP_BOX_EB_BROUTE_BROUTING || ob == NFP_BOX_EB_NAT_PREROUTING)
 			bridged_pre = 1;
@@ -534,7 +535,7 @@ static void set_layer(struct capture_trace *t, const struct nfp_packet *p, struc
 	int link = 0;
 	switch (hook) {
 	case NFP_HOOK_PREROUTING:
-		link = h->physin || (bridged_pre && !went_up) || (h->in && is_bridge(t, h->in));
+		link = h->physin || (bridged_pre && !went_up) || (h->in && is_bridge(capture_trace_boxmap(t), h->in));
 		break;
 	case NFP_HOOK_FORWARD:
 		link = (h->physin && h->physout) || bridged_fwd || (h->in && h->in == h->out);
@@ -552,7 +553,7 @@ static void set_layer(struct capture_trace *t, const struct nfp_packet *p, struc
 		learn_bridge(t, h->in);
 		/* the PREROUTING hops before were called from the bridge too */
 		for (uint32_t i = 0; i < p->nhops; i++) {
-			struct nfp_hop *o = &t->hops[p->hops[i]];
+			struct nfp_hop *o = capture_packet_hop_mut(t, p, i);
 			if (nfp_box_class(o->box) == 0 && nfp_box_hook(o->box) == NFP_HOOK_PREROUTING && o->in == h->in)
 				o->layer = NFP_LAYER_LINK;
 		}
@@ -565,7 +566,7 @@ void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, stru
 		capture_dropreason_place(t, p, h);
 		h->unplaced = h->box ? NFP_UNPLACED_NONE : NFP_UNPLACED_KERNEL_DROP;
 		if (!h->box)
-			t->boxmap.unplaced[NFP_UNPLACED_KERNEL_DROP]++;
+			capture_trace_boxmap(t)->unplaced[NFP_UNPLACED_KERNEL_DROP]++;
 		return;
 	}
 	int why, layer_from = -1;
@@ -597,12 +598,12 @@ void capture_box_place(struct capture_trace *t, const struct nfp_packet *p, stru
 	h->unplaced = box ? NFP_UNPLACED_NONE : (uint8_t)why;
 	if (!box) {
 		if (why < NFP_UNPLACED__COUNT)
-			t->boxmap.unplaced[why]++;
+			capture_trace_boxmap(t)->unplaced[why]++;
 		h->layer = NFP_LAYER_NONE;
 		return;
 	}
 	if (layer_from >= 0) {
-		h->layer = t->hops[layer_from].layer;
+		h->layer = capture_packet_hop(t, p, (uint32_t)layer_from)->layer;
 		return;
 	}
 	set_layer(t, p, h);

@@ -137,7 +137,7 @@ void capture_dropreason_place(const struct capture_trace *t, const struct nfp_pa
 		 * the last box the packet reached */
 		const struct nfp_hop *last = NULL;
 		for (uint32_t i = before; i-- > 0;) {
-			const struct nfp_hop *o = &t->hops[p->hops[i]];
+			const struct nfp_hop *o = capture_packet_hop(t, p, i);
 			if (!o->box || o->kind == NFP_KIND_DROP)
 				continue;
 			if (o->verdict == NFP_V_DROP || o->verdict == NFP_V_REJECT) {

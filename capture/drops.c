@@ -812,7 +812,7 @@ int capture_drops_pump(struct capture_drops *d, struct capture_trace *t, const s
 		d->hcount--;
 		struct nfp_hop h;
 		const char *err;
-		if (capture_drops_decode(&e->ev, sizeof(e->ev), d->names, t->sp, ifname, ifctx, d->ts_off, &h, &err) !=
+		if (capture_drops_decode(&e->ev, sizeof(e->ev), d->names, capture_trace_strpool(t), ifname, ifctx, d->ts_off, &h, &err) !=
 		    NFP_PARSE_HOP) {
 			st->bad++;
 			continue;

@@ -327,11 +327,12 @@ static long hop_rule_number(const struct capture_trace *t, const struct nfp_hop 
 {
 	if (h->rule >= 0)
 		return h->rule;
-	if (!h->rule_text || !t->rules)
+	const struct capture_rules *rules = capture_trace_rules(t);
+	if (!h->rule_text || !rules)
 		return -1;
 	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain), *rt = capture_str(t, h->rule_text);
 	for (long n = 1; n < 100000; n++) {
-		const char *s = capture_rules_lookup(t->rules, h->family, tab, ch, NFP_KIND_RULE, n, 0, 0, NULL);
+		const char *s = capture_rules_lookup(rules, h->family, tab, ch, NFP_KIND_RULE, n, 0, 0, NULL);
 		if (!s)
 			return -1;
 		if (strcmp(s, rt) == 0)
@@ -349,9 +350,10 @@ static int infer_rest(const struct capture_trace *t, const struct nfp_hop *h, lo
 	long from = hop_rule_number(t, h);
 	if (from < 0)
 		return NFP_V_NONE;
+	const struct capture_rules *rules = capture_trace_rules(t);
 	const char *tab = capture_str(t, h->table), *ch = capture_str(t, h->chain);
 	for (long n = from + 1; n < from + 10000; n++) {
-		const char *s = capture_rules_lookup(t->rules, h->family, tab, ch, NFP_KIND_RULE, n, 0, 0, NULL);
+		const char *s = capture_rules_lookup(rules, h->family, tab, ch, NFP_KIND_RULE, n, 0, 0, NULL);
 		if (!s)
 			break;
 		struct tok target;
@@ -375,7 +377,7 @@ static int infer_rest(const struct capture_trace *t, const struct nfp_hop *h, lo
 		*text = s;
 		return v;
 	}
-	const char *pol = capture_rules_lookup(t->rules, h->family, tab, ch, NFP_KIND_POLICY, -1, 0, 0, NULL);
+	const char *pol = capture_rules_lookup(rules, h->family, tab, ch, NFP_KIND_POLICY, -1, 0, 0, NULL);
 	const char *j;
 	size_t jl;
 	int v = pol ? capture_rule_verdict(pol, &j, &jl) : NFP_V_NONE;
@@ -560,7 +562,7 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 	int no_verdict = L->verdict == NFP_V_NONE && (L->kind == NFP_KIND_RULE || L->kind == NFP_KIND_RETURN);
 	if (L->kind == NFP_KIND_POLICY && L->verdict == NFP_V_NONE)
 		no_verdict = 1;
-	if (open_end && t->rules && !(L->flags & NFP_HOP_PROBE)) {
+	if (open_end && capture_trace_rules(t) && !(L->flags & NFP_HOP_PROBE)) {
 		long rule;
 		const char *text;
 		int v = infer_rest(t, L, &rule, &text);
@@ -568,7 +570,7 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 			f->kind = v == NFP_V_REJECT || text_is_reject(text) ? NFP_FATE_REJECTED : NFP_FATE_DROPPED;
 			f->by = NFP_FATE_BY_INFERRED;
 			f->rule = (int32_t)rule;
-			uint32_t id = capture_strpool_intern(t->sp, text, strlen(text));
+			uint32_t id = capture_strpool_intern(capture_trace_strpool(t), text, strlen(text));
 			f->rule_text = id == UINT32_MAX ? 0 : id;
 			f->dev = in_dev(t, p);
 			return;
@@ -673,26 +675,28 @@ static int answers(const struct capture_trace *t, const struct nfp_packet *r, co
 
 #define ANSWER_WINDOW 64
 
-static void link_answers(struct capture_trace *t, size_t pi)
+static void link_answers(struct capture_trace *t, size_t num)
 {
-	struct nfp_packet *p = &t->pkts[pi];
-	size_t num = t->pkt_base + pi + 1;
+	struct nfp_packet *p = capture_trace_packet_mut(t, num);
+	size_t first = capture_trace_first(t), last = capture_trace_last(t);
 	if (p->fate.kind == NFP_FATE_REJECTED && p->fate.hop != UINT32_MAX && !p->fate.answer) {
 		/* usually the answer's hops are in already: it follows at once */
-		for (size_t q = pi + 1; q < t->npkts && q <= pi + ANSWER_WINDOW; q++)
-			if (!t->pkts[q].fate.answers && answers(t, p, &t->pkts[q])) {
-				p->fate.answer = t->pkt_base + q + 1;
-				t->pkts[q].fate.answers = num;
+		for (size_t n = num + 1; n <= last && n <= num + ANSWER_WINDOW; n++) {
+			struct nfp_packet *q = capture_trace_packet_mut(t, n);
+			if (!q->fate.answers && answers(t, p, q)) {
+				p->fate.answer = n;
+				q->fate.answers = num;
 				return;
 			}
+		}
 	}
 	if (p->fate.answers)
 		return;
-	for (size_t k = pi; k-- > 0 && pi - k <= ANSWER_WINDOW;) {
-		struct nfp_packet *r = &t->pkts[k];
+	for (size_t n = num; n-- > first && num - n <= ANSWER_WINDOW;) {
+		struct nfp_packet *r = capture_trace_packet_mut(t, n);
 		if (r->fate.kind == NFP_FATE_REJECTED && r->fate.hop != UINT32_MAX && !r->fate.answer && answers(t, r, p)) {
 			r->fate.answer = num;
-			p->fate.answers = t->pkt_base + k + 1;
+			p->fate.answers = n;
 			return;
 		}
 	}
@@ -700,7 +704,7 @@ static void link_answers(struct capture_trace *t, size_t pi)
 
 static void count(struct capture_trace *t, const struct nfp_fate *f)
 {
-	struct capture_fate_stats *s = &t->st.fate;
+	struct capture_fate_stats *s = &capture_trace_counters(t)->fate;
 	s->kind[f->kind < NFP_FATE__COUNT ? f->kind : 0]++;
 	if (f->kind != NFP_FATE_DROPPED && f->kind != NFP_FATE_REJECTED)
 		return;
@@ -717,16 +721,16 @@ static void count(struct capture_trace *t, const struct nfp_fate *f)
 	s->reasons_other++;
 }
 
-void capture_fate_compute(struct capture_trace *t, size_t pi)
+void capture_fate_compute(struct capture_trace *t, size_t num)
 {
-	struct nfp_packet *p = &t->pkts[pi];
+	struct nfp_packet *p = capture_trace_packet_mut(t, num);
 	/* an answer link may be set already (by an earlier REJECT that saw
 	 * this packet in flight) */
 	size_t answered = p->fate.answers;
 	memset(&p->fate, 0, sizeof(p->fate));
 	p->fate.answers = answered;
 	decide(t, p, &p->fate);
-	link_answers(t, pi);
+	link_answers(t, num);
 	count(t, &p->fate);
 }
 

@@ -85,10 +85,10 @@ struct capture_fate_stats {
 	unsigned long reasons_other; /* reasons past the table */
 };
 
-/* Computes pkts[pi]'s fate into pkts[pi].fate and counts it in t->st.fate.
+/* Computes packet num's fate into its .fate and counts it in the trace's stats.
  * Also links a REJECT with its answer: a packet settling now that answers
- * an earlier rejected one (or one still in flight that answers pi). */
-void capture_fate_compute(struct capture_trace *t, size_t pi);
+ * an earlier rejected one (or one still in flight that answers num). */
+void capture_fate_compute(struct capture_trace *t, size_t num);
 
 const char *capture_fate_kind_name(int kind); /* "forwarded", ... */
 /* What the kernel could have done where an unknown fate's trace ends, in

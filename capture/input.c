@@ -44,8 +44,8 @@ int capture_parse_why(int r)
 static void report(struct capture_input *in, int why, const char *msg)
 {
 	in->bad++;
-	in->t->st.bad++;
-	in->t->st.why[why]++;
+	capture_trace_counters(in->t)->bad++;
+	capture_trace_counters(in->t)->why[why]++;
 	if (in->diag)
 		in->diag(in->diag_ctx, in->name, in->line, msg);
 }
@@ -120,7 +120,7 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 	const char *err = NULL;
 	int r;
 	in->line++;
-	t->st.lines++;
+	capture_trace_counters(t)->lines++;
 	if (n && s[n - 1] == '\r')
 		n--;
 	if (in->first) {
@@ -140,30 +140,30 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		int nk;
 		uint32_t nkey, nval;
 		struct capture_rec_start st;
-		r = capture_rec_parse_start(s, n, t->sp, &st, &err);
+		r = capture_rec_parse_start(s, n, capture_trace_strpool(t), &st, &err);
 		if (r > 0) {
 			in->host = st.host;
 			in->realtime = st.realtime;
 			in->monotonic = st.monotonic;
-			t->st.skipped++; /* a comment, as to older readers */
-			t->st.why[NFP_WHY_NOT_TRACE]++;
+			capture_trace_counters(t)->skipped++; /* a comment, as to older readers */
+			capture_trace_counters(t)->why[NFP_WHY_NOT_TRACE]++;
 			return 0;
 		}
 		if (r < 0) {
 			report(in, NFP_WHY_BAD_FIELD, err);
 			return 0;
 		}
-		r = capture_rec_parse(s, n, t->sp, &h, &loss, &nk, &nkey, &nval, &err);
+		r = capture_rec_parse(s, n, capture_trace_strpool(t), &h, &loss, &nk, &nkey, &nval, &err);
 		if (r == NFP_REC_LOST) {
-			t->st.lost_events += loss.lost;
-			t->st.overruns += loss.overruns;
+			capture_trace_counters(t)->lost_events += loss.lost;
+			capture_trace_counters(t)->overruns += loss.overruns;
 			return 0;
 		}
 		if (r == NFP_REC_NAME)
 			return capture_trace_add_name(t, nk, nkey, nval);
 		r = r == NFP_REC_HOP ? NFP_PARSE_HOP : r < 0 ? NFP_PARSE_BAD : NFP_PARSE_SKIP;
 	} else {
-		r = decode_line(s, n, &in->mon, t->sp, &h, &err);
+		r = decode_line(s, n, &in->mon, capture_trace_strpool(t), &h, &err);
 	}
 	if (r == NFP_PARSE_HOP)
 		return take_hop(in, &h);
@@ -171,8 +171,8 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 	if (r < 0) {
 		report(in, why, err ? err : "malformed trace line");
 	} else {
-		t->st.skipped++;
-		t->st.why[why]++;
+		capture_trace_counters(t)->skipped++;
+		capture_trace_counters(t)->why[why]++;
 	}
 	return 0;
 }
@@ -256,10 +256,10 @@ int capture_block_merge(struct capture_input *in, const struct capture_block *b,
 	}
 	in->line = base + b->lines;
 	in->blocks_apart++;
-	in->t->st.lines += b->lines;
-	in->t->st.skipped += b->skipped;
+	capture_trace_counters(in->t)->lines += b->lines;
+	capture_trace_counters(in->t)->skipped += b->skipped;
 	for (int w = 0; w < NFP_WHY__COUNT; w++)
-		in->t->st.why[w] += b->skip_why[w];
+		capture_trace_counters(in->t)->why[w] += b->skip_why[w];
 	return 0;
 }
 
@@ -289,7 +289,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 			/* common case: the whole line is in buf */
 			if (seg > NFP_MAX_LINE) {
 				in->line++;
-				in->t->st.lines++;
+				capture_trace_counters(in->t)->lines++;
 				report(in, NFP_WHY_TOO_LONG, too_long);
 			} else if (capture_input_line(in, buf + off, seg) < 0) {
 				return -1;
@@ -299,7 +299,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 		}
 		if (in->plen + seg > NFP_MAX_LINE) {
 			in->line++;
-			in->t->st.lines++;
+			capture_trace_counters(in->t)->lines++;
 			report(in, NFP_WHY_TOO_LONG, too_long);
 			in->plen = 0;
 			in->overlong = !nl;

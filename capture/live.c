@@ -637,7 +637,7 @@ static void set_rule_text(struct live *lv, struct nfp_hop *h, const struct captu
 	const char *txt = capture_rules_lookup(r, h->family, capture_str(t, h->table), capture_str(t, h->chain), h->kind,
 					       by_handle ? -1 : h->rule, by_handle, h->handle, capture_str(t, h->prefix));
 	if (txt) {
-		uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
+		uint32_t id = capture_strpool_intern(capture_trace_strpool(t), txt, strlen(txt));
 		h->rule_text = id == UINT32_MAX ? 0 : id;
 	}
 }
@@ -722,7 +722,7 @@ static void write_packet(void *ctx, const struct capture_trace *t, size_t num)
 	struct live *lv = ctx;
 	const struct nfp_packet *p = capture_trace_packet(t, num);
 	for (uint32_t i = 0; p && i < p->nhops; i++) {
-		if (capture_rec_write_hop(&lv->out, capture_packet_hop(t, p, i), t->sp) < 0)
+		if (capture_rec_write_hop(&lv->out, capture_packet_hop(t, p, i), capture_trace_strings(t)) < 0)
 			lv->nomem = 1;
 		lv->res->hops_written++;
 	}
@@ -767,7 +767,7 @@ static int live_hop(void *ctx, struct nfp_hop *h)
 static int process_buf(struct live *lv, const char *buf, size_t n, double ts)
 {
 	keep_raw(lv, buf, n);
-	int r = capture_nl_dispatch(&lv->nls, buf, n, ts, lv->t->sp, ifname_cb, &lv->ifc, live_hop, lv);
+	int r = capture_nl_dispatch(&lv->nls, buf, n, ts, capture_trace_strpool(lv->t), ifname_cb, &lv->ifc, live_hop, lv);
 	lv->res->events = lv->nls.events;
 	lv->res->nflog_lost = lv->nls.nflog_lost;
 	return r;
@@ -1115,12 +1115,12 @@ static enum capture_live_status live_arm(struct live *lv)
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	}
 	if (o->grace > 0)
-		lv->t->grace = o->grace;
+		capture_trace_set_grace(lv->t, o->grace);
 	/* written packets need not stay: memory stays flat however long the
 	 * capture runs (the window only serves the flow of the next packets) */
-	lv->t->max_packets = 256;
-	lv->ifc.sp = lv->t->sp;
-	lv->own_table = capture_strpool_intern(lv->t->sp, NFP_TABLE, strlen(NFP_TABLE));
+	capture_trace_set_window(lv->t, 256);
+	lv->ifc.sp = capture_trace_strpool(lv->t);
+	lv->own_table = capture_strpool_intern(capture_trace_strpool(lv->t), NFP_TABLE, strlen(NFP_TABLE));
 	lv->start = now_mono();
 
 

@@ -266,8 +266,8 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 			return NFP_LOAD_RULES_BAD;
 		}
 	}
-	t->rules = rules;
-	unsigned long before = t->st.hops;
+	capture_trace_set_rules(t, rules);
+	unsigned long before = capture_trace_stats(t)->hops;
 	/* several inputs are merged once all are read */
 	struct hopvec *vec = nsrc > 1 ? calloc(nsrc, sizeof(*vec)) : NULL;
 	if (nsrc > 1 && !vec)
@@ -331,7 +331,7 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 		return st;
 	/* the input ended: every packet in flight is complete */
 	capture_trace_flush(t);
-	if (nsrc && t->st.hops == before) {
+	if (nsrc && capture_trace_stats(t)->hops == before) {
 		*why = "no trace lines in the input";
 		return NFP_LOAD_NO_TRACE;
 	}

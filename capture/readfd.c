@@ -247,7 +247,7 @@ static int learn(struct reader *r, struct capture_trace *t, const struct chunk *
 	const char *s = c->strs;
 	for (uint32_t k = 0; k < c->n_new; k++) {
 		size_t l = strlen(s);
-		uint32_t id = capture_strpool_intern(t->sp, s, l);
+		uint32_t id = capture_strpool_intern(capture_trace_strpool(t), s, l);
 		if (id == UINT32_MAX)
 			return -1;
 		r->map[c->first_new + k] = id;
@@ -274,7 +274,7 @@ static int merge(struct reader *r, struct capture_input *in, struct chunk *c)
 			d->state = C_TAKEN;
 			d->by_worker = 0;
 			pthread_mutex_unlock(&r->mu);
-			decode_chunk(d, in->t->sp, 0);
+			decode_chunk(d, capture_trace_strpool(in->t), 0);
 			pthread_mutex_lock(&r->mu);
 			d->state = C_DONE;
 			continue;

@@ -58,15 +58,19 @@ long capture_rec_write_trace(int fd, const struct capture_trace *t)
 	struct capture_buf b = { 0 };
 	int r = capture_buf_put(&b, NFP_REC_MAGIC "\n", strlen(NFP_REC_MAGIC) + 1);
 	/* what the capture learnt and lost travels with the hops */
-	for (size_t i = 0; i < t->nnames && r == 0; i++) {
-		const struct nfp_name *nm = &t->names[i];
-		r = capture_rec_write_name(&b, nm->kind, capture_str(t, nm->key), capture_strpool_len(t->sp, nm->key),
-					   capture_str(t, nm->val), capture_strpool_len(t->sp, nm->val));
+	for (size_t i = 0; i < capture_trace_name_count(t) && r == 0; i++) {
+		int kind;
+		uint32_t key, val;
+		capture_trace_name_at(t, i, &kind, &key, &val);
+		r = capture_rec_write_name(&b, kind, capture_str(t, key), capture_str_len(t, key), capture_str(t, val),
+					   capture_str_len(t, val));
 	}
-	if (r == 0 && (t->st.lost_events || t->st.overruns))
-		r = capture_rec_write_loss(&b, t->st.lost_events, t->st.overruns);
-	for (size_t i = 0; i < t->nhops && r == 0; i++) {
-		r = capture_rec_write_hop(&b, &t->hops[i], t->sp);
+	const struct capture_trace_stats *st = capture_trace_stats(t);
+	if (r == 0 && (st->lost_events || st->overruns))
+		r = capture_rec_write_loss(&b, st->lost_events, st->overruns);
+	size_t nhops = capture_trace_hop_count(t);
+	for (size_t i = 0; i < nhops && r == 0; i++) {
+		r = capture_rec_write_hop(&b, capture_trace_hop(t, i), capture_trace_strings(t));
 		if (r == 0 && b.len > (1 << 20)) {
 			r = write_all(fd, b.p, b.len);
 			b.len = 0;
@@ -77,7 +81,7 @@ long capture_rec_write_trace(int fd, const struct capture_trace *t)
 	int e = errno;
 	capture_buf_free(&b);
 	errno = e;
-	return r < 0 ? -1 : (long)t->nhops;
+	return r < 0 ? -1 : (long)nhops;
 }
 
 /* runs of plain bytes go out in one copy; only the rare special byte is

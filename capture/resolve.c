@@ -114,7 +114,7 @@ void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *ru
 						       h->kind, h->rule, !!(h->flags & NFP_HOP_HANDLE), h->handle,
 						       capture_str(t, h->prefix));
 		if (txt) {
-			uint32_t id = capture_strpool_intern(t->sp, txt, strlen(txt));
+			uint32_t id = capture_strpool_intern(capture_trace_strpool(t), txt, strlen(txt));
 			if (id != UINT32_MAX)
 				h->rule_text = id;
 		}
@@ -143,7 +143,7 @@ void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *ru
 	if (v) {
 		h->verdict = (uint8_t)v;
 		if (jump && !h->jump) {
-			uint32_t id = capture_strpool_intern(t->sp, jump, jl);
+			uint32_t id = capture_strpool_intern(capture_trace_strpool(t), jump, jl);
 			if (id != UINT32_MAX)
 				h->jump = id;
 		}
@@ -152,7 +152,7 @@ void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *ru
 
 static void resolve_hook(void *ctx, struct capture_trace *t, struct nfp_hop *h)
 {
-	capture_resolve_hop(t, t->rules, ctx, h);
+	capture_resolve_hop(t, capture_trace_rules(t), ctx, h);
 }
 
 static void resolve_free(void *ctx)

@@ -785,7 +785,7 @@ static void settle(struct capture_trace *t)
 			t->st.box_verdict[h->layer < 3 ? h->layer : 0][h->box < NFP_BOX__COUNT ? h->box : 0]
 					 [h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER]++;
 		}
-		capture_fate_compute(t, pi);
+		capture_fate_compute(t, capture_trace_number(t, pi));
 		t->flows_done++;
 		if (t->hooks.on_done)
 			t->hooks.on_done(t->hooks.done_ctx, t, capture_trace_number(t, pi));
@@ -1042,6 +1042,11 @@ void capture_trace_set_grace(struct capture_trace *t, double seconds)
 }
 
 struct capture_strpool *capture_trace_strpool(struct capture_trace *t)
+{
+	return t->sp;
+}
+
+const struct capture_strpool *capture_trace_strings(const struct capture_trace *t)
 {
 	return t->sp;
 }

@@ -198,6 +198,8 @@ unsigned long capture_trace_unplaced(const struct capture_trace *t, int why);
 size_t capture_trace_window(const struct capture_trace *t);
 /* Length of interned string id (capture_str gives its text). */
 size_t capture_str_len(const struct capture_trace *t, uint32_t id);
+/* The string pool, read-only (for writers that take one). */
+const struct capture_strpool *capture_trace_strings(const struct capture_trace *t);
 
 /* The hop store in arrival order: capture_trace_hop_count() hops, the
  * i-th by capture_trace_hop(t, i). Store positions are no packet numbers
