@@ -881,6 +881,7 @@ void capture_filter_default(struct capture_filter *f)
 	f->n[0] = f->n[1] = 0;
 	capture_filter_add_raw(f, CAPTURE_FILTER_ECHO4);
 	capture_filter_add_raw(f, CAPTURE_FILTER_ECHO6);
+	capture_filter_add_raw(f, CAPTURE_FILTER_ECHO_TUNNEL);
 }
 
 int capture_filter_join(char *out, size_t cap, int argc, char *const argv[])

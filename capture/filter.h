@@ -41,9 +41,17 @@ int capture_filter_translate(const char *expr, struct capture_filter *f, struct 
  * 0 ok, -1 when f is full or expr too long. */
 int capture_filter_add_raw(struct capture_filter *f, const char *expr);
 
-/* ICMP and ICMPv6 echo request/reply, nfpath's default selection */
+/* ICMP and ICMPv6 echo request/reply, and ICMP echo inside a tunnel:
+ * nfpath's default selection */
 #define CAPTURE_FILTER_ECHO4 "icmp type { echo-request, echo-reply }"
 #define CAPTURE_FILTER_ECHO6 "icmpv6 type { echo-request, echo-reply }"
+/* and IPv4 echo carried in VXLAN (4789, flannel's 8472) or Geneve without
+ * options (6081): the outer packet loses the trace mark the inner one had
+ * (skb_scrub_packet), so it needs its own. The inner Ethernet frame starts
+ * 16 bytes into the UDP header: its type at bit 224, the IPv4 protocol at
+ * 312 and, behind a 20-byte header, the ICMP type at 400. */
+#define CAPTURE_FILTER_ECHO_TUNNEL                                                                         \
+	"udp dport { 4789, 6081, 8472 } @th,224,16 0x0800 @th,312,8 1 @th,400,8 { 0, 8 }"
 void capture_filter_default(struct capture_filter *f);
 
 /* argv words joined by single spaces, as tcpdump reads its expression.

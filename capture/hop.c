@@ -40,6 +40,11 @@ const char *nfp_dir_name(int d) { return NAME_OF(dir_names, d); }
 const char *nfp_layer_name(int l) { return NAME_OF(layer_names, l); }
 const char *nfp_source_name(int s) { return NAME_OF(source_names, s); }
 
+const char *nfp_tunnel_name(const struct nfp_inner *in)
+{
+	return (in->flags & NFP_IN_VXLAN) ? "vxlan" : (in->flags & NFP_IN_GENEVE) ? "geneve" : NULL;
+}
+
 int nfp_verdict_parse(const char *s, int len)
 {
 	for (int v = 1; v < (int)(sizeof(verdict_names) / sizeof(verdict_names[0])); v++) {

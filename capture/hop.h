@@ -112,11 +112,41 @@ struct nfp_pkt {
 #define NFP_IN_ICMPID 0x04u /* an ICMP echo inside: sport holds the echo id */
 #define NFP_IN_IPID 0x08u   /* ipid and proto of an IPv4 header inside (nft traces keep
 			       only its first 12 bytes: no addresses) */
+/* A tunnel's outer packet (the hop's pk is the UDP packet that carries the
+ * frame): the tunnel and its VNI, and the identity of the packet inside
+ * where the source kept enough bytes (NFP_IN_ADDRS, NFP_IN_IPID, and for
+ * ICMP echo NFP_IN_ICMPID with the id in sport and the sequence in dport).
+ * nft trace events keep 20 bytes of the transport header: UDP, the VXLAN
+ * header and 4 bytes of the inner frame, so the VNI but no inner identity;
+ * an NFLOG payload has it all. Such an inner is never an ICMP error's. */
+#define NFP_IN_VXLAN 0x10u
+#define NFP_IN_GENEVE 0x20u
+#define NFP_IN_TUNNEL (NFP_IN_VXLAN | NFP_IN_GENEVE)
 struct nfp_inner {
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport, ipid;
 	uint8_t l3, proto, flags;
+	uint8_t vni[3]; /* NFP_IN_TUNNEL: the 24-bit VNI, network order (no room for
+			   a uint32_t without growing every hop) */
 };
+
+/* The header inside an ICMP error (not a tunnel's carried packet). */
+static inline int nfp_inner_is_error(const struct nfp_inner *in)
+{
+	return in->flags && !(in->flags & NFP_IN_TUNNEL);
+}
+static inline uint32_t nfp_inner_vni(const struct nfp_inner *in)
+{
+	return (uint32_t)in->vni[0] << 16 | (uint32_t)in->vni[1] << 8 | in->vni[2];
+}
+static inline void nfp_inner_set_vni(struct nfp_inner *in, uint32_t vni)
+{
+	in->vni[0] = (uint8_t)(vni >> 16);
+	in->vni[1] = (uint8_t)(vni >> 8);
+	in->vni[2] = (uint8_t)vni;
+}
+/* "vxlan", "geneve", or NULL when the hop's packet carries no tunnel */
+const char *nfp_tunnel_name(const struct nfp_inner *in);
 
 /* hop.flags */
 #define NFP_HOP_TRACE_ID 0x01u
@@ -130,7 +160,8 @@ struct nfp_inner {
 
 struct nfp_hop {
 	struct nfp_pkt pk;
-	struct nfp_inner inner; /* ICMP errors only, inner.flags 0 otherwise */
+	struct nfp_inner inner; /* an ICMP error's inner header, or a tunnel's carried
+				 * packet (NFP_IN_TUNNEL); inner.flags 0 otherwise */
 	double ts;	 /* seconds (wall or monotonic, whatever the source gave) */
 	uint64_t handle; /* nftables rule handle */
 	uint32_t trace_id;

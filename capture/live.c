@@ -71,7 +71,7 @@ static int netns_path(const char *spec, char *path, size_t cap)
 
 int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap)
 {
-	static const char *const echo[] = { CAPTURE_FILTER_ECHO4, CAPTURE_FILTER_ECHO6 };
+	static const char *const echo[] = { CAPTURE_FILTER_ECHO4, CAPTURE_FILTER_ECHO6, CAPTURE_FILTER_ECHO_TUNNEL };
 	const struct capture_filter *sel = o->sel;
 	size_t w = 0;
 #define OUT(...)                                                                   \
@@ -98,7 +98,7 @@ int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap
 			int marks = !o->no_setup && (i == 0 || (f == 1 && i == 3));
 			OUT("\tchain %s {\n\t\ttype filter hook %s priority %d; policy accept;\n", probe[i], hooks[i],
 			    marks ? -400 : -399);
-			for (int k = 0; marks && k < (sel ? sel->n[f] : 2); k++) {
+			for (int k = 0; marks && k < (sel ? sel->n[f] : 3); k++) {
 				const char *r = sel ? sel->rule[f][k] : echo[k];
 				OUT("\t\t%s%s%smeta nftrace set 1\n", r, *r ? " " : "",
 				    o->rate > 0 ? "limit name \"nfp_rate\" " : "");

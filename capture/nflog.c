@@ -108,7 +108,8 @@ int capture_nflog_decode(const void *msg, size_t len, struct capture_strpool *sp
 			n -= 14;
 		}
 		capture_pkt_decode(pl, n, NULL, 0, &h->pk);
-		capture_pkt_inner(pl, n, &h->inner); /* an ICMP error's flow */
+		if (capture_pkt_inner(pl, n, &h->inner) < 0) /* an ICMP error's flow */
+			capture_pkt_tunnel(pl, n, &h->inner);  /* or a tunnel's packet */
 	}
 	if (has(tb[NFULA_HWHEADER], 14) && !(h->pk.flags & NFP_PK_MACS)) {
 		const uint8_t *e = mnl_attr_get_payload(tb[NFULA_HWHEADER]);

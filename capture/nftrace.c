@@ -174,6 +174,8 @@ int capture_nftrace_decode(const void *msg, size_t len, struct capture_mon_state
 		if (th && (sl->pk.flags & NFP_PK_ICMP) && mnl_attr_get_payload_len(th) > 8)
 			capture_icmp_inner(sl->pk.proto, sl->pk.icmp_type, (const uint8_t *)mnl_attr_get_payload(th) + 8,
 					   mnl_attr_get_payload_len(th) - 8, &sl->inner);
+		else if (th)
+			capture_tunnel_decode(&sl->pk, mnl_attr_get_payload(th), mnl_attr_get_payload_len(th), &sl->inner);
 		const struct nlattr *ll = tb[NFTA_TRACE_LL_HEADER];
 		if (ll && mnl_attr_get_payload_len(ll) >= 14) {
 			const uint8_t *e = mnl_attr_get_payload(ll);

@@ -118,6 +118,14 @@ int capture_pkt_inner(const uint8_t *nh, size_t nlen, struct nfp_inner *in);
  * and type, as many as the source kept: with 12 bytes of an IPv4 header,
  * its ID and protocol only (NFP_IN_IPID). */
 int capture_icmp_inner(uint8_t proto, uint8_t type, const uint8_t *b, size_t n, struct nfp_inner *in);
+/* A tunnel's outer packet: pk is its decoded header (UDP to 4789 or 8472:
+ * VXLAN; 6081: Geneve), th its transport header bytes, UDP header first, as
+ * many as the source kept. 1 when they carry a tunnel header: *in is reset
+ * to the tunnel (NFP_IN_VXLAN / NFP_IN_GENEVE), its VNI and, when the bytes
+ * reach the carried IP header, its identity; 0 otherwise (*in untouched). */
+int capture_tunnel_decode(const struct nfp_pkt *pk, const uint8_t *th, size_t tlen, struct nfp_inner *in);
+/* The same from a whole packet, IP header first (an NFLOG payload). */
+int capture_pkt_tunnel(const uint8_t *nh, size_t nlen, struct nfp_inner *in);
 /* ICMP (proto 1) or ICMPv6 (58) types that report an error about a packet */
 int capture_icmp_is_error(uint8_t proto, uint8_t type);
 

@@ -151,3 +151,90 @@ int capture_pkt_inner(const uint8_t *nh, size_t nl, struct nfp_inner *in)
 		return -1;
 	return capture_icmp_inner(o.proto, o.icmp_type, nh + off, nl - off, in);
 }
+
+/* The Ethernet frame a tunnel carries: the identity of the IP packet in
+ * it (addresses, IP ID, ICMP echo id/sequence or ports), as far as the
+ * bytes reach. */
+static void tunnel_frame(const uint8_t *e, size_t n, struct nfp_inner *in)
+{
+	if (n < 14)
+		return;
+	size_t off = 12;
+	unsigned type = (unsigned)(e[off] << 8 | e[off + 1]);
+	if (type == 0x8100 && n >= 18) { /* one VLAN tag */
+		off += 4;
+		type = (unsigned)(e[off] << 8 | e[off + 1]);
+	}
+	off += 2;
+	if (type != 0x0800 && type != 0x86dd)
+		return;
+	struct nfp_pkt i;
+	memset(&i, 0, sizeof(i));
+	if (capture_pkt_decode(e + off, n - off, NULL, 0, &i) < 0)
+		return;
+	memcpy(in->src, i.src, 16);
+	memcpy(in->dst, i.dst, 16);
+	in->l3 = i.l3;
+	in->proto = i.proto;
+	in->flags |= NFP_IN_ADDRS;
+	if (i.l3 == 4) {
+		in->ipid = (uint16_t)i.ipid;
+		in->flags |= NFP_IN_IPID;
+	}
+	if (i.flags & NFP_PK_ICMPID) {
+		in->sport = i.sport;
+		in->dport = i.dport;
+		in->flags |= NFP_IN_ICMPID;
+	} else if (i.flags & NFP_PK_PORTS) {
+		in->sport = i.sport;
+		in->dport = i.dport;
+		in->flags |= NFP_IN_PORTS;
+	}
+}
+
+int capture_tunnel_decode(const struct nfp_pkt *pk, const uint8_t *th, size_t tl, struct nfp_inner *in)
+{
+	if (!th || tl < 16 || !(pk->flags & NFP_PK_PROTO) || pk->proto != 17 || !(pk->flags & NFP_PK_PORTS))
+		return 0;
+	size_t frame;
+	unsigned kind;
+	if (pk->dport == 4789 || pk->dport == 8472) {
+		/* RFC 7348: flags (I set: the VNI is valid), 24 reserved bits,
+		 * the VNI, 8 reserved bits */
+		if (!(th[8] & 0x08))
+			return 0;
+		kind = NFP_IN_VXLAN;
+		frame = 16;
+	} else if (pk->dport == 6081) {
+		/* RFC 8926: version 0, options length in 4-byte words, protocol
+		 * type (Ethernet: 0x6558), VNI */
+		if (th[8] >> 6 != 0)
+			return 0;
+		kind = NFP_IN_GENEVE;
+		frame = 16 + (size_t)(th[8] & 0x3f) * 4;
+		if ((th[10] << 8 | th[11]) != 0x6558)
+			frame = tl; /* an IP packet straight in: not decoded */
+	} else {
+		return 0;
+	}
+	memset(in, 0, sizeof(*in));
+	in->flags = (uint8_t)kind;
+	in->vni[0] = th[12];
+	in->vni[1] = th[13];
+	in->vni[2] = th[14];
+	if (frame < tl)
+		tunnel_frame(th + frame, tl - frame, in);
+	return 1;
+}
+
+int capture_pkt_tunnel(const uint8_t *nh, size_t nl, struct nfp_inner *in)
+{
+	struct nfp_pkt o;
+	memset(&o, 0, sizeof(o));
+	if (capture_pkt_decode(nh, nl, NULL, 0, &o) < 0 || (o.l3 == 4 && (((nh[6] & 0x1f) << 8) | nh[7])))
+		return 0;
+	size_t off = o.l3 == 4 ? (size_t)(nh[0] & 15) * 4 : 40;
+	if (off >= nl)
+		return 0;
+	return capture_tunnel_decode(&o, nh + off, nl - off, in);
+}

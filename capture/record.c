@@ -361,7 +361,27 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 	if (pk->flags & NFP_PK_ARP)
 		r |= kvu(b, "arpop", pk->arp_op);
 	const struct nfp_inner *in = &h->inner;
-	if (in->flags & NFP_IN_IPID) {
+	if (in->flags & NFP_IN_TUNNEL) {
+		/* the packet is a tunnel's outer one: the tunnel, its VNI and
+		 * the carried packet's identity when the source had it */
+		const char *tn = nfp_tunnel_name(in);
+		r |= kv(b, "tun", tn, strlen(tn));
+		r |= kvu(b, "vni", nfp_inner_vni(in));
+		if (in->flags & NFP_IN_ADDRS) {
+			r |= kvaddr(b, "tinsaddr", in->src, in->l3);
+			r |= kvaddr(b, "tindaddr", in->dst, in->l3);
+			r |= kvu(b, "tinproto", in->proto);
+		}
+		if (in->flags & NFP_IN_IPID)
+			r |= kvu(b, "tinipid", in->ipid);
+		if (in->flags & NFP_IN_ICMPID) {
+			r |= kvu(b, "tiniid", in->sport);
+			r |= kvu(b, "tiniseq", in->dport);
+		} else if (in->flags & NFP_IN_PORTS) {
+			r |= kvu(b, "tinsport", in->sport);
+			r |= kvu(b, "tindport", in->dport);
+		}
+	} else if (in->flags & NFP_IN_IPID) {
 		r |= kvu(b, "inipid", in->ipid);
 		if (!(in->flags & NFP_IN_ADDRS))
 			r |= kvu(b, "inproto", in->proto);
@@ -442,7 +462,7 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 		h->rule = -1;
 		h->source = NFP_SRC_REC;
 	}
-	int have_kind = 0, have_fam = 0;
+	int have_kind = 0, have_fam = 0, tin = 0, icin = 0;
 	*name_kind = 0;
 	*name_key = *name_val = 0;
 	size_t i = 2;
@@ -631,25 +651,63 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 			pk->arp_op = (uint8_t)x;
 			pk->flags |= NFP_PK_ARP;
 		} else if (K("insaddr") || K("indaddr")) {
+			icin = 1;
 			bad = capture_parse_ip(v, ul, k[2] == 's' ? h->inner.src : h->inner.dst, &h->inner.l3) < 0;
 			h->inner.flags |= NFP_IN_ADDRS;
 		} else if (K("inproto")) {
+			icin = 1;
 			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
 			h->inner.proto = (uint8_t)x;
 		} else if (K("insport") || K("indport")) {
+			icin = 1;
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			*(k[2] == 's' ? &h->inner.sport : &h->inner.dport) = (uint16_t)x;
 			h->inner.flags |= NFP_IN_PORTS;
 		} else if (K("inipid")) {
+			icin = 1;
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			h->inner.ipid = (uint16_t)x;
 			h->inner.flags |= NFP_IN_IPID;
 			if (!h->inner.l3)
 				h->inner.l3 = 4;
 		} else if (K("iniid")) {
+			icin = 1;
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			h->inner.sport = (uint16_t)x;
 			h->inner.flags |= NFP_IN_ICMPID;
+		} else if (K("tun")) {
+			/* an unknown tunnel from a newer writer: the outer packet stands */
+			if (ul == 5 && memcmp(v, "vxlan", 5) == 0)
+				h->inner.flags |= NFP_IN_VXLAN;
+			else if (ul == 6 && memcmp(v, "geneve", 6) == 0)
+				h->inner.flags |= NFP_IN_GENEVE;
+		} else if (K("vni")) {
+			tin = 1;
+			bad = capture_parse_uint(v, ul, 10, 0xffffff, &x) < 0;
+			nfp_inner_set_vni(&h->inner, (uint32_t)x);
+		} else if (K("tinsaddr") || K("tindaddr")) {
+			tin = 1;
+			bad = capture_parse_ip(v, ul, k[3] == 's' ? h->inner.src : h->inner.dst, &h->inner.l3) < 0;
+			h->inner.flags |= NFP_IN_ADDRS;
+		} else if (K("tinproto")) {
+			tin = 1;
+			bad = capture_parse_uint(v, ul, 10, 255, &x) < 0;
+			h->inner.proto = (uint8_t)x;
+		} else if (K("tinipid")) {
+			tin = 1;
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			h->inner.ipid = (uint16_t)x;
+			h->inner.flags |= NFP_IN_IPID;
+		} else if (K("tiniid") || K("tiniseq")) {
+			tin = 1;
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			*(k[4] == 'i' ? &h->inner.sport : &h->inner.dport) = (uint16_t)x;
+			h->inner.flags |= NFP_IN_ICMPID;
+		} else if (K("tinsport") || K("tindport")) {
+			tin = 1;
+			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
+			*(k[3] == 's' ? &h->inner.sport : &h->inner.dport) = (uint16_t)x;
+			h->inner.flags |= NFP_IN_PORTS;
 		} else if (K("host")) {
 			h->host = intern0(sp, v, ul);
 		} else if (K("reason")) { /* drop events last: other lines never get here */
@@ -666,6 +724,12 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 	}
 	if (h->pk.flags & NFP_PK_ARP)
 		h->pk.l3 = 0; /* sender/target addresses, written as IPv4 */
+	/* a tunnel's carried packet and an ICMP error's header share the
+	 * hop's inner: one or the other */
+	if ((tin && !(h->inner.flags & NFP_IN_TUNNEL)) || (icin && (h->inner.flags & NFP_IN_TUNNEL))) {
+		*err = tin ? "tunnel fields without tun" : "tunnel fields mixed with an ICMP error's";
+		return -1;
+	}
 	if (type == 'L')
 		return NFP_REC_LOST;
 	if (type == 'N') {

@@ -17,6 +17,12 @@
  * An H line may carry host=NAME (a merged trace written back): it overrides
  * the #S host for that hop.
  *
+ * A tunnel's outer packet (its saddr/daddr/sport/dport are the UDP packet's)
+ * has tun=vxlan|geneve and vni=N, and where the source kept the carried
+ * packet's header, its identity: tinsaddr, tindaddr, tinproto, tinipid, and
+ * tiniid/tiniseq (ICMP echo) or tinsport/tindport. Older readers ignore
+ * these keys (the hop reads as the UDP packet it also is).
+ *
  * Values escape TAB, LF, CR, '\', '=', bytes < 0x20 and 0x7f as \xHH, so
  * any byte string round-trips. Unknown keys are ignored (newer writers). */
 #ifndef NFP_RECORD_H

@@ -473,7 +473,7 @@ static int tuple_key(const struct nfp_pkt *pk, struct flow_key *k, int *a_is_src
 /* key of the connection an ICMP error answers, from the packet inside it */
 static int inner_key(const struct nfp_inner *in, struct flow_key *k, int *a_is_src)
 {
-	if (!(in->flags & NFP_IN_ADDRS))
+	if (!(in->flags & NFP_IN_ADDRS) || !nfp_inner_is_error(in))
 		return -1;
 	uint16_t ps = 0, pd = 0;
 	if (in->flags & NFP_IN_ICMPID)
@@ -554,7 +554,7 @@ static int classify(const struct capture_trace *t, const struct nfp_packet *p, c
 			if ((pk->flags & NFP_PK_ICMP) && capture_icmp_is_error(pk->proto, pk->icmp_type))
 				error = 1;
 		}
-		if (!*inner && (h->inner.flags & NFP_IN_ADDRS))
+		if (!*inner && (h->inner.flags & NFP_IN_ADDRS) && nfp_inner_is_error(&h->inner))
 			*inner = &h->inner;
 	}
 	if (!ip)
@@ -674,7 +674,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 		}
 		for (uint32_t i = 0; flow == NFP_NONE && i < p->nhops; i++) {
 			const struct nfp_inner *in = &t->hops[p->hops[i]].inner;
-			if ((in->flags & NFP_IN_IPID) && !(in->flags & NFP_IN_ADDRS))
+			if ((in->flags & NFP_IN_IPID) && !(in->flags & NFP_IN_ADDRS) && nfp_inner_is_error(in))
 				flow = error_by_ipid(t, p, in, &dir);
 		}
 		related = flow != NFP_NONE;

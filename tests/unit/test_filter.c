@@ -120,11 +120,12 @@ START_TEST(raw_default_and_join)
 {
 	struct capture_filter *f = calloc(1, sizeof(*f));
 	capture_filter_default(f);
-	ck_assert_int_eq(f->n[0], 2);
-	ck_assert_int_eq(f->n[1], 2);
+	ck_assert_int_eq(f->n[0], 3);
+	ck_assert_int_eq(f->n[1], 3);
 	ck_assert_str_eq(f->rule[1][0], "icmp type { echo-request, echo-reply }");
+	ck_assert_str_eq(f->rule[1][2], CAPTURE_FILTER_ECHO_TUNNEL);
 	ck_assert_int_eq(capture_filter_add_raw(f, "tcp dport 5201"), 0);
-	ck_assert_str_eq(f->rule[0][2], "tcp dport 5201");
+	ck_assert_str_eq(f->rule[0][3], "tcp dport 5201");
 	char long_expr[CAPTURE_FILTER_RULE_LEN + 1];
 	memset(long_expr, 'x', sizeof(long_expr) - 1);
 	long_expr[sizeof(long_expr) - 1] = '\0';
