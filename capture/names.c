@@ -164,7 +164,7 @@ static void rec(struct capture_buf *b, struct named *nd, int kind, const char *k
  * whatever PATH says first. */
 static const char *const tool_dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin" };
 
-static int tool_path(const char *name, char *path, size_t cap)
+int capture_tool_path(const char *name, char *path, size_t cap)
 {
 	if (strchr(name, '/'))
 		return -1;
@@ -189,7 +189,7 @@ int capture_tool_run(const char *const argv[], double timeout, struct capture_bu
 {
 	char path[256];
 	int p[2];
-	if (tool_path(argv[0], path, sizeof(path)) < 0 || pipe(p) < 0)
+	if (capture_tool_path(argv[0], path, sizeof(path)) < 0 || pipe(p) < 0)
 		return -1;
 	pid_t pid = fork();
 	if (pid < 0) {

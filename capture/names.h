@@ -26,6 +26,9 @@ size_t capture_names_key_len(const char *line, size_t len);
  * exit status, or -1 (not found or not safe, could not run, timed out,
  * killed). */
 int capture_tool_run(const char *const argv[], double timeout, struct capture_buf *out);
+/* The path of system tool name as capture_tool_run finds it (ssh for
+ * --ssh, too). -1 when none is safe. */
+int capture_tool_path(const char *name, char *path, size_t cap);
 
 /* Parsers, pure, for tests. */
 /* one line of `ip -d -o link show`: ifname, and the peer's netns name or

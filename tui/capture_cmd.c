@@ -48,7 +48,8 @@ static void capture_usage(FILE *f)
 	      "  -t, --time SECONDS   stop after SECONDS\n"
 	      "      --grace SECONDS  a path is complete after this long without a new hop\n"
 	      "                       (default 0.3)\n"
-	      "  -w, --write FILE     write the recording to FILE (default: standard output)\n"
+	      "  -w, --write FILE     write the recording to FILE ('-' or default: standard\n"
+	      "                       output)\n"
 	      "      --host-name NAME the host the recording names (default: the hostname,\n"
 	      "                       and with -n the hostname/NETNS), for nfpath -r A -r B\n"
 	      "                       to merge several hosts' recordings\n"
@@ -285,6 +286,8 @@ int capture_main(int argc, char **argv)
 		fputs(script, stdout);
 		return 0;
 	}
+	if (wfile && strcmp(wfile, "-") == 0)
+		wfile = NULL; /* -w -: standard output, as without -w */
 	if (wfile) {
 		o.out_fd = open(wfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (o.out_fd < 0) {

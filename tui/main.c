@@ -24,6 +24,7 @@
 #include "../capture/load.h"
 #include "../capture/readfd.h"
 #include "../capture/record.h"
+#include "../capture/remote.h"
 #include "../capture/resolve.h"
 #include "../render/print.h"
 #include "../render/text.h"
@@ -306,6 +307,7 @@ struct run {
 	struct capture_input *stream;
 	int stream_fd, stream_is_file;
 	pid_t child; /* the live capture */
+	struct capture_remote_set hosts; /* --ssh: the hosts' captures (hosts.n 0: none) */
 	int child_err; /* its messages (memfd), or -1 */
 	const char *label;
 	struct emit em;
@@ -472,7 +474,23 @@ static int parse_args(struct run *r, int argc, char **argv)
 			fprintf(stderr, "nfpath: --live and -r exclude each other\n");
 			return EXIT_USAGE;
 		}
-		if (o->mode != CLI_NONE && o->mode != CLI_TUI) {
+		int n = 0;
+		while (r->live_argv[n])
+			n++;
+		char msg[300];
+		if (capture_remote_parse(&r->hosts, n - 1, r->live_argv + 1, msg, sizeof(msg)) < 0) {
+			struct capture_buf b = { 0 };
+			render_esc(&b, msg, strlen(msg), 0);
+			fprintf(stderr, "nfpath: %.*s\n", (int)b.len, b.p ? b.p : "");
+			capture_buf_free(&b);
+			return EXIT_USAGE;
+		}
+		/* the hosts' captures end by -c/-t: the text outputs can wait for them */
+		if (r->hosts.n && o->mode == CLI_BENCH) {
+			fprintf(stderr, "nfpath: --ssh does not go with --bench-render\n");
+			return EXIT_USAGE;
+		}
+		if (!r->hosts.n && o->mode != CLI_NONE && o->mode != CLI_TUI) {
 			fprintf(stderr, "nfpath: --live opens the explorer; for text use nfpath capture | nfpath -r - --print\n");
 			return EXIT_USAGE;
 		}
@@ -565,6 +583,17 @@ static int build_sources(struct run *r)
 	/* printed packets need not stay: a window is enough */
 	r->t->max_packets = r->streaming ? 4096 : (size_t)o->max_packets;
 	r->label = r->nsrc ? r->src[0].name : "live";
+	if (r->hosts.n) {
+		/* the viewer needs no privilege: ssh runs as the user, with
+		 * the user's config and agent */
+		drop_privileges();
+		if (capture_remote_start(&r->hosts, r->t, diag, &r->dc) < 0) {
+			fprintf(stderr, "nfpath: cannot start ssh: %s\n",
+				errno == ENOENT ? "no ssh in the system directories (install openssh-client)" : strerror(errno));
+			return 1;
+		}
+		return GO_ON;
+	}
 	if (o->mode != CLI_TUI || !(r->live_argv || (r->nsrc == 1 && !r->src[0].data)))
 		return GO_ON;
 	if (r->live_argv) {
@@ -601,6 +630,14 @@ static int build_sources(struct run *r)
 	return GO_ON;
 }
 
+/* The hosts of --ssh that failed, with their errors (escaped already). */
+static void report_hosts(struct run *r)
+{
+	for (size_t i = 0; i < r->hosts.n; i++)
+		if (r->hosts.host[i].state == NFP_REMOTE_FAILED)
+			fprintf(stderr, "nfpath: %s: %s\n", r->hosts.host[i].label, r->hosts.host[i].error);
+}
+
 /* Reads the sources and checks what the options asked for exists. */
 static int load_input(struct run *r)
 {
@@ -613,6 +650,13 @@ static int load_input(struct run *r)
 	const volatile sig_atomic_t *stop = o->mode != CLI_TUI ? tui_stop_signals() : NULL;
 	struct capture_load_req rq = { r->src, r->nsrc, r->rsrc, r->nrsrc, diag, &r->dc, stop, flush_idle, &r->em };
 	enum capture_load_status st = capture_load(t, r->rules, &rq, &bad, &why);
+	/* --ssh for text (or a screen): the hosts' captures to their end */
+	if (st == NFP_LOAD_OK && r->hosts.n && o->mode != CLI_TUI) {
+		if (capture_remote_run(&r->hosts, t, stop, flush_idle, &r->em) < 0)
+			st = NFP_LOAD_NOMEM;
+		capture_trace_flush(t);
+		report_hosts(r);
+	}
 	if (st == NFP_LOAD_OK && r->stream_is_file && t->st.hops == 0) {
 		st = NFP_LOAD_NO_TRACE;
 		why = "no trace lines in the input";
@@ -663,9 +707,13 @@ static int run_explorer(struct run *r)
 {
 	struct cli_opts *o = &r->o;
 	struct tui_opts to = { o->ascii,	     o->color, r->label,	r->stream_fd,  r->stream,
-			       r->stream_is_file, r->child, o->diagram_text, o->diagram_len, o->no_mouse };
+			       r->stream_is_file, r->child, o->diagram_text, o->diagram_len, o->no_mouse, NULL };
 	char lab[300];
-	if (r->live_argv) {
+	if (r->hosts.n) {
+		snprintf(lab, sizeof(lab), "live over ssh: %zu host%s", r->hosts.n, r->hosts.n == 1 ? "" : "s");
+		to.source = lab;
+		to.remote = &r->hosts;
+	} else if (r->live_argv) {
 		const char *ns = "current netns";
 		for (char **a = r->live_argv; *a; a++)
 			if ((strcmp(*a, "-n") == 0 || strcmp(*a, "--netns") == 0) && a[1])
@@ -684,7 +732,11 @@ static int run_mode(struct run *r)
 	if (o->mode == CLI_BENCH)
 		return cli_bench(r->t, o);
 	if (o->mode == CLI_SCREEN) {
-		struct tui_opts to = { o->ascii, -1, r->label, -1, NULL, 0, 0, o->diagram_text, o->diagram_len, 1 };
+		struct tui_opts to = { o->ascii, -1, r->label, -1, NULL, 0, 0, o->diagram_text, o->diagram_len, 1, NULL };
+		if (r->hosts.n) {
+			to.source = "over ssh";
+			to.remote = &r->hosts;
+		}
 		return tui_screen(r->t, r->rules, &to, o->screen_w, o->screen_h, o->keys, stdout);
 	}
 	if (r->streaming) {
@@ -705,6 +757,15 @@ static int run_mode(struct run *r)
  * failed on its own (its messages are printed, the terminal restored). */
 static int end_capture(struct run *r, int rc)
 {
+	if (r->hosts.n) {
+		/* the explorer's hosts, once the terminal is back */
+		if (r->o.mode == CLI_TUI) {
+			capture_remote_stop(&r->hosts);
+			report_hosts(r);
+		}
+		if (capture_remote_failed(&r->hosts))
+			rc = rc ? rc : 1;
+	}
 	if (!r->child)
 		return rc;
 	int status = 0;
@@ -736,6 +797,7 @@ static void teardown(struct run *r)
 		close(r->stream_fd);
 	if (r->stream)
 		capture_input_end(r->stream); /* frees its partial line */
+	capture_remote_free(&r->hosts);
 	free(r->stream);
 	capture_buf_free(&r->em.b);
 	capture_trace_free(r->t);
@@ -848,7 +910,7 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 	render_route_free(&r);
 	render_canvas_free(c);
 	render_diagram_free(d);
-	struct tui_opts to = { o->ascii, 0, "bench", -1, NULL, 0, 0, o->diagram_text, o->diagram_len, 1 };
+	struct tui_opts to = { o->ascii, 0, "bench", -1, NULL, 0, 0, o->diagram_text, o->diagram_len, 1, NULL };
 	double key = tui_bench(t, &to, 200, 50, 200);
 	printf("explorer redraw after a key, %zu packets loaded, 200x50: %.2f ms (goal < 20 ms)\n", t->npkts, key * 1e3);
 	return 0;

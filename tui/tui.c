@@ -129,10 +129,17 @@ static void draw_status(struct tui *u, int y, int w)
 	/* what was just done comes first: on a narrow screen the source
 	 * name gives way to it */
 	int n = snprintf(s, sizeof(s), " %s%s%s", u->msg[0] ? u->msg : "", u->msg[0] ? " | " : "", part);
-	if (u->o->child || (u->fd >= 0 && !u->o->stream_is_file))
+	if (u->o->child || u->o->remote || (u->fd >= 0 && !u->o->stream_is_file))
 		n += snprintf(s + n, sizeof(s) - (size_t)n, " | live %.0f ev/s lost %lu%s%s%s", u->ev_rate,
 			      u->t->st.lost_events, u->t->st.overruns ? "+overruns" : "", u->paused ? " | PAUSED" : "",
 			      u->eof ? " | ended" : "");
+	if (u->o->remote) {
+		/* the hosts that are not running: a failed one with its error */
+		char hs[600];
+		capture_remote_status(u->o->remote, hs, sizeof(hs));
+		if (hs[0])
+			n += snprintf(s + n, sizeof(s) - (size_t)n, " | %s", hs);
+	}
 	if (u->t->st.dropped_packets)
 		n += snprintf(s + n, sizeof(s) - (size_t)n, " | dropped %lu", u->t->st.dropped_packets);
 	int room = w - render_cols(s, (size_t)n) - (int)strlen(" | ? help") - 3;
@@ -274,23 +281,36 @@ static int key(struct tui *u, int ch)
 /* reads what the stream has now, without ever blocking the UI */
 static void pump(struct tui *u)
 {
-	if (u->fd < 0)
+	struct capture_remote_set *rs = u->o->remote;
+	if (u->fd < 0 && !rs)
 		return;
 	char buf[65536];
 	size_t got = 0, base = u->t->pkt_base;
-	for (int i = 0; i < 64; i++) {
-		ssize_t n = read(u->fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			break;
-		if (n <= 0) {
-			if (!u->o->stream_is_file)
-				u->eof = 1;
-			break;
-		}
-		got += (size_t)n;
-		capture_input_feed(u->in, buf, (size_t)n);
-	}
 	double now = now_s();
+	/* a line cut short, or hops held for a slower host: more of their
+	 * packets may be on the way */
+	int cut;
+	if (rs) {
+		long n = capture_remote_pump(rs, now);
+		got = n > 0 ? (size_t)n : 0;
+		u->eof = capture_remote_done(rs);
+		cut = capture_remote_busy(rs);
+	} else {
+		for (int i = 0; i < 64; i++) {
+			ssize_t n = read(u->fd, buf, sizeof(buf));
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				break;
+			if (n <= 0) {
+				if (!u->o->stream_is_file)
+					u->eof = 1;
+				break;
+			}
+			got += (size_t)n;
+			capture_input_feed(u->in, buf, (size_t)n);
+		}
+		now = now_s();
+		cut = u->in && u->in->plen;
+	}
 	if (got)
 		u->last_data = now;
 	/* a slow redraw is not a quiet stream: the clock runs only while
@@ -305,7 +325,7 @@ static void pump(struct tui *u)
 		if (u->in)
 			capture_input_end(u->in);
 		capture_trace_flush(u->t);
-	} else if (!(u->in && u->in->plen)) {
+	} else if (!cut) {
 		capture_trace_tick(u->t, u->quiet_clock);
 	}
 	size_t gone = u->t->pkt_base - base;
@@ -369,6 +389,7 @@ static int setup(struct tui *u, struct capture_trace *t, struct capture_rules *r
 	}
 	u->shown = t->npkts;
 	u->resolved = t->nhops;
+	u->eof = o->remote && capture_remote_done(o->remote);
 	u->rate_t = now_s();
 	tui_refilter(u);
 	return 0;
@@ -456,7 +477,7 @@ int tui_run(struct capture_trace *t, struct capture_rules *rules, const struct t
 		int ch = getch();
 		pump(&u);
 		if (ch == ERR) {
-			if (u.fd >= 0 || o->child)
+			if (u.fd >= 0 || o->child || o->remote)
 				draw(&u);
 			continue;
 		}

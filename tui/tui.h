@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "../capture/input.h"
+#include "../capture/remote.h"
 #include "../capture/rules.h"
 #include "../capture/trace.h"
 
@@ -22,6 +23,9 @@ struct tui_opts {
 	const char *diagram_text; /* the diagram description */
 	size_t diagram_len;
 	int no_mouse; /* leave the mouse to the terminal */
+	/* --ssh: the hosts' captures, read and merged instead of stream_fd;
+	 * not owned */
+	struct capture_remote_set *remote;
 };
 
 /* Runs until q; returns the exit status. The terminal is restored on
