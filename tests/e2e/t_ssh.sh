@@ -56,6 +56,7 @@ mkdir -p /run/sshd
 ip netns add nfpl-ssh
 ip -n nfpl-ssh link set lo up
 ip netns exec nfpl-ssh /usr/sbin/sshd -D -e -f "$S/sshd_config" 2>"$S/sshd.log" &
+disown
 for _ in $(seq 1 50); do
 	ip netns exec nfpl-ssh ssh -F "$S/ssh_config" lab true 2>/dev/null && break
 	sleep 0.1
