@@ -194,6 +194,11 @@ static const struct words words[] = {
 	  "No ping (ICMP datagram) socket wanted this echo reply, so ping_rcv freed it; raw sockets (ping run as "
 	  "root, busybox ping) had already been given their own copy, so this is not where the reply was lost.",
 	  0 },
+	{ "SOCKET_QUEUE_PURGE",
+	  "A TCP socket that already had this segment in one of its queues was closed, and sk_stream_kill_queues "
+	  "freed what they held: the segment had reached the socket (or, on the sender, had been sent), so this "
+	  "is not where it was lost.",
+	  0 },
 	{ "SOCKET_FILTER", "A socket filter (BPF attached to the socket) refused it.", 0 },
 	{ "SOCKET_RCVBUFF", "The receiving socket's buffer was full: the application does not read fast enough.", 0 },
 	{ "NETFILTER_DROP", "A netfilter rule dropped it: the rule hop before this one.", 0 },
@@ -224,7 +229,10 @@ static const struct words words[] = {
 
 int capture_dropreason_after_delivery(const char *reason, const char *location)
 {
-	return reason && location && strcmp(reason, "NO_SOCKET") == 0 && strcmp(location, "ping_rcv") == 0;
+	if (!reason || !location)
+		return 0;
+	return (strcmp(reason, "NO_SOCKET") == 0 && strcmp(location, "ping_rcv") == 0) ||
+	       (strcmp(reason, "QUEUE_PURGE") == 0 && strcmp(location, "sk_stream_kill_queues") == 0);
 }
 
 size_t capture_dropreason_words(const char *reason, const char *location, const char *dev, char *out, size_t cap)
@@ -238,7 +246,7 @@ size_t capture_dropreason_words(const char *reason, const char *location, const 
 	if (strcmp(r, "IP_INHDR") == 0 && location && strstr(location, "forward"))
 		r = "TTL";
 	if (capture_dropreason_after_delivery(reason, location))
-		r = "PING_RAW_COPY";
+		r = strcmp(reason, "QUEUE_PURGE") == 0 ? "SOCKET_QUEUE_PURGE" : "PING_RAW_COPY";
 	const char *d = dev && *dev ? dev : "<device>";
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (strcmp(words[i].reason, r) != 0)

@@ -26,8 +26,10 @@ int capture_dropreason_box(const char *reason, const char *location, int *layer)
 /* 1 when the kernel freed this packet although it was delivered: an ICMP
  * echo reply's original is freed with NO_SOCKET in ping_rcv when no ping
  * (ICMP datagram) socket wants it, after raw sockets (ping as root,
- * busybox) got their own copy in raw_local_deliver. Such a drop is shown
- * but is not the packet's fate. */
+ * busybox) got their own copy in raw_local_deliver; a TCP segment a
+ * socket had queued is freed with QUEUE_PURGE in sk_stream_kill_queues when
+ * the socket closes (a real HTTP fetch's FIN, in the server's container).
+ * Such a drop is shown but is not the packet's fate. */
 int capture_dropreason_after_delivery(const char *reason, const char *location);
 
 /* One or two sentences on what the reason means and the setting or

@@ -26,6 +26,7 @@
 #include "fate.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +237,26 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 	return best;
 }
 
+/* The drop hop of p that is drop h seen by another host's capture, or -1.
+ * Two namespaces of one machine joined by a veth (the two-host lab) each
+ * trace the other as a peer, so both captures record each kernel drop in
+ * either: the same reason and place within a few milliseconds (the
+ * merge's clock correction is far smaller), one of them naming the peer
+ * namespace it happened in (drop_ns). */
+static long drop_twin(const struct capture_trace *t, const struct nfp_packet *p, const struct nfp_hop *h)
+{
+	if (!h->host || !(h->flags & NFP_HOP_TS))
+		return -1;
+	for (uint32_t i = p->nhops; i-- > 0;) {
+		const struct nfp_hop *o = &t->hops[p->hops[i]];
+		if (o->kind == NFP_KIND_DROP && o->host && o->host != h->host && (o->flags & NFP_HOP_TS) &&
+		    o->drop_reason == h->drop_reason && o->drop_location == h->drop_location &&
+		    (o->drop_ns != 0) != (h->drop_ns != 0) && fabs(o->ts - h->ts) < 0.005)
+			return (long)i;
+	}
+	return -1;
+}
+
 long capture_trace_match(struct capture_trace *t, const struct nfp_hop *h)
 {
 	int oi = find_packet(t, h);
@@ -278,6 +299,18 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 			return -1;
 	}
 	struct nfp_packet *p = &t->pkts[pi];
+	if (h->kind == NFP_KIND_DROP && oi >= 0) {
+		long twin = drop_twin(t, p, h);
+		if (twin >= 0) {
+			/* the host whose own namespace it was keeps it */
+			if (h->drop_ns || !t->hops[p->hops[twin]].drop_ns)
+				return (long)capture_trace_number(t, (size_t)pi);
+			memmove(&p->hops[twin], &p->hops[twin + 1], (p->nhops - (size_t)twin - 1) * sizeof(p->hops[0]));
+			p->nhops--;
+			if (p->ins != NFP_NONE && p->ins > (uint32_t)twin)
+				p->ins--;
+		}
+	}
 	if (p->nhops == p->cap) {
 		uint32_t nc = p->cap ? p->cap * 2 : 8;
 		uint32_t *nh = realloc(p->hops, nc * sizeof(*nh));

@@ -522,6 +522,21 @@ void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p
 	capture_buf_free(&b);
 }
 
+/* " on HOST": the host of the hop that decided the fate, when the trace
+ * has hops of several hosts (a merged journey ends on one of them) */
+static int fate_host(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, int ascii)
+{
+	const struct nfp_fate *f = &p->fate;
+	if (!t->host_many || f->hop >= p->nhops)
+		return 0;
+	uint32_t host = capture_packet_hop(t, p, f->hop)->host;
+	if (!host)
+		return 0;
+	int r = PUTS(b, " on ");
+	esc_id(b, t, host, ascii);
+	return r;
+}
+
 void render_fate_phrase(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
 {
 	const struct nfp_fate *f = &p->fate;
@@ -563,6 +578,7 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 			r |= PUTS(b, "a device the trace does not name");
 		snprintf(line, sizeof(line), " after %s", box);
 		r |= PUTS(b, line);
+		r |= fate_host(b, t, p, ascii);
 		break;
 	case NFP_FATE_DELIVERED:
 		snprintf(line, sizeof(line), "delivered: reached the local input path (%s)", box);
@@ -593,8 +609,11 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 						    [NFP_FATE_REJECTED] = "rejected",
 						    [NFP_FATE_QUEUED] = "queued to user space",
 						    [NFP_FATE_STOLEN] = "stolen" };
-		snprintf(line, sizeof(line), "%s at %s by %s", what[f->kind], box, by);
+		snprintf(line, sizeof(line), "%s at %s", what[f->kind], box);
 		r |= PUTS(b, line);
+		r |= fate_host(b, t, p, ascii);
+		r |= PUTS(b, " by ");
+		r |= PUTS(b, by);
 		if (f->by == NFP_FATE_BY_KERNEL && f->location) {
 			r |= PUTS(b, " in ");
 			esc_id(b, t, f->location, ascii);
