@@ -247,9 +247,6 @@ static int json_fate(struct capture_buf *b, const struct capture_trace *t, const
 	r |= f->layer ? put_q(b, nfp_layer_name(f->layer)) : PUTS(b, "null");
 	r |= PUTS(b, ",\"hop\":");
 	r |= f->hop < p->nhops ? put_uint(b, f->hop + 1) : PUTS(b, "null");
-	/* the host of that hop: where a merged journey ended */
-	r |= PUTS(b, ",\"host\":");
-	r |= json_strid(b, t, f->hop < p->nhops ? capture_packet_hop(t, p, f->hop)->host : 0);
 	r |= PUTS(b, ",\"chain\":");
 	r |= json_strid(b, t, f->by == NFP_FATE_BY_NONE ? 0 : f->chain);
 	r |= PUTS(b, ",\"rule\":");
@@ -275,6 +272,9 @@ static int json_fate(struct capture_buf *b, const struct capture_trace *t, const
 	r |= PUTS(b, ",\"why\":");
 	const char *why = capture_fate_why_text(f->why);
 	r |= *why ? render_json_str(b, why, strlen(why)) : PUTS(b, "null");
+	/* the host of that hop: where a merged journey ended */
+	r |= PUTS(b, ",\"host\":");
+	r |= json_strid(b, t, f->hop < p->nhops ? capture_packet_hop(t, p, f->hop)->host : 0);
 	struct capture_buf txt = { 0 };
 	r |= render_fate_text(&txt, t, p, 0);
 	r |= PUTS(b, ",\"text\":");
