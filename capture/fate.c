@@ -460,6 +460,104 @@ static int locally_made(const struct capture_trace *t, const struct nfp_packet *
 	return 0;
 }
 
+/* ---- this host's addresses -------------------------------------------- */
+
+/* a unicast address a host can own (not unspecified, multicast, broadcast) */
+static int unicast(int l3, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+	if (l3 == 6)
+		return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
+	return l3 == 4 && memcmp(a, zero, 4) != 0 && a[0] < 224;
+}
+
+/* link-scope: never routed (IPv6 link-local or link-scope multicast, IPv4
+ * link-local, 224.0.0.0/24, broadcast) */
+static int link_scope(int l3, const uint8_t *a)
+{
+	if (l3 == 6)
+		return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || (a[0] == 0xff && (a[1] & 0x0f) <= 2);
+	return (a[0] == 169 && a[1] == 254) || (a[0] == 224 && a[1] == 0 && a[2] == 0) ||
+	       (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+}
+
+static int host_has(const struct capture_fate_hosts *hs, int l3, const uint8_t *a)
+{
+	for (unsigned i = 0; i < hs->n; i++)
+		if (hs->l3[i] == l3 && memcmp(hs->addr[i], a, l3 == 6 ? 16 : 4) == 0)
+			return 1;
+	return 0;
+}
+
+static int host_family(const struct capture_fate_hosts *hs, int l3)
+{
+	for (unsigned i = 0; i < hs->n; i++)
+		if (hs->l3[i] == l3)
+			return 1;
+	return 0;
+}
+
+static void host_learn(struct capture_fate_hosts *hs, int l3, const uint8_t *a)
+{
+	if (!unicast(l3, a) || host_has(hs, l3, a))
+		return;
+	unsigned i = hs->n < NFP_FATE_HOSTS ? hs->n++ : hs->next++ % NFP_FATE_HOSTS;
+	memset(hs->addr[i], 0, 16);
+	memcpy(hs->addr[i], a, l3 == 6 ? 16 : 4);
+	hs->l3[i] = (uint8_t)l3;
+}
+
+/* What packet p shows of this host's addresses. Made here for sure: its
+ * walk begins at an IP OUTPUT hook, or it is ARP, neighbour discovery or
+ * link-scope traffic leaving by an OUTPUT hook (none of these is ever
+ * routed). Delivered (settled packets): its destination. */
+static void learn_hosts(struct capture_trace *t, const struct nfp_packet *p)
+{
+	const struct nfp_pkt *pk = &p->ident;
+	struct capture_fate_hosts *hs = &capture_trace_counters(t)->fate.hosts;
+	if (!(pk->flags & NFP_PK_ADDRS) || (pk->l3 != 4 && pk->l3 != 6 && !(pk->flags & NFP_PK_ARP)))
+		return;
+	int l3 = (pk->flags & NFP_PK_ARP) ? 4 : pk->l3;
+	if (p->fate.kind == NFP_FATE_DELIVERED && p->fate.box && nfp_box_class(p->fate.box) == 0 &&
+	    (p->cur.flags & NFP_PK_ADDRS))
+		host_learn(hs, p->cur.l3, p->cur.dst);
+	if (!locally_made(t, p))
+		return;
+	int ip_output = 0;
+	for (uint32_t i = 0; i < p->nhops && !ip_output; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		ip_output = h->box && nfp_box_class(h->box) == 0 && h->layer == NFP_LAYER_NETWORK;
+	}
+	int nd = pk->l3 == 6 && pk->proto == 58 && (pk->flags & NFP_PK_ICMP) && pk->icmp_type >= 133 &&
+		 pk->icmp_type <= 137;
+	if (ip_output || (pk->flags & NFP_PK_ARP) || nd || link_scope(l3, pk->dst))
+		host_learn(hs, l3, pk->src);
+}
+
+/* An IP packet seen only at the bridge's own OUTPUT (ebtables logs: no IP
+ * layer hop) left the host's IP layer: made here, or routed here from
+ * another interface. It was routed when its source is none of the
+ * addresses this host showed (those of packets before it, and of the ones
+ * already in after it: a host's neighbour solicitation often follows the
+ * reply it holds back). With no address of the family seen, it stays sent. */
+static int routed_here(struct capture_trace *t, size_t num)
+{
+	const struct nfp_packet *p = capture_trace_packet(t, num);
+	struct capture_fate_hosts *hs = &capture_trace_counters(t)->fate.hosts;
+	const struct nfp_pkt *pk = &p->ident;
+	if (!(pk->flags & NFP_PK_ADDRS) || (pk->l3 != 4 && pk->l3 != 6) || (pk->flags & NFP_PK_ARP) ||
+	    link_scope(pk->l3, pk->dst) || link_scope(pk->l3, pk->src))
+		return 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->kind != NFP_KIND_DROP && h->family != NFP_FAM_BRIDGE)
+			return 0;
+	}
+	for (size_t q = num + 1; q <= capture_trace_last(t) && q <= num + 256; q++)
+		learn_hosts(t, capture_trace_packet(t, q));
+	return host_family(hs, pk->l3) && !host_has(hs, pk->l3, pk->src);
+}
+
 static void from_hop(struct nfp_fate *f, const struct nfp_hop *h, uint32_t i)
 {
 	f->hop = i;
@@ -493,8 +591,9 @@ static int after_delivery(const struct capture_trace *t, const struct nfp_hop *h
 	       capture_dropreason_after_delivery(capture_str(t, h->drop_reason), capture_str(t, h->drop_location));
 }
 
-static void decide(struct capture_trace *t, const struct nfp_packet *p, struct nfp_fate *f)
+static void decide(struct capture_trace *t, size_t num, struct nfp_fate *f)
 {
+	const struct nfp_packet *p = capture_trace_packet(t, num);
 	f->hop = UINT32_MAX;
 	f->rule = -1;
 	for (uint32_t i = 0; i < p->nhops; i++) {
@@ -613,6 +712,10 @@ static void decide(struct capture_trace *t, const struct nfp_packet *p, struct n
 		return;
 	}
 	if (leaving || ((hook == NFP_HOOK_FORWARD || hook == NFP_HOOK_OUTPUT) && (cls == 0 || cls == 1))) {
+		if (local && routed_here(t, num)) {
+			f->flags |= NFP_FATE_F_ROUTED;
+			local = 0;
+		}
 		f->kind = local ? NFP_FATE_SENT : NFP_FATE_FORWARDED;
 		f->dev = out_dev(t, p);
 		return;
@@ -729,7 +832,8 @@ void capture_fate_compute(struct capture_trace *t, size_t num)
 	size_t answered = p->fate.answers;
 	memset(&p->fate, 0, sizeof(p->fate));
 	p->fate.answers = answered;
-	decide(t, p, &p->fate);
+	decide(t, num, &p->fate);
+	learn_hosts(t, p);
 	link_answers(t, num);
 	count(t, &p->fate);
 }

@@ -59,9 +59,12 @@ enum nfp_fate_why {
 	NFP_WHY_UP,	    /* a frame of no known family handed up: its protocol's handler comes next */
 };
 
+#define NFP_FATE_F_ROUTED 0x01 /* forwarded: seen only leaving the bridge's OUTPUT, from another host's address */
+
 struct nfp_fate {
 	uint8_t kind, by, why, layer;
 	uint16_t box;	    /* where it died, or the last box it crossed */
+	uint8_t flags;	    /* NFP_FATE_F_* */
 	uint32_t hop;	    /* 0-based hop that decided it (or the last placed hop); UINT32_MAX none */
 	uint32_t table, chain; /* strpool ids of the deciding hop's table and chain */
 	int32_t rule;	    /* rule number in that chain, -1 none */
@@ -70,6 +73,18 @@ struct nfp_fate {
 	uint32_t dev;	    /* forwarded/sent: the port or device it left by; delivered/unknown: where it came in */
 	size_t answer;	    /* rejected: number of the packet the kernel sent in answer, 0 none */
 	size_t answers;	    /* this packet is the answer to the REJECT of packet number N, 0 none */
+};
+
+/* Addresses the settled packets showed to be this host's own: sources of
+ * what it made (IP OUTPUT first, or ARP / neighbour discovery it sent,
+ * which are never routed) and destinations of what it delivered. A frame
+ * seen only at the bridge's OUTPUT came from the host's IP layer: made here
+ * when its source is one of these, routed here when it is not. */
+#define NFP_FATE_HOSTS 16
+struct capture_fate_hosts {
+	uint8_t addr[NFP_FATE_HOSTS][16];
+	uint8_t l3[NFP_FATE_HOSTS];
+	uint8_t n, next;
 };
 
 /* Counted as packets settle (--stats streams: the packets are gone by then). */
@@ -83,6 +98,9 @@ struct capture_fate_stats {
 		unsigned long n;
 	} reasons[NFP_FATE_NREASONS];
 	unsigned long reasons_other; /* reasons past the table */
+	/* not a count: fate.c's memory of this host's addresses, which lives
+	 * as long as the counts */
+	struct capture_fate_hosts hosts;
 };
 
 /* Computes packet num's fate into its .fate and counts it in the trace's stats.

@@ -579,6 +579,15 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 		snprintf(line, sizeof(line), " after %s", box);
 		r |= PUTS(b, line);
 		r |= fate_host(b, t, p, ascii);
+		if (f->flags & NFP_FATE_F_ROUTED) {
+			char src[48];
+			render_addr(&p->ident, 0, src, sizeof(src));
+			snprintf(line, sizeof(line),
+				 "; routed here from another interface: the host's IP layer handed it to the bridge "
+				 "(OUTPUT), and its source %s is none of this host's addresses in the trace",
+				 src);
+			r |= PUTS(b, line);
+		}
 		break;
 	case NFP_FATE_DELIVERED:
 		snprintf(line, sizeof(line), "delivered: reached the local input path (%s)", box);

@@ -73,6 +73,10 @@ done
 fact 04-ebtables-nft-log.dmesg 'len(arp()) >= 10' 'ARP a <-> b, r: every request and reply a packet of its own'
 fact 04-ebtables-nft-log.dmesg 'one_flow(sel(proto="icmp", src="10.77.1.2", dst="10.77.1.3")[:2] + sel(proto="icmp", src="10.77.1.3", dst="10.77.1.2")[:2])' \
 	'ping a->b x2: one conversation (ebtables lines carry no echo id)'
+fact 04-ebtables-nft-log.dmesg 'len(sel(src="fd77:2::2")) == 3 and all(p["fate"]["kind"] == "forwarded" and p["fate"]["dev"] == "agbpa" for p in sel(src="fd77:2::2"))' \
+	'replies from c (fd77:2::2), seen only at the bridge OUTPUT: routed by r from agbpc into the bridge, not made there'
+fact 04-ebtables-nft-log.dmesg 'len(sel(src="fd77:1::1") + sel(src="10.77.1.1")) >= 5 and all(p["fate"]["kind"] == "sent" for p in sel(src="fd77:1::1") + sel(src="10.77.1.1"))' \
+	'what r itself sent from its bridge addresses (ARP, ND, echo replies, RST): sent'
 fact 04b-ebtables-nft-log-drop-prefix.kmsg 'len(flows(sel(proto="icmp"))) == 2' \
 	'port unreachables for UDP 9998 and 9997: two answers, not one flow'
 fact 04b-ebtables-nft-log-drop-prefix.kmsg 'all(p["ct"] is None for p in sel(proto="icmp"))' \
