@@ -166,14 +166,6 @@ struct capture_trace_hooks capture_resolve_hooks(void)
 					     .resolve_free = resolve_free };
 }
 
-void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from)
-{
-	struct capture_resolver *rv = capture_resolver_new();
-	for (size_t i = from; i < t->nhops; i++)
-		capture_resolve_hop(t, rules, rv, &t->hops[i]);
-	capture_resolver_free(rv);
-}
-
 void capture_trace_resolve_open(struct capture_trace *t, const struct capture_rules *rules)
 {
 	size_t n = capture_trace_open_count(t);

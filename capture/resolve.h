@@ -9,8 +9,6 @@
 #include "rules.h"
 #include "trace.h"
 
-/* Resolves hops [from, t->nhops). rules may be NULL. */
-void capture_trace_resolve(struct capture_trace *t, const struct capture_rules *rules, size_t from);
 /* Resolves the hops of the packets not yet complete, so a viewer shows
  * them with their rule text before they settle (complete packets are
  * resolved by the trace's resolve hook). rules may be NULL. */

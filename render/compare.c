@@ -4,6 +4,7 @@
 #include "../capture/box.h"
 #include "text.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,7 @@ void render_compare_cell(const struct capture_trace *t, const struct nfp_packet 
 	const char *bc = strrchr(box, ':');
 	if (h->chain && (!bc || strcmp(bc + 1, capture_str(t, h->chain)) != 0)) {
 		capture_buf_put(&chain, " [", 2);
-		render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), ascii);
+		render_esc(&chain, capture_str(t, h->chain), capture_str_len(t, h->chain), ascii);
 		capture_buf_putc(&chain, ']');
 	}
 	char line[512];
@@ -130,11 +131,14 @@ static int is_nat_box(int box)
 	       box == NFP_BOX_NAT_INPUT;
 }
 
-int render_compare_words(struct capture_buf *b, const struct capture_trace *t, size_t a, size_t bidx,
+int render_compare_words(struct capture_buf *b, const struct capture_trace *t, size_t na, size_t nb,
 			 const struct render_align *al)
 {
-	const struct nfp_packet *pa = &t->pkts[a], *pb = &t->pkts[bidx];
-	size_t na = capture_trace_number(t, a), nb = capture_trace_number(t, bidx);
+	const struct nfp_packet *pa = capture_trace_packet(t, na), *pb = capture_trace_packet(t, nb);
+	if (!pa || !pb) {
+		errno = EINVAL;
+		return -1;
+	}
 	char line[1200];
 	int r = 0, said = 0;
 	/* how each ended, first: the question most comparisons are asked for */
@@ -145,8 +149,7 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 		char wa[512], wb[512];
 		render_fate_phrase(t, pa, wa, sizeof(wa), 1);
 		render_fate_phrase(t, pb, wb, sizeof(wb), 1);
-		int n = snprintf(line, sizeof(line), "fate: packet %zu %s; packet %zu %s\n", capture_trace_number(t, a), wa,
-				 capture_trace_number(t, bidx), wb);
+		int n = snprintf(line, sizeof(line), "fate: packet %zu %s; packet %zu %s\n", na, wa, nb, wb);
 		r |= capture_buf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		said++;
 	}
@@ -186,7 +189,7 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 		char act[160];
 		render_hop_action(t, h, act, sizeof(act));
 		struct capture_buf ch = { 0 };
-		render_esc(&ch, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 0);
+		render_esc(&ch, capture_str(t, h->chain), capture_str_len(t, h->chain), 0);
 		int n = snprintf(line, sizeof(line), "%s (%s) chain %s %s only in packet %zu\n", nfp_box_name(h->box),
 				 nfp_layer_name(h->layer), ch.p ? ch.p : "?", act, side ? nb : na);
 		capture_buf_free(&ch);
@@ -239,10 +242,14 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 	return r ? -1 : 0;
 }
 
-int render_compare_text(struct capture_buf *b, const struct capture_trace *t, size_t a, size_t bidx, int width,
+int render_compare_text(struct capture_buf *b, const struct capture_trace *t, size_t na, size_t nb, int width,
 			int ascii)
 {
-	const struct nfp_packet *pa = &t->pkts[a], *pb = &t->pkts[bidx];
+	const struct nfp_packet *pa = capture_trace_packet(t, na), *pb = capture_trace_packet(t, nb);
+	if (!pa || !pb) {
+		errno = EINVAL;
+		return -1;
+	}
 	struct render_align al;
 	if (render_align(t, pa, pb, &al) < 0)
 		return -1;
@@ -254,7 +261,7 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 	for (int s = 0; s < 2; s++) {
 		const struct nfp_packet *p = s ? pb : pa;
 		render_packet_summary(t, p, sum, sizeof(sum));
-		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", capture_trace_number(t, s ? bidx : a), sum,
+		snprintf(l[s], sizeof(l[s]), "packet %zu: %s, ct %s", s ? nb : na, sum,
 			 capture_packet_ct_name(p));
 	}
 	char line[2200], h0[1024], h1[1024];
@@ -280,7 +287,7 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 	}
 	r |= capture_buf_put(b, "\ndifferences:\n", 14);
 	struct capture_buf words = { 0 };
-	r |= render_compare_words(&words, t, a, bidx, &al);
+	r |= render_compare_words(&words, t, na, nb, &al);
 	if (render_wrap(b, words.p ? words.p : "", width, ascii) < 0)
 		r = -1;
 	capture_buf_free(&words);

@@ -27,12 +27,13 @@ int render_align(const struct capture_trace *t, const struct nfp_packet *pa, con
 		 struct render_align *out);
 void render_align_free(struct render_align *al);
 
-/* Differences in words, one per line ("nat:PREROUTING only in packet 1"). */
-int render_compare_words(struct capture_buf *b, const struct capture_trace *t, size_t a, size_t bidx,
+/* Differences in words, one per line ("nat:PREROUTING only in packet 1"),
+ * between the kept packets numbered na and nb. */
+int render_compare_words(struct capture_buf *b, const struct capture_trace *t, size_t na, size_t nb,
 			 const struct render_align *al);
-/* The whole --compare text: headers, aligned rows in two columns of the
- * given width, then the differences. */
-int render_compare_text(struct capture_buf *b, const struct capture_trace *t, size_t a, size_t bidx, int width,
+/* The whole --compare text of packets na and nb (kept ones): headers,
+ * aligned rows in two columns of the given width, then the differences. */
+int render_compare_text(struct capture_buf *b, const struct capture_trace *t, size_t na, size_t nb, int width,
 			int ascii);
 /* One side of a row, fitted to w columns (escaped, padded). */
 void render_compare_cell(const struct capture_trace *t, const struct nfp_packet *p, int32_t hop, char *out,

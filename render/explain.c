@@ -284,7 +284,7 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 			     "policy. ");
 	if (h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO) {
 		r |= PUTS(b, h->verdict == NFP_V_JUMP ? "This rule jumps to the user chain " : "This rule goes to the user chain ");
-		r |= render_esc(b, capture_str(t, h->jump), capture_strpool_len(t->sp, h->jump), 0);
+		r |= render_esc(b, capture_str(t, h->jump), capture_str_len(t, h->jump), 0);
 		snprintf(line, sizeof(line), "; its hops stay in the %s box, since a user chain runs inside the base chain "
 					     "that called it. ",
 			 nfp_box_name(h->box));
@@ -405,9 +405,9 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 			 *capture_box_why_text(h->unplaced) ? capture_box_why_text(h->unplaced) : "no chain nfpath knows");
 	r |= field(b, "box", v);
 	struct capture_buf e = { 0 };
-	render_esc(&e, capture_str(t, h->table), capture_strpool_len(t->sp, h->table), ascii);
+	render_esc(&e, capture_str(t, h->table), capture_str_len(t, h->table), ascii);
 	capture_buf_putc(&e, ':');
-	render_esc(&e, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), ascii);
+	render_esc(&e, capture_str(t, h->chain), capture_str_len(t, h->chain), ascii);
 	snprintf(v, sizeof(v), "%s %s", nfp_family_name(h->family), e.p ? e.p : "");
 	capture_buf_free(&e);
 	r |= field(b, "chain", v);
@@ -416,10 +416,10 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 	r |= field(b, "kind", v);
 	if (h->kind == NFP_KIND_DROP) {
 		struct capture_buf rs = { 0 };
-		render_esc(&rs, capture_str(t, h->drop_reason), capture_strpool_len(t->sp, h->drop_reason), ascii);
+		render_esc(&rs, capture_str(t, h->drop_reason), capture_str_len(t, h->drop_reason), ascii);
 		if (h->drop_location) {
 			PUTS(&rs, " in ");
-			render_esc(&rs, capture_str(t, h->drop_location), capture_strpool_len(t->sp, h->drop_location), ascii);
+			render_esc(&rs, capture_str(t, h->drop_location), capture_str_len(t, h->drop_location), ascii);
 		}
 		r |= field(b, "reason", rs.p ? rs.p : "-");
 		capture_buf_free(&rs);
@@ -434,7 +434,7 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 		capture_buf_put(&rb, "(end of chain: implicit return)", 31);
 	else if (h->prefix) {
 		capture_buf_put(&rb, "log prefix \"", 12);
-		render_esc(&rb, capture_str(t, h->prefix), capture_strpool_len(t->sp, h->prefix), ascii);
+		render_esc(&rb, capture_str(t, h->prefix), capture_str_len(t, h->prefix), ascii);
 		capture_buf_putc(&rb, '"');
 	} else
 		capture_buf_put(&rb, "(unknown: give --rules)", 23);
@@ -450,7 +450,7 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 			capture_buf_putc(&dev, ' ');
 		PUTS(&dev, dn[k]);
 		capture_buf_putc(&dev, '=');
-		render_esc(&dev, capture_str(t, dv[k]), capture_strpool_len(t->sp, dv[k]), ascii);
+		render_esc(&dev, capture_str(t, dv[k]), capture_str_len(t, dv[k]), ascii);
 		const char *nm = render_name(t, 1, capture_str(t, dv[k]));
 		if (*nm) {
 			PUTS(&dev, " [");

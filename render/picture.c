@@ -13,7 +13,7 @@ void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p
 	char kind[40];
 	render_hop_kind(t, h, kind, sizeof(kind));
 	struct capture_buf chain = { 0 };
-	render_esc(&chain, capture_str(t, h->chain), capture_strpool_len(t->sp, h->chain), 1);
+	render_esc(&chain, capture_str(t, h->chain), capture_str_len(t, h->chain), 1);
 	char verdict[128];
 	render_verdict_label(t, h, verdict, sizeof(verdict), 1);
 	snprintf(out, cap, "hop %u/%u  %s %s  chain %s  %s  %s%s", hi + 1, p->nhops, nfp_layer_name(h->layer),
@@ -26,7 +26,7 @@ void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p
 
 static void port(struct capture_buf *b, const struct capture_trace *t, uint32_t dev, int ascii)
 {
-	render_esc(b, capture_str(t, dev), capture_strpool_len(t->sp, dev), ascii);
+	render_esc(b, capture_str(t, dev), capture_str_len(t, dev), ascii);
 	const char *nm = render_name(t, 1, capture_str(t, dev));
 	if (*nm) {
 		capture_buf_put(b, " [", 2);
@@ -89,7 +89,7 @@ void render_route_caption(const struct capture_trace *t, const struct nfp_packet
 }
 
 int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d, const struct capture_trace *t,
-			   long pi, const struct render_picture_opts *o)
+			   size_t num, const struct render_picture_opts *o)
 {
 	struct render_canvas *c = render_canvas_new(o->width, o->height);
 	struct render_route r;
@@ -98,15 +98,15 @@ int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d
 		return -1;
 	}
 	char detail[512] = "", caption[512] = "";
-	if (pi >= 0 && (size_t)pi < t->npkts) {
-		const struct nfp_packet *p = &t->pkts[pi];
+	const struct nfp_packet *p = num ? capture_trace_packet(t, num) : NULL;
+	if (p) {
 		render_route_add(&r, d, t, p, 0, 0);
 		if (p->nhops)
 			render_hop_detail(t, p, 0, detail, sizeof(detail));
 		render_route_caption(t, p, caption, sizeof(caption), o->ascii);
 	}
 	struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL };
-	render_diagram_draw(d, pi >= 0 ? &r : NULL, c, &dopts);
+	render_diagram_draw(d, num ? &r : NULL, c, &dopts);
 	int rc = render_canvas_text_out(c, b, o->color, o->ascii);
 	render_route_free(&r);
 	render_canvas_free(c);

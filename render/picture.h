@@ -11,9 +11,10 @@ struct render_picture_opts {
 	int width, height, ascii, color;
 };
 
-/* The diagram with packet pi's route (pi < 0: no route), current hop 0. */
+/* The diagram with the route of packet num (0: no route; a number not kept:
+ * an empty route), current hop 0. */
 int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d, const struct capture_trace *t,
-			   long pi, const struct render_picture_opts *o);
+			   size_t num, const struct render_picture_opts *o);
 /* Detail line of hop h of packet p: "hop 4/14  link nat:PREROUTING policy 2 accept" */
 void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p, uint32_t h, char *out, size_t cap);
 

@@ -52,7 +52,7 @@ static int put_q(struct capture_buf *b, const char *s)
 
 static int esc(struct capture_buf *b, const struct capture_trace *t, uint32_t id, int ascii)
 {
-	return render_esc(b, capture_str(t, id), capture_strpool_len(t->sp, id), ascii);
+	return render_esc(b, capture_str(t, id), capture_str_len(t, id), ascii);
 }
 
 static int dev(struct capture_buf *b, const struct capture_trace *t, const char *label, uint32_t id, int ascii)
@@ -107,7 +107,7 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	r |= PUTS(b, "  fate: ");
 	r |= render_fate_text(b, t, p, o->ascii);
 	r |= PUTS(b, "\n");
-	if (t->host_many) {
+	if (capture_trace_many_hosts(t)) {
 		uint32_t hs[16];
 		int nh = render_packet_hosts(t, p, hs, 16);
 		r |= PUTS(b, nh > 1 ? "  hosts: " : "  host: ");
@@ -121,7 +121,7 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	uint32_t host = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
-		if (t->host_many && h->host != host) {
+		if (capture_trace_many_hosts(t) && h->host != host) {
 			/* the journey moves to another host */
 			host = h->host;
 			r |= PUTS(b, "   on ");
@@ -193,7 +193,7 @@ static int json_strid(struct capture_buf *b, const struct capture_trace *t, uint
 {
 	if (!id)
 		return PUTS(b, "null");
-	return render_json_str(b, capture_str(t, id), capture_strpool_len(t->sp, id));
+	return render_json_str(b, capture_str(t, id), capture_str_len(t, id));
 }
 
 static int json_name(struct capture_buf *b, const struct capture_trace *t, int kind, const char *key)
@@ -385,7 +385,7 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 
 int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 {
-	const struct capture_trace_stats *s = &t->st;
+	const struct capture_trace_stats *s = capture_trace_stats(t);
 	/* every line is a hop or counted under one cause (enum nfp_why) */
 	int r = putf(b, "lines read      %lu\nlines skipped   %lu\n", s->lines, s->skipped);
 	for (int w = 0; w < NFP_WHY__COUNT; w++) {
@@ -395,7 +395,7 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 			r |= putf(b, "  %lu %s\n", s->why[w], nfp_why_name(w));
 	}
 	r |= putf(b, "hops            %lu\npackets         %zu\nflows           %zu\nevents lost     %lu\n", s->hops,
-		  capture_trace_last(t), t->flows_total, s->lost_events);
+		  capture_trace_last(t), capture_trace_flows_total(t), s->lost_events);
 	if (s->overruns)
 		r |= putf(b, "overruns        %lu (the kernel dropped events; how many it does not say)\n", s->overruns);
 	if (s->dropped_packets)
@@ -419,8 +419,8 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 		}
 	/* the hops on "(unknown)", per cause */
 	for (int w = 1; w < NFP_UNPLACED__COUNT; w++)
-		if (t->boxmap.unplaced[w])
-			r |= putf(b, "  %lu not placed: %s\n", t->boxmap.unplaced[w], capture_box_why_text(w));
+		if (capture_trace_unplaced(t, w))
+			r |= putf(b, "  %lu not placed: %s\n", capture_trace_unplaced(t, w), capture_box_why_text(w));
 	/* packets by fate, and where and why the dead ones died */
 	const struct capture_fate_stats *fs = &s->fate;
 	r |= PUTS(b, "\nfate            packets\n");

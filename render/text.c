@@ -288,7 +288,7 @@ void render_packet_summary(const struct capture_trace *t, const struct nfp_packe
 			snprintf(addr, sizeof(addr), "%s", a);
 		if (id) {
 			struct capture_buf e = { 0 };
-			render_esc(&e, capture_str(t, id), capture_strpool_len(t->sp, id), 0);
+			render_esc(&e, capture_str(t, id), capture_str_len(t, id), 0);
 			snprintf(outn, 160, "%.60s (%s)", e.p ? e.p : "", addr);
 			capture_buf_free(&e);
 		} else {
@@ -411,7 +411,7 @@ void render_verdict_label(const struct capture_trace *t, const struct nfp_hop *h
 
 static void esc_id(struct capture_buf *b, const struct capture_trace *t, uint32_t id, int ascii)
 {
-	render_esc(b, capture_str(t, id), capture_strpool_len(t->sp, id), ascii);
+	render_esc(b, capture_str(t, id), capture_str_len(t, id), ascii);
 }
 
 void render_fate_by(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap, int ascii)
@@ -527,7 +527,7 @@ void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p
 static int fate_host(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, int ascii)
 {
 	const struct nfp_fate *f = &p->fate;
-	if (!t->host_many || f->hop >= p->nhops)
+	if (!capture_trace_many_hosts(t) || f->hop >= p->nhops)
 		return 0;
 	uint32_t host = capture_packet_hop(t, p, f->hop)->host;
 	if (!host)
@@ -824,7 +824,7 @@ static void endpoint_of(const struct capture_trace *t, const struct nfp_pkt *pk,
 	uint32_t id = a[0] ? capture_trace_name(t, 2, a) : 0;
 	if (id) {
 		struct capture_buf n = { 0 };
-		render_esc(&n, capture_str(t, id), capture_strpool_len(t->sp, id), 0);
+		render_esc(&n, capture_str(t, id), capture_str_len(t, id), 0);
 		snprintf(e->name, sizeof(e->name), "%s", n.p ? n.p : "");
 		capture_buf_free(&n);
 	}
@@ -970,7 +970,7 @@ void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, c
 	}
 	if ((h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO) && h->jump) {
 		struct capture_buf j = { 0 };
-		render_esc(&j, capture_str(t, h->jump), capture_strpool_len(t->sp, h->jump), 0);
+		render_esc(&j, capture_str(t, h->jump), capture_str_len(t, h->jump), 0);
 		snprintf(out, cap, "%s %s %s", id, nfp_verdict_name(h->verdict), j.p ? j.p : "");
 		capture_buf_free(&j);
 		return;
@@ -986,11 +986,11 @@ void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, c
 static void dev_named(const struct capture_trace *t, uint32_t id, int ascii, char *out, size_t cap)
 {
 	struct capture_buf e = { 0 };
-	render_esc(&e, capture_str(t, id), capture_strpool_len(t->sp, id), ascii);
+	render_esc(&e, capture_str(t, id), capture_str_len(t, id), ascii);
 	uint32_t nm = capture_trace_name(t, 1, capture_str(t, id));
 	if (nm) {
 		struct capture_buf n = { 0 };
-		render_esc(&n, capture_str(t, nm), capture_strpool_len(t->sp, nm), ascii);
+		render_esc(&n, capture_str(t, nm), capture_str_len(t, nm), ascii);
 		snprintf(out, cap, "%s [%s]", e.p ? e.p : "", n.p ? n.p : "");
 		capture_buf_free(&n);
 	} else {

@@ -589,7 +589,7 @@ static int build_sources(struct run *r)
 		return 1;
 	}
 	/* printed packets need not stay: a window is enough */
-	r->t->max_packets = r->streaming ? 4096 : (size_t)o->max_packets;
+	capture_trace_set_window(r->t, r->streaming ? 4096 : (size_t)o->max_packets);
 	r->label = r->nsrc ? r->src[0].name : "live";
 	if (r->hosts.n) {
 		/* the viewer needs no privilege: ssh runs as the user, with
@@ -665,7 +665,7 @@ static int load_input(struct run *r)
 		capture_trace_flush(t);
 		report_hosts(r);
 	}
-	if (st == NFP_LOAD_OK && r->stream_is_file && t->st.hops == 0) {
+	if (st == NFP_LOAD_OK && r->stream_is_file && capture_trace_stats(t)->hops == 0) {
 		st = NFP_LOAD_NO_TRACE;
 		why = "no trace lines in the input";
 	}
@@ -673,9 +673,9 @@ static int load_input(struct run *r)
 		fprintf(stderr, "nfpath: %lu more malformed lines not shown\n", r->dc.total - r->dc.shown);
 	/* hops left off the diagram: once per cause */
 	for (int w = 1; w < NFP_UNPLACED__COUNT; w++)
-		if (t->boxmap.unplaced[w])
-			fprintf(stderr, "nfpath: %lu hop%s not placed on the diagram: %s\n", t->boxmap.unplaced[w],
-				t->boxmap.unplaced[w] == 1 ? "" : "s", capture_box_why_text(w));
+		if (capture_trace_unplaced(t, w))
+			fprintf(stderr, "nfpath: %lu hop%s not placed on the diagram: %s\n", capture_trace_unplaced(t, w),
+				capture_trace_unplaced(t, w) == 1 ? "" : "s", capture_box_why_text(w));
 	switch (st) {
 	case NFP_LOAD_OK:
 		break;
@@ -686,7 +686,7 @@ static int load_input(struct run *r)
 		file_error(bad, 0, why);
 		return EXIT_USAGE;
 	case NFP_LOAD_NO_TRACE:
-		fprintf(stderr, "nfpath: no usable input: %s (%lu lines read)\n", why, t->st.lines);
+		fprintf(stderr, "nfpath: no usable input: %s (%lu lines read)\n", why, capture_trace_stats(t)->lines);
 		return EXIT_USAGE;
 	case NFP_LOAD_NOMEM:
 		fprintf(stderr, "nfpath: out of memory while reading input\n");
@@ -699,9 +699,9 @@ static int load_input(struct run *r)
 			(size_t)o->cmp_a < first || (size_t)o->cmp_a > last ? o->cmp_a : o->cmp_b, first, last);
 		return EXIT_USAGE;
 	}
-	if (t->st.dropped_packets && !r->streaming && o->mode != CLI_TUI)
+	if (capture_trace_stats(t)->dropped_packets && !r->streaming && o->mode != CLI_TUI)
 		fprintf(stderr, "nfpath: %lu oldest packets dropped (over --max-packets %ld); numbers go on from %zu\n",
-			t->st.dropped_packets, o->max_packets, first);
+			capture_trace_stats(t)->dropped_packets, o->max_packets, first);
 	if (o->packet && (r->streaming ? (size_t)o->packet > last : ((size_t)o->packet < first || (size_t)o->packet > last))) {
 		fprintf(stderr, "nfpath: no packet %ld (the input has %zu)\n", o->packet, last);
 		return EXIT_USAGE;
@@ -859,7 +859,8 @@ int cli_diagram(const struct capture_trace *t, const struct cli_opts *o)
 	struct render_picture_opts po = { o->width ? o->width : w, o->height ? o->height : h, o->ascii, 0 };
 	po.color = o->color > 0 || (o->color == 0 && isatty(1) && !getenv("NO_COLOR"));
 	struct capture_buf b = { 0 };
-	int r = render_picture_diagram(&b, d, t, o->no_route ? -1 : o->packet ? o->packet - 1 - (long)t->pkt_base : 0, &po);
+	size_t num = o->no_route ? 0 : o->packet ? (size_t)o->packet : capture_trace_first(t);
+	int r = render_picture_diagram(&b, d, t, num, &po);
 	if (r == 0)
 		r = flush(&b);
 	capture_buf_free(&b);
@@ -876,8 +877,7 @@ int cli_compare(const struct capture_trace *t, const struct cli_opts *o)
 	int w = 200, h = 50;
 	term_size(&w, &h);
 	struct capture_buf b = { 0 };
-	int r = render_compare_text(&b, t, (size_t)o->cmp_a - 1 - t->pkt_base, (size_t)o->cmp_b - 1 - t->pkt_base,
-				    o->width ? o->width : w, o->ascii);
+	int r = render_compare_text(&b, t, (size_t)o->cmp_a, (size_t)o->cmp_b, o->width ? o->width : w, o->ascii);
 	if (r == 0)
 		r = flush(&b);
 	capture_buf_free(&b);
@@ -901,7 +901,7 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 	struct render_diagram *d = render_diagram_parse(o->diagram_text, o->diagram_len, err, sizeof(err));
 	struct render_canvas *c = render_canvas_new(200, 50);
 	struct render_route r;
-	if (!d || !c || render_route_init(&r, d) < 0 || !t->npkts) {
+	if (!d || !c || render_route_init(&r, d) < 0 || !capture_trace_count(t)) {
 		fprintf(stderr, "nfpath: bench set-up failed\n");
 		return 1;
 	}
@@ -910,7 +910,9 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 	double t0 = mono();
 	for (int i = 0; i < runs; i++) {
 		render_route_clear(&r);
-		render_route_add(&r, d, t, &t->pkts[(size_t)i % t->npkts], i % 5, 0);
+		/* the kept packets in turn */
+		size_t num = capture_trace_first(t) + (size_t)i % capture_trace_count(t);
+		render_route_add(&r, d, t, capture_trace_packet(t, num), i % 5, 0);
 		tier = render_diagram_draw(d, &r, c, &dopts);
 	}
 	double per = (mono() - t0) / runs;
@@ -920,6 +922,7 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 	render_diagram_free(d);
 	struct tui_opts to = { o->ascii, 0, "bench", -1, NULL, 0, 0, o->diagram_text, o->diagram_len, 1, NULL };
 	double key = tui_bench(t, &to, 200, 50, 200);
-	printf("explorer redraw after a key, %zu packets loaded, 200x50: %.2f ms (goal < 20 ms)\n", t->npkts, key * 1e3);
+	printf("explorer redraw after a key, %zu packets loaded, 200x50: %.2f ms (goal < 20 ms)\n", capture_trace_count(t),
+	       key * 1e3);
 	return 0;
 }

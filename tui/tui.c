@@ -35,7 +35,7 @@ static double now_s(void)
 
 const struct nfp_packet *tui_selected(const struct tui *u)
 {
-	return u->t->npkts && u->nvis ? &u->t->pkts[u->sel] : NULL;
+	return u->nvis ? capture_trace_packet(u->t, u->sel) : NULL;
 }
 
 const char *tui_fate(const struct tui *u, const struct nfp_packet *p, char *buf, size_t cap)
@@ -44,25 +44,37 @@ const char *tui_fate(const struct tui *u, const struct nfp_packet *p, char *buf,
 	return buf[0] ? buf : NULL;
 }
 
-static int pkt_matches(struct tui *u, size_t i)
+static int pkt_matches(struct tui *u, size_t num)
 {
 	if (!u->filter[0])
 		return 1;
 	char sum[256];
-	render_packet_summary(u->t, &u->t->pkts[i], sum, sizeof(sum));
-	return capture_packet_matches(u->t, i, u->filter, sum);
+	render_packet_summary(u->t, capture_trace_packet(u->t, num), sum, sizeof(sum));
+	return capture_query_match(u->t, num, u->filter, sum);
+}
+
+/* the number of the last packet listed */
+static size_t shown_last(const struct tui *u)
+{
+	return u->paused ? u->shown : capture_trace_last(u->t);
+}
+
+size_t tui_shown_count(const struct tui *u)
+{
+	size_t first = capture_trace_first(u->t), last = shown_last(u);
+	return last >= first ? last - first + 1 : 0;
 }
 
 void tui_refilter(struct tui *u)
 {
 	u->nvis = 0;
-	size_t lim = u->paused ? u->shown : u->t->npkts;
-	for (size_t i = 0; i < lim; i++) {
-		if (!pkt_matches(u, i))
+	size_t last = shown_last(u);
+	for (size_t n = capture_trace_first(u->t); n <= last; n++) {
+		if (!pkt_matches(u, n))
 			continue;
 		if (capture_grow((void **)&u->vis, &u->capvis, u->nvis + 1, sizeof(*u->vis)) < 0)
 			break;
-		u->vis[u->nvis++] = i;
+		u->vis[u->nvis++] = n;
 	}
 }
 
@@ -74,11 +86,11 @@ long tui_vis_pos(const struct tui *u)
 	return -1;
 }
 
-void tui_select_packet(struct tui *u, size_t i)
+void tui_select_packet(struct tui *u, size_t num)
 {
-	if (i != u->sel)
+	if (num != u->sel)
 		u->hop = 0;
-	u->sel = i;
+	u->sel = num;
 }
 
 void tui_move_packet(struct tui *u, long delta)
@@ -103,16 +115,17 @@ void tui_open_view(struct tui *u, const struct tui_view *v)
 	u->view = v;
 }
 
-void tui_open_compare(struct tui *u, long other, const char *what)
+void tui_open_compare(struct tui *u, size_t other, const char *what)
 {
-	if (other < 0) {
+	const struct nfp_packet *pa = capture_trace_packet(u->t, u->sel), *pb = capture_trace_packet(u->t, other);
+	if (!pa || !pb) {
 		snprintf(u->msg, sizeof(u->msg), "no %s to compare with", what);
 		return;
 	}
 	render_align_free(&u->al);
 	u->ca = u->sel;
-	u->cb = (size_t)other;
-	if (render_align(u->t, &u->t->pkts[u->ca], &u->t->pkts[u->cb], &u->al) < 0) {
+	u->cb = other;
+	if (render_align(u->t, pa, pb, &u->al) < 0) {
 		snprintf(u->msg, sizeof(u->msg), "out of memory");
 		return;
 	}
@@ -125,13 +138,14 @@ void tui_open_compare(struct tui *u, long other, const char *what)
 static void draw_status(struct tui *u, int y, int w)
 {
 	char s[1024], part[256], src[256];
+	const struct capture_trace_stats *st = capture_trace_stats(u->t);
 	u->view->status(u, part, sizeof(part));
 	/* what was just done comes first: on a narrow screen the source
 	 * name gives way to it */
 	int n = snprintf(s, sizeof(s), " %s%s%s", u->msg[0] ? u->msg : "", u->msg[0] ? " | " : "", part);
 	if (u->o->child || u->o->remote || (u->fd >= 0 && !u->o->stream_is_file))
 		n += snprintf(s + n, sizeof(s) - (size_t)n, " | live %.0f ev/s lost %lu%s%s%s", u->ev_rate,
-			      u->t->st.lost_events, u->t->st.overruns ? "+overruns" : "", u->paused ? " | PAUSED" : "",
+			      st->lost_events, st->overruns ? "+overruns" : "", u->paused ? " | PAUSED" : "",
 			      u->eof ? " | ended" : "");
 	if (u->o->remote) {
 		/* the hosts that are not running: a failed one with its error */
@@ -140,8 +154,8 @@ static void draw_status(struct tui *u, int y, int w)
 		if (hs[0])
 			n += snprintf(s + n, sizeof(s) - (size_t)n, " | %s", hs);
 	}
-	if (u->t->st.dropped_packets)
-		n += snprintf(s + n, sizeof(s) - (size_t)n, " | dropped %lu", u->t->st.dropped_packets);
+	if (st->dropped_packets)
+		n += snprintf(s + n, sizeof(s) - (size_t)n, " | dropped %lu", st->dropped_packets);
 	int room = w - render_cols(s, (size_t)n) - (int)strlen(" | ? help") - 3;
 	if (room >= 8) {
 		render_fit(src, sizeof(src), u->o->source, room, u->ascii);
@@ -167,9 +181,8 @@ static void draw(struct tui *u)
 	u->view->draw(u, h - 1, w);
 	if (u->filtering) {
 		char line[300];
-		size_t npk = u->paused ? u->shown : u->t->npkts;
 		snprintf(line, sizeof(line), "/%s_   %zu of %zu packets match  (Enter keeps, Esc clears, C-u erases)",
-			 u->filter, u->nvis, npk);
+			 u->filter, u->nvis, tui_shown_count(u));
 		tui_fill(h - 1, 0, w, 0);
 		tui_put_fit(u, h - 1, 0, w, line, A_BOLD, 0);
 	} else {
@@ -254,7 +267,7 @@ static int key(struct tui *u, int ch)
 	case ' ':
 		u->paused = !u->paused;
 		if (!u->paused) {
-			u->shown = u->t->npkts;
+			u->shown = capture_trace_last(u->t);
 			tui_refilter(u);
 		}
 		snprintf(u->msg, sizeof(u->msg), u->paused ? "display paused (capture goes on)" : "display resumed");
@@ -285,7 +298,7 @@ static void pump(struct tui *u)
 	if (u->fd < 0 && !rs)
 		return;
 	char buf[65536];
-	size_t got = 0, base = u->t->pkt_base;
+	size_t got = 0, first = capture_trace_first(u->t);
 	double now = now_s();
 	/* a line cut short, or hops held for a slower host: more of their
 	 * packets may be on the way */
@@ -328,28 +341,26 @@ static void pump(struct tui *u)
 	} else if (!cut) {
 		capture_trace_tick(u->t, u->quiet_clock);
 	}
-	size_t gone = u->t->pkt_base - base;
-	if (gone) {
-		/* the oldest packets were dropped (--max-packets): indices moved */
-		if (u->sel < gone)
-			u->sel = 0, u->hop = 0;
-		else
-			u->sel -= gone;
-		if (u->ca < gone || u->cb < gone) {
+	if (capture_trace_first(u->t) != first) {
+		/* the oldest packets were forgotten (--max-packets) */
+		first = capture_trace_first(u->t);
+		if (u->sel < first)
+			u->sel = first, u->hop = 0;
+		if (u->ca < first || u->cb < first) {
 			if (u->view == &tui_view_compare)
 				u->view = &tui_view_main;
 			if (u->prev == &tui_view_compare)
 				u->prev = &tui_view_main;
 		}
-		u->ca = u->ca >= gone ? u->ca - gone : 0;
-		u->cb = u->cb >= gone ? u->cb - gone : 0;
-		u->shown = u->shown >= gone ? u->shown - gone : 0;
 		tui_refilter(u);
 	}
-	if (u->resolved < u->t->nhops) {
-		u->ev_count += u->t->nhops - u->resolved;
-		capture_trace_resolve(u->t, u->rules, u->resolved);
-		u->resolved = u->t->nhops;
+	unsigned long hops = capture_trace_stats(u->t)->hops;
+	if (u->hops_seen < hops) {
+		u->ev_count += hops - u->hops_seen;
+		u->hops_seen = hops;
+		/* complete packets are resolved by the trace; these are shown
+		 * before they settle */
+		capture_trace_resolve_open(u->t, u->rules);
 	}
 	if (now - u->rate_t >= 1.0) {
 		u->ev_rate = u->ev_count / (now - u->rate_t);
@@ -358,7 +369,7 @@ static void pump(struct tui *u)
 	}
 	if (!u->paused) {
 		size_t before = u->shown;
-		u->shown = u->t->npkts;
+		u->shown = capture_trace_last(u->t);
 		if (u->shown != before || got) {
 			tui_refilter(u);
 			if (u->follow && u->nvis)
@@ -387,9 +398,6 @@ static int setup(struct tui *u, struct capture_trace *t, struct capture_rules *r
 		render_diagram_free(u->d);
 		return -1;
 	}
-	u->shown = t->npkts;
-	u->resolved = t->nhops;
-	u->eof = o->remote && capture_remote_done(o->remote);
 	u->rate_t = now_s();
 	tui_refilter(u);
 	return 0;

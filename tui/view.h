@@ -51,7 +51,7 @@ struct tui {
 	const struct tui_opts *o;
 	int ascii, color;
 	const struct tui_view *view, *prev; /* prev: where help goes back to */
-	size_t sel;    /* selected packet (index into t->pkts) */
+	size_t sel;    /* selected packet (its number) */
 	uint32_t hop;  /* selected hop of it */
 	int focus, zoom;
 	int help_top;		   /* first help line shown */
@@ -59,15 +59,15 @@ struct tui {
 	/* filter */
 	char filter[96];
 	int filtering;
-	size_t *vis, nvis, capvis;
-	/* compare */
+	size_t *vis, nvis, capvis; /* numbers of the packets listed */
+	/* compare: packet numbers */
 	size_t ca, cb, crow;
 	struct render_align al;
 	/* live */
 	struct capture_input *in; /* the caller's decoder, continued */
 	int fd, eof, paused, follow;
-	size_t shown; /* packets visible (frozen while paused) */
-	size_t resolved; /* hops resolved so far */
+	size_t shown; /* number of the last packet listed (frozen while paused) */
+	unsigned long hops_seen; /* hops counted for the event rate so far */
 	unsigned long ev_count;
 	double ev_rate, rate_t, last_data;
 	double quiet_clock, last_pump; /* the stream's clock for the trace: runs while nothing comes */
@@ -109,11 +109,16 @@ const char *tui_fate(const struct tui *u, const struct nfp_packet *p, char *buf,
 void tui_packet_line(const struct tui *u, int y, int x, int w, const char *lead, const struct nfp_packet *p, attr_t a,
 		     short pair);
 void tui_refilter(struct tui *u);
+/* packets that may be listed: kept ones up to the last shown (paused: as
+ * when the pause began) */
+size_t tui_shown_count(const struct tui *u);
 long tui_vis_pos(const struct tui *u);
-void tui_select_packet(struct tui *u, size_t i);
+/* selects packet number num */
+void tui_select_packet(struct tui *u, size_t num);
 void tui_move_packet(struct tui *u, long delta);
 void tui_open_view(struct tui *u, const struct tui_view *v);
-/* compare the selected packet with pkts[other] (-1: says there is no what) */
-void tui_open_compare(struct tui *u, long other, const char *what);
+/* compare the selected packet with packet number other (0: says there is
+ * no what) */
+void tui_open_compare(struct tui *u, size_t other, const char *what);
 
 #endif

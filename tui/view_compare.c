@@ -13,7 +13,7 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 {
 	render_route_clear(&u->route);
 	char detail[512] = "";
-	const struct nfp_packet *pa = &u->t->pkts[u->ca], *pb = &u->t->pkts[u->cb];
+	const struct nfp_packet *pa = capture_trace_packet(u->t, u->ca), *pb = capture_trace_packet(u->t, u->cb);
 	render_route_add(&u->route, u->d, u->t, pa, -1, RN_A);
 	render_route_add(&u->route, u->d, u->t, pb, -1, RN_B);
 	if (u->al.n) {
@@ -32,12 +32,12 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 
 static void draw(struct tui *u, int body, int w)
 {
-	const struct nfp_packet *pa = &u->t->pkts[u->ca], *pb = &u->t->pkts[u->cb];
+	const struct nfp_packet *pa = capture_trace_packet(u->t, u->ca), *pb = capture_trace_packet(u->t, u->cb);
 	/* both packets, each on its own full line */
 	char lead[48];
-	snprintf(lead, sizeof(lead), " A %zu: ", capture_trace_number(u->t, u->ca));
+	snprintf(lead, sizeof(lead), " A %zu: ", u->ca);
 	tui_packet_line(u, 0, 0, w, lead, pa, A_BOLD, tui_pair(u, RF_ONLY_A));
-	snprintf(lead, sizeof(lead), " B %zu: ", capture_trace_number(u->t, u->cb));
+	snprintf(lead, sizeof(lead), " B %zu: ", u->cb);
 	tui_packet_line(u, 1, 0, w, lead, pb, A_BOLD, tui_pair(u, RF_ONLY_B));
 	int y0 = 2, avail = body - 2;
 	/* the differences in words, wrapped, at the bottom */
@@ -59,8 +59,8 @@ static void draw(struct tui *u, int body, int w)
 	}
 	int col = (w - 3) / 2;
 	char head[2][64];
-	snprintf(head[0], sizeof(head[0]), "   # layer box [chain] what (packet %zu)", capture_trace_number(u->t, u->ca));
-	snprintf(head[1], sizeof(head[1]), "   # layer box [chain] what (packet %zu)", capture_trace_number(u->t, u->cb));
+	snprintf(head[0], sizeof(head[0]), "   # layer box [chain] what (packet %zu)", u->ca);
+	snprintf(head[1], sizeof(head[1]), "   # layer box [chain] what (packet %zu)", u->cb);
 	tui_fill(y0, 0, w, A_UNDERLINE);
 	tui_put_fit(u, y0, 0, col, head[0], A_UNDERLINE | A_DIM, 0);
 	tui_put_fit(u, y0, col + 3, col, head[1], A_UNDERLINE | A_DIM, 0);
@@ -95,7 +95,7 @@ static void draw(struct tui *u, int body, int w)
 		char line[1024];
 		if (k == showwords - 1 && showwords < nwords)
 			snprintf(line, sizeof(line), " ... %d more lines (nfpath --compare %zu,%zu prints them all)",
-				 nwords - showwords + 1, capture_trace_number(u->t, u->ca), capture_trace_number(u->t, u->cb));
+				 nwords - showwords + 1, u->ca, u->cb);
 		else
 			snprintf(line, sizeof(line), " %.*s", (int)(l < 1000 ? l : 1000), s);
 		tui_put_fit(u, wy + k, 0, w, line, A_BOLD, 0);
@@ -149,8 +149,8 @@ static void status(struct tui *u, char *out, size_t cap)
 {
 	char base[128];
 	tui_view_main.status(u, base, sizeof(base));
-	snprintf(out, cap, "%s | compare %zu vs %zu row %zu/%zu", base, capture_trace_number(u->t, u->ca),
-		 capture_trace_number(u->t, u->cb), u->crow + 1, u->al.n);
+	snprintf(out, cap, "%s | compare %zu vs %zu row %zu/%zu", base, u->ca,
+		 u->cb, u->crow + 1, u->al.n);
 }
 
 const struct tui_view tui_view_compare = { "compare", draw, key, mouse, status };

@@ -40,7 +40,7 @@ static long list_top(long sel, long n, int rows)
 static void draw_packets(struct tui *u, int y, int x, int w, int h)
 {
 	char title[160];
-	size_t npk = u->paused ? u->shown : u->t->npkts;
+	size_t npk = tui_shown_count(u);
 	if (u->filter[0])
 		snprintf(title, sizeof(title), " Packets: %zu of %zu match /%s%s ", u->nvis, npk, u->filter,
 			 u->follow ? "  [follow]" : "");
@@ -48,9 +48,9 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 		snprintf(title, sizeof(title), " Packets %zu%s ", u->nvis, u->follow ? "  [follow]" : "");
 	tui_pane_title(y, x, w, title, u->focus == P_PACKETS);
 	/* columns: number, flow, direction, conntrack state, the packet, hops */
-	size_t maxn = u->t->pkt_base + npk;
+	size_t maxn = capture_trace_first(u->t) + npk - 1; /* the last number listed */
 	int nw = maxn >= 10000 ? 6 : maxn >= 1000 ? 4 : 3;
-	int fw = u->t->flows_total >= 100 ? 5 : 3; /* "f12" */
+	int fw = capture_trace_flows_total(u->t) >= 100 ? 5 : 3; /* "f12" */
 	int pw = w - (nw + 1 + fw + 1 + 1 + 1 + 3 + 1) - 5;
 	if (h >= 4) {
 		char head[256];
@@ -64,8 +64,8 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 	long top = list_top(tui_vis_pos(u), (long)u->nvis, rows);
 	u->at[P_PACKETS] = (struct pane_at){ y, x, w, h, top };
 	for (int r = 0; r < rows && top + r < (long)u->nvis; r++) {
-		size_t i = u->vis[top + r];
-		const struct nfp_packet *p = &u->t->pkts[i];
+		size_t num = u->vis[top + r];
+		const struct nfp_packet *p = capture_trace_packet(u->t, num);
 		char pl[512], line[800], flow[16], fate[128];
 		const char *dir = p->dir == NFP_DIR_REPLY ? (u->ascii ? "<" : "\xe2\x86\x90") : (u->ascii ? ">" : "\xe2\x86\x92");
 		if (p->flow == NFP_NONE)
@@ -82,9 +82,9 @@ static void draw_packets(struct tui *u, int y, int x, int w, int h)
 		}
 		render_packet_line(u->t, p, fa, 0, pw > 8 ? pw : 8, u->ascii, pl, sizeof(pl));
 		int pad = pw - render_cols(pl, strlen(pl));
-		snprintf(line, sizeof(line), "%*zu %-*s %s %-3s %s%*s %4u", nw, capture_trace_number(u->t, i), fw, flow, dir, ct_short(p),
+		snprintf(line, sizeof(line), "%*zu %-*s %s %-3s %s%*s %4u", nw, num, fw, flow, dir, ct_short(p),
 			 pl, pad > 0 ? pad : 0, "", p->nhops);
-		attr_t a = i == u->sel ? A_REVERSE : 0;
+		attr_t a = num == u->sel ? A_REVERSE : 0;
 		tui_fill(y + 1 + r, x, w, a);
 		tui_put_fit(u, y + 1 + r, x, w, line, a, 0);
 	}
@@ -95,14 +95,14 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 	const struct nfp_packet *p = tui_selected(u);
 	char title[96];
 	if (p)
-		snprintf(title, sizeof(title), " Hops of packet %zu (%u) ", capture_trace_number(u->t, u->sel), p->nhops);
+		snprintf(title, sizeof(title), " Hops of packet %zu (%u) ", u->sel, p->nhops);
 	else
 		snprintf(title, sizeof(title), " Hops ");
 	tui_pane_title(y, x, w, title, u->focus == P_HOPS);
 	if (!p)
 		return;
 	/* a host column only when the trace has several hosts */
-	int hw = u->t->host_many && w >= 30 ? 12 : 0;
+	int hw = capture_trace_many_hosts(u->t) && w >= 30 ? 12 : 0;
 	if (h >= 4) {
 		tui_put_fit(u, y + 1, x, w, hw ? "  host        # layer box [chain] what happened"
 					       : "    # layer box [chain] what happened",
@@ -125,7 +125,7 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 			/* a host name is input: escaped before it is drawn */
 			struct capture_buf hb = { 0 };
 			if (host)
-				render_esc(&hb, capture_str(u->t, host), capture_strpool_len(u->t->sp, host), u->ascii);
+				render_esc(&hb, capture_str(u->t, host), capture_str_len(u->t, host), u->ascii);
 			tui_put_text(y + 1 + r, x + 2, hw - 1, hb.p ? hb.p : "?", a | A_DIM, 0);
 			capture_buf_free(&hb);
 		}
@@ -309,9 +309,9 @@ static void draw(struct tui *u, int body, int w)
 	/* the packet line: what this packet is, at every size */
 	if (p) {
 		char lead[48];
-		snprintf(lead, sizeof(lead), " packet %zu: ", capture_trace_number(u->t, u->sel));
+		snprintf(lead, sizeof(lead), " packet %zu: ", u->sel);
 		tui_packet_line(u, 0, 0, w, lead, p, A_BOLD, 0);
-	} else if (u->filter[0] && u->t->npkts) {
+	} else if (u->filter[0] && capture_trace_count(u->t)) {
 		tui_put_fit(u, 0, 0, w, " no packet matches the filter (Esc clears it)", A_BOLD, 0);
 	} else {
 		tui_put_fit(u, 0, 0, w, " no packets yet", A_BOLD, 0);
@@ -407,21 +407,21 @@ static enum tui_key_result key(struct tui *u, int ch)
 		tui_move_packet(u, -10);
 		break;
 	case 'f': {
-		long nx = p ? capture_packet_next_in_flow(u->t, u->sel, CAPTURE_NEXT_ANY) : -1;
-		if (nx < 0)
+		size_t nx = p ? capture_query_next(u->t, u->sel, CAPTURE_NEXT_ANY) : 0;
+		if (!nx)
 			snprintf(u->msg, sizeof(u->msg), "no later packet in this flow");
 		else
-			tui_select_packet(u, (size_t)nx);
+			tui_select_packet(u, nx);
 		break;
 	}
 	case 'c':
 		if (p)
-			tui_open_compare(u, capture_packet_next_in_flow(u->t, u->sel, CAPTURE_NEXT_SAME_DIR),
+			tui_open_compare(u, capture_query_next(u->t, u->sel, CAPTURE_NEXT_SAME_DIR),
 					 "later packet of this flow and direction");
 		break;
 	case 'r':
 		if (p)
-			tui_open_compare(u, capture_packet_next_in_flow(u->t, u->sel, CAPTURE_NEXT_OTHER_DIR),
+			tui_open_compare(u, capture_query_next(u->t, u->sel, CAPTURE_NEXT_OTHER_DIR),
 					 "packet of the other direction");
 		break;
 	case 27:
@@ -469,7 +469,7 @@ static void click_box(struct tui *u, int node)
 	}
 	char label[128];
 	render_diagram_node_label(u->d, node, label, sizeof(label));
-	snprintf(u->msg, sizeof(u->msg), "packet %zu has no hop at %s", capture_trace_number(u->t, u->sel), label);
+	snprintf(u->msg, sizeof(u->msg), "packet %zu has no hop at %s", u->sel, label);
 }
 
 static void mouse(struct tui *u, const MEVENT *ev)
@@ -511,12 +511,12 @@ static void mouse(struct tui *u, const MEVENT *ev)
 static void status(struct tui *u, char *out, size_t cap)
 {
 	const struct nfp_packet *p = tui_selected(u);
-	size_t npk = u->paused ? u->shown : u->t->npkts;
+	size_t npk = tui_shown_count(u);
 	if (!p && u->filter[0] && npk) {
 		snprintf(out, cap, "no packet of %zu matches /%s", npk, u->filter);
 		return;
 	}
-	snprintf(out, cap, "packet %zu/%zu | hop %u/%u", p ? capture_trace_number(u->t, u->sel) : 0, u->t->pkt_base + npk,
+	snprintf(out, cap, "packet %zu/%zu | hop %u/%u", p ? u->sel : 0, capture_trace_first(u->t) + npk - 1,
 		 p && p->nhops ? u->hop + 1 : 0, p ? p->nhops : 0);
 }
 

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *err;
 	if (rl)
 		capture_rules_load(r, s, rl, &err);
-	t->rules = r;
+	capture_trace_set_rules(t, r);
 	struct capture_input in;
 	capture_input_init(&in, t, "fuzz", 0, NULL, NULL);
 	capture_input_feed(&in, s + off, size - off);
@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		capture_fate_filter(t, p, "fate:unknown");
 		b.len = 0;
 	}
-	if (t->npkts >= 2)
-		render_compare_text(&b, t, 0, 1, 120, 1); /* indices into pkts */
+	if (capture_trace_count(t) >= 2)
+		render_compare_text(&b, t, capture_trace_first(t), capture_trace_first(t) + 1, 120, 1);
 	render_print_stats(&b, t);
 	capture_buf_free(&b);
 	capture_trace_free(t);

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* twice: the second pass sees the state the first left (NFLOG
 	 * sequence numbers, the trace decoder's) */
 	for (int pass = 0; t && pass < 2; pass++)
-		capture_nl_dispatch(&st, buf, size, 1000.0 + pass, t->sp, ifname, t->sp, hop, t);
+		capture_nl_dispatch(&st, buf, size, 1000.0 + pass, capture_trace_strpool(t), ifname, capture_trace_strpool(t), hop, t);
 	free(buf);
 	capture_trace_free(t);
 	return 0;

@@ -66,9 +66,16 @@ static inline void unload(struct loaded *L)
 	capture_rules_free(L->r);
 }
 
+/* The i-th packet kept, in input order (0: the oldest kept). The tests
+ * name packets by their place in a fixture; the program uses numbers. */
+static inline const struct nfp_packet *pkt_at(const struct capture_trace *t, size_t i)
+{
+	return capture_trace_packet(t, capture_trace_first(t) + i);
+}
+
 static inline const struct nfp_hop *hop_at(const struct loaded *L, size_t pkt, uint32_t i)
 {
-	return capture_packet_hop(L->t, &L->t->pkts[pkt], i);
+	return capture_packet_hop(L->t, pkt_at(L->t, pkt), i);
 }
 
 static inline const char *S(const struct loaded *L, uint32_t id)

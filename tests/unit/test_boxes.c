@@ -19,8 +19,8 @@ START_TEST(kube_rules_every_chain)
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
 	ck_assert_uint_eq(capture_rules_count(L.r), 27515);
 	int sep_dnat = 0, svc = 0;
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			const char *ch = S(&L, h->chain), *rt = S(&L, h->rule_text);
 			if (!starts(ch, "KUBE-") || h->kind != NFP_KIND_RULE)
@@ -47,8 +47,8 @@ END_TEST
 static char *explain_hop(const struct loaded *L, size_t p, uint32_t i)
 {
 	struct capture_buf b = { 0 };
-	render_explain(&b, L->t, NULL, &L->t->pkts[p], i);
-	render_hop_fields(&b, L->t, &L->t->pkts[p], i, 0);
+	render_explain(&b, L->t, NULL, pkt_at(L->t, p), i);
+	render_hop_fields(&b, L->t, pkt_at(L->t, p), i, 0);
 	return b.p;
 }
 
@@ -56,8 +56,8 @@ static char *explain_hop(const struct loaded *L, size_t p, uint32_t i)
 static int hops_in(const struct loaded *L, const char *tab, const char *ch, int want, int *bad)
 {
 	int n = 0;
-	for (size_t p = 0; p < L->t->npkts; p++)
-		for (uint32_t i = 0; i < L->t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L->t); p++)
+		for (uint32_t i = 0; i < pkt_at(L->t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(L, p, i);
 			if (strcmp(S(L, h->chain), ch) != 0 || (tab && strcmp(S(L, h->table), tab) != 0))
 				continue;
@@ -71,8 +71,8 @@ static int hops_in(const struct loaded *L, const char *tab, const char *ch, int 
 static int unplaced(const struct loaded *L)
 {
 	int n = 0;
-	for (size_t p = 0; p < L->t->npkts; p++)
-		for (uint32_t i = 0; i < L->t->pkts[p].nhops; i++)
+	for (size_t p = 0; p < capture_trace_count(L->t); p++)
+		for (uint32_t i = 0; i < pkt_at(L->t, p)->nhops; i++)
 			n += hop_at(L, p, i)->box == NFP_BOX_NONE;
 	return n;
 }
@@ -83,8 +83,8 @@ START_TEST(kube_explained)
 {
 	struct loaded L = load_files(REAL "07-kube-trace.txt", REAL "07-kube-iptables-save.txt", NULL);
 	int svc = 0, sep = 0;
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			const char *ch = S(&L, h->chain), *rt = S(&L, h->rule_text);
 			char *e = explain_hop(&L, p, i);
@@ -173,8 +173,8 @@ START_TEST(nft_log_families)
 	ck_assert_int_eq(bad, 0);
 	ck_assert_int_eq(unplaced(&L), 0);
 	/* a rule text for the inet rules, found by prefix */
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			if (strcmp(S(&L, h->prefix), "agb INPUT drop:") == 0) {
 				ck_assert_int_eq(h->box, NFP_BOX_FILTER_INPUT);
@@ -186,9 +186,9 @@ START_TEST(nft_log_families)
 	 * counted per cause */
 	L = load_files(REAL "05-nft-log-all-families.dmesg", NULL, NULL);
 	ck_assert_int_eq(unplaced(&L), 6);
-	ck_assert_uint_eq(L.t->boxmap.unplaced[NFP_UNPLACED_LOG_NO_CHAIN], 6);
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++)
+	ck_assert_uint_eq(capture_trace_unplaced(L.t, NFP_UNPLACED_LOG_NO_CHAIN), 6);
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++)
 			if (!hop_at(&L, p, i)->box) {
 				ck_assert_int_eq(hop_at(&L, p, i)->unplaced, NFP_UNPLACED_LOG_NO_CHAIN);
 				char *e = explain_hop(&L, p, i);
@@ -205,8 +205,8 @@ START_TEST(log_hops_on_their_chain)
 {
 	struct loaded L = load_files(REAL "06-legacy-trace-and-LOG.dmesg", REAL "06-legacy-iptables-save.txt", NULL);
 	int fwd_drop = 0, in2525 = 0, plain = 0;
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			if (h->kind != NFP_KIND_LOG)
 				continue;
@@ -231,8 +231,8 @@ START_TEST(log_hops_on_their_chain)
 	/* ebtables: a custom prefix, and no prefix at all */
 	L = load_files(REAL "04b-ebtables-nft-log-drop-prefix.kmsg", REAL "04-ebtables-nft-save.txt", NULL);
 	int custom = 0;
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			if (strcmp(S(&L, h->prefix), "agb-plain-prefix") == 0) {
 				custom++;
@@ -251,7 +251,7 @@ END_TEST
 static void pairs_of(const struct loaded *L, size_t p, int pairs[3][NFP_BOX__COUNT])
 {
 	memset(pairs, 0, sizeof(int) * 3 * NFP_BOX__COUNT);
-	for (uint32_t i = 0; i < L->t->pkts[p].nhops; i++) {
+	for (uint32_t i = 0; i < pkt_at(L->t, p)->nhops; i++) {
 		const struct nfp_hop *h = hop_at(L, p, i);
 		pairs[h->layer][h->box] = 1;
 	}
@@ -294,8 +294,8 @@ START_TEST(legacy_final_rule_is_the_rule)
 				     "tests/fixtures/legacy-docker-user-drop-iptables-save.txt", NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
 	int n = 0;
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			if (strcmp(S(&L, h->chain), "DOCKER-USER") != 0)
 				continue;
@@ -305,14 +305,14 @@ START_TEST(legacy_final_rule_is_the_rule)
 			ck_assert_str_eq(S(&L, h->rule_text), "-A DOCKER-USER -j DROP");
 			ck_assert_int_eq(h->verdict, NFP_V_DROP);
 			ck_assert_int_eq(h->box, NFP_BOX_FILTER_FORWARD);
-			ck_assert_uint_eq(i + 1, L.t->pkts[p].nhops); /* nothing after a drop */
+			ck_assert_uint_eq(i + 1, pkt_at(L.t, p)->nhops); /* nothing after a drop */
 		}
 	ck_assert_int_ge(n, 2);
 	unload(&L);
 	/* without the ruleset nfpath says what the kernel printed */
 	L = load_files("tests/fixtures/legacy-docker-user-drop.dmesg", NULL, NULL);
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			if (strcmp(S(&L, h->chain), "DOCKER-USER") == 0)
 				ck_assert_int_eq(h->kind, NFP_KIND_RETURN);
@@ -328,23 +328,23 @@ START_TEST(nft_hook_unknown)
 	struct loaded L = load_files("tests/fixtures/nft-hook-unnamed-monitor-trace.txt", NULL, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
 	int n = 0;
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			n++;
 			ck_assert_int_eq(h->box, NFP_BOX_NONE);
 			ck_assert_int_eq(h->unplaced, NFP_UNPLACED_HOOK_UNKNOWN);
 		}
 	ck_assert_int_gt(n, 3);
-	ck_assert_uint_eq(L.t->boxmap.unplaced[NFP_UNPLACED_HOOK_UNKNOWN], (unsigned long)n);
+	ck_assert_uint_eq(capture_trace_unplaced(L.t, NFP_UNPLACED_HOOK_UNKNOWN), (unsigned long)n);
 	unload(&L);
 	L = load_files("tests/fixtures/nft-hook-unnamed-monitor-trace.txt", "tests/fixtures/nft-hook-unnamed-a-list-ruleset.txt",
 		       NULL);
 	int bad = 0;
 	ck_assert_int_gt(hops_in(&L, "nfpb", "c1", NFP_BOX_FILTER_INPUT, &bad), 0);
 	ck_assert_int_eq(bad, 0);
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			const struct nfp_hop *h = hop_at(&L, p, i);
 			if (strcmp(S(&L, h->chain), "c2") == 0)
 				ck_assert_int_eq(nfp_box_hook(h->box), NFP_HOOK_PREROUTING);

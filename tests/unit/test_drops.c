@@ -173,16 +173,16 @@ START_TEST(record_round_trip_and_old_readers)
 	struct capture_drops_names *nm = names();
 	struct capture_trace *t = capture_trace_new(NULL);
 	struct nfp_hop h, g;
-	decode("rpfilter-0.bin", nm, t->sp, &h);
+	decode("rpfilter-0.bin", nm, capture_trace_strpool(t), &h);
 	struct capture_buf b = { 0 };
-	ck_assert_int_eq(capture_rec_write_hop(&b, &h, t->sp), 0);
+	ck_assert_int_eq(capture_rec_write_hop(&b, &h, capture_trace_strpool(t)), 0);
 	ck_assert_ptr_nonnull(strstr(b.p, "\tkind=drop\t"));
 	ck_assert_ptr_nonnull(strstr(b.p, "\treason=IP_RPFILTER\tloc=ip_rcv_finish_core"));
 	struct capture_rec_loss lost;
 	int nk;
 	uint32_t k, v;
 	const char *err;
-	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, t->sp, &g, &lost, &nk, &k, &v, &err), NFP_REC_HOP);
+	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, capture_trace_strpool(t), &g, &lost, &nk, &k, &v, &err), NFP_REC_HOP);
 	ck_assert_int_eq(g.kind, NFP_KIND_DROP);
 	ck_assert_uint_eq(g.drop_reason, h.drop_reason);
 	ck_assert_uint_eq(g.drop_location, h.drop_location);
@@ -191,7 +191,7 @@ START_TEST(record_round_trip_and_old_readers)
 	/* the drop loss line counts with the other lost events */
 	b.len = 0;
 	ck_assert_int_eq(capture_rec_write_drop_loss(&b, 5), 0);
-	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, t->sp, &g, &lost, &nk, &k, &v, &err), NFP_REC_LOST);
+	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, capture_trace_strpool(t), &g, &lost, &nk, &k, &v, &err), NFP_REC_LOST);
 	ck_assert_uint_eq(lost.lost, 5);
 	capture_buf_free(&b);
 	capture_trace_free(t);

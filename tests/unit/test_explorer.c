@@ -21,15 +21,15 @@ static int cols(const char *s)
 START_TEST(nft_alignment_keeps_different_rules_apart)
 {
 	struct loaded L = load_files(NFT, NULL, NULL);
-	ck_assert_uint_ge(L.t->npkts, 3);
+	ck_assert_uint_ge(capture_trace_count(L.t), 3);
 	struct render_align al;
-	ck_assert_int_eq(render_align(L.t, &L.t->pkts[0], &L.t->pkts[2], &al), 0);
+	ck_assert_int_eq(render_align(L.t, pkt_at(L.t, 0), pkt_at(L.t, 2), &al), 0);
 	int both = 0;
 	for (size_t i = 0; i < al.n; i++) {
 		if (al.rows[i].a < 0 || al.rows[i].b < 0)
 			continue;
-		const struct nfp_hop *x = capture_packet_hop(L.t, &L.t->pkts[0], (uint32_t)al.rows[i].a);
-		const struct nfp_hop *y = capture_packet_hop(L.t, &L.t->pkts[2], (uint32_t)al.rows[i].b);
+		const struct nfp_hop *x = capture_packet_hop(L.t, pkt_at(L.t, 0), (uint32_t)al.rows[i].a);
+		const struct nfp_hop *y = capture_packet_hop(L.t, pkt_at(L.t, 2), (uint32_t)al.rows[i].b);
 		ck_assert_msg(!(x->flags & NFP_HOP_HANDLE) || x->handle == y->handle,
 			      "row %zu aligns rule #%llu with rule #%llu", i, (unsigned long long)x->handle,
 			      (unsigned long long)y->handle);
@@ -38,7 +38,7 @@ START_TEST(nft_alignment_keeps_different_rules_apart)
 	ck_assert_int_eq(both, 3); /* the raw chain's three steps */
 	/* the summary names the filter rules each packet alone met */
 	struct capture_buf b = { 0 };
-	render_compare_words(&b, L.t, 0, 2, &al);
+	render_compare_words(&b, L.t, 1, 3, &al);
 	ck_assert_ptr_nonnull(strstr(b.p, "rule #8 jump AGB-FWD only in packet 1"));
 	ck_assert_ptr_nonnull(strstr(b.p, "rule #7 accept only in packet 3"));
 	capture_buf_free(&b);
@@ -54,16 +54,16 @@ START_TEST(nat_wording_is_true)
 	struct loaded L = load_files(SAMPLE, NULL, NULL);
 	struct render_align al;
 	struct capture_buf b = { 0 };
-	ck_assert_int_eq(render_align(L.t, &L.t->pkts[0], &L.t->pkts[1], &al), 0);
-	render_compare_words(&b, L.t, 0, 1, &al);
+	ck_assert_int_eq(render_align(L.t, pkt_at(L.t, 0), pkt_at(L.t, 1), &al), 0);
+	render_compare_words(&b, L.t, 1, 2, &al);
 	ck_assert_ptr_null(strstr(b.p, "later packet"));
 	ck_assert_ptr_nonnull(strstr(b.p, "packet 2 skips nat:PREROUTING, nat:POSTROUTING"));
 	ck_assert_ptr_nonnull(strstr(b.p, "its replies, reversed"));
 	ck_assert_ptr_null(strstr(b.p, "eb:nat"));
 	capture_buf_free(&b);
 	render_align_free(&al);
-	ck_assert_int_eq(render_align(L.t, &L.t->pkts[0], &L.t->pkts[2], &al), 0);
-	render_compare_words(&b, L.t, 0, 2, &al);
+	ck_assert_int_eq(render_align(L.t, pkt_at(L.t, 0), pkt_at(L.t, 2), &al), 0);
+	render_compare_words(&b, L.t, 1, 3, &al);
 	ck_assert_ptr_nonnull(strstr(b.p, "packet 3 skips nat:PREROUTING, nat:POSTROUTING"));
 	ck_assert_ptr_nonnull(strstr(b.p, "the later packets"));
 	capture_buf_free(&b);
@@ -77,10 +77,10 @@ START_TEST(hop_actions_read_as_words)
 {
 	struct loaded L = load_files(LEGACY, "tests/fixtures/real/06-legacy-iptables-save.txt", NULL);
 	int policy = 0, ret = 0;
-	for (size_t i = 0; i < L.t->nhops; i++) {
+	for (size_t i = 0; i < capture_trace_hop_count(L.t); i++) {
 		char a[160];
-		render_hop_action(L.t, &L.t->hops[i], a, sizeof(a));
-		if (L.t->hops[i].kind == NFP_KIND_POLICY) {
+		render_hop_action(L.t, capture_trace_hop(L.t, i), a, sizeof(a));
+		if (capture_trace_hop(L.t, i)->kind == NFP_KIND_POLICY) {
 			ck_assert_msg(strcmp(a, "policy accept") == 0 || strcmp(a, "policy drop") == 0, "%s", a);
 			policy++;
 		}
@@ -89,10 +89,10 @@ START_TEST(hop_actions_read_as_words)
 	unload(&L);
 	/* the implicit return at the end of a user chain (legacy "return:1") */
 	L = load_files(SAMPLE, NULL, NULL);
-	for (size_t i = 0; i < L.t->nhops; i++) {
+	for (size_t i = 0; i < capture_trace_hop_count(L.t); i++) {
 		char a[160];
-		render_hop_action(L.t, &L.t->hops[i], a, sizeof(a));
-		if (L.t->hops[i].kind == NFP_KIND_RETURN) {
+		render_hop_action(L.t, capture_trace_hop(L.t, i), a, sizeof(a));
+		if (capture_trace_hop(L.t, i)->kind == NFP_KIND_RETURN) {
 			ck_assert_str_eq(a, "end of chain: return");
 			ret++;
 		}
@@ -102,10 +102,10 @@ START_TEST(hop_actions_read_as_words)
 	/* MASQUERADE's verdict in the trace is accept; the action says what it did */
 	L = load_files(NFT, NULL, NULL);
 	int masq = 0;
-	for (size_t i = 0; i < L.t->nhops; i++) {
+	for (size_t i = 0; i < capture_trace_hop_count(L.t); i++) {
 		char a[160];
-		render_hop_action(L.t, &L.t->hops[i], a, sizeof(a));
-		if (strstr(capture_str(L.t, L.t->hops[i].rule_text), "masquerade")) {
+		render_hop_action(L.t, capture_trace_hop(L.t, i), a, sizeof(a));
+		if (strstr(capture_str(L.t, capture_trace_hop(L.t, i)->rule_text), "masquerade")) {
 			ck_assert_msg(strstr(a, "masquerade") != NULL && strstr(a, "accept") == NULL, "%s", a);
 			masq++;
 		}
@@ -153,17 +153,17 @@ START_TEST(packet_line_fits_and_keeps_the_fate)
 {
 	struct loaded L = load_files(DEMO, NULL, NULL);
 	char line[512];
-	for (size_t i = 0; i < L.t->npkts; i++) {
-		render_packet_line(L.t, &L.t->pkts[i], NULL, 1, 69, 0, line, sizeof(line));
+	for (size_t i = 0; i < capture_trace_count(L.t); i++) {
+		render_packet_line(L.t, pkt_at(L.t, i), NULL, 1, 69, 0, line, sizeof(line));
 		ck_assert_msg(cols(line) <= 69, "%s", line);
 		ck_assert_ptr_nonnull(strstr(line, "  ct "));
 	}
-	render_packet_line(L.t, &L.t->pkts[0], NULL, 1, 200, 0, line, sizeof(line));
+	render_packet_line(L.t, pkt_at(L.t, 0), NULL, 1, 200, 0, line, sizeof(line));
 	ck_assert_str_eq(line, "ICMP echo-request c1 (172.17.0.2) > c2 (172.17.0.3) id 7 seq 0  ct new");
-	render_packet_line(L.t, &L.t->pkts[0], NULL, 1, 69, 0, line, sizeof(line));
+	render_packet_line(L.t, pkt_at(L.t, 0), NULL, 1, 69, 0, line, sizeof(line));
 	ck_assert_str_eq(line, "ICMP echo-request c1 > c2 id 7 seq 0  ct new");
 	const char *fate = "\xe2\x9c\x97 drop filter:FORWARD rule 4 (a long reason)";
-	render_packet_line(L.t, &L.t->pkts[8], fate, 1, 60, 0, line, sizeof(line));
+	render_packet_line(L.t, pkt_at(L.t, 8), fate, 1, 60, 0, line, sizeof(line));
 	ck_assert_msg(cols(line) <= 60, "%s", line);
 	ck_assert_ptr_nonnull(strstr(line, fate));
 	ck_assert_ptr_nonnull(strstr(line, "TCP "));
@@ -176,7 +176,7 @@ END_TEST
 START_TEST(bridge_ports_from_the_bridge_hops)
 {
 	struct loaded L = load_files(DEMO, NULL, NULL);
-	const struct nfp_packet *p = &L.t->pkts[0];
+	const struct nfp_packet *p = pkt_at(L.t, 0);
 	char ports[256];
 	int found = 0;
 	for (uint32_t k = 0; k < p->nhops; k++) {
@@ -194,9 +194,9 @@ START_TEST(bridge_ports_from_the_bridge_hops)
 	unload(&L);
 	/* legacy iptables names the ports itself (PHYSIN): nothing to add */
 	L = load_files(SAMPLE, NULL, NULL);
-	for (uint32_t k = 0; k < L.t->pkts[0].nhops; k++)
-		if (capture_packet_hop(L.t, &L.t->pkts[0], k)->physin)
-			ck_assert_int_eq(render_bridge_ports(L.t, &L.t->pkts[0], k, 0, ports, sizeof(ports)), 0);
+	for (uint32_t k = 0; k < pkt_at(L.t, 0)->nhops; k++)
+		if (capture_packet_hop(L.t, pkt_at(L.t, 0), k)->physin)
+			ck_assert_int_eq(render_bridge_ports(L.t, pkt_at(L.t, 0), k, 0, ports, sizeof(ports)), 0);
 	unload(&L);
 }
 END_TEST

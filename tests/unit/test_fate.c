@@ -11,18 +11,19 @@
 
 static const struct nfp_fate *F(const struct loaded *L, size_t pkt_number)
 {
-	ck_assert_uint_ge(L->t->npkts + L->t->pkt_base, pkt_number);
-	return &L->t->pkts[pkt_number - 1 - L->t->pkt_base].fate;
+	const struct nfp_packet *p = capture_trace_packet(L->t, pkt_number);
+	ck_assert_ptr_nonnull(p);
+	return &p->fate;
 }
 
 static void count_kinds(const struct loaded *L, unsigned long *n)
 {
 	memset(n, 0, sizeof(unsigned long) * NFP_FATE__COUNT);
-	for (size_t i = 0; i < L->t->npkts; i++)
-		n[L->t->pkts[i].fate.kind]++;
+	for (size_t i = 0; i < capture_trace_count(L->t); i++)
+		n[pkt_at(L->t, i)->fate.kind]++;
 	/* the streamed counts agree with the packets */
 	for (int k = 0; k < NFP_FATE__COUNT; k++)
-		ck_assert_uint_eq(L->t->st.fate.kind[k], n[k]);
+		ck_assert_uint_eq(capture_trace_stats(L->t)->fate.kind[k], n[k]);
 }
 
 /* legacy TRACE + LOG, with the iptables-save of the run: REJECT and DROP at
@@ -64,7 +65,7 @@ START_TEST(legacy_reject_drop_with_rules)
 		ck_assert_str_eq(nfp_box_name(F(&L, p)->box), "filter:INPUT");
 		ck_assert_str_eq(S(&L, F(&L, p)->rule_text), "-A INPUT -p tcp -m tcp --dport 2525 -j DROP");
 	}
-	ck_assert_uint_eq(L.t->st.fate.died_at[NFP_LAYER_NETWORK][NFP_BOX_FILTER_INPUT], 3);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->fate.died_at[NFP_LAYER_NETWORK][NFP_BOX_FILTER_INPUT], 3);
 	/* 1. bridged ping a->b leaves through the port to b; 3. r->a is made here */
 	ck_assert_int_eq(F(&L, 1)->kind, NFP_FATE_FORWARDED);
 	ck_assert_str_eq(S(&L, F(&L, 1)->dev), "agbpb");
@@ -157,8 +158,8 @@ START_TEST(nft_log_rule_that_drops)
 	count_kinds(&L, n);
 	ck_assert_uint_eq(n[NFP_FATE_DROPPED], 4); /* UDP to 9999 in forward, three SYNs to 2525 in input */
 	ck_assert_uint_eq(n[NFP_FATE_REJECTED], 2); /* TCP and TCP6 to 81 */
-	for (size_t i = 0; i < L.t->npkts; i++) {
-		const struct nfp_fate *f = &L.t->pkts[i].fate;
+	for (size_t i = 0; i < capture_trace_count(L.t); i++) {
+		const struct nfp_fate *f = &pkt_at(L.t, i)->fate;
 		if (f->kind != NFP_FATE_DROPPED && f->kind != NFP_FATE_REJECTED)
 			continue;
 		const char *rt = S(&L, f->rule_text);
@@ -181,9 +182,9 @@ START_TEST(ping_rcv_after_raw_delivery)
 	ck_assert_uint_eq(n[NFP_FATE_DELIVERED], 3);
 	ck_assert_uint_eq(n[NFP_FATE_SENT], 3);
 	unsigned long drops = 0;
-	for (size_t i = 0; i < L.t->npkts; i++)
-		for (uint32_t k = 0; k < L.t->pkts[i].nhops; k++) {
-			const struct nfp_hop *h = capture_packet_hop(L.t, &L.t->pkts[i], k);
+	for (size_t i = 0; i < capture_trace_count(L.t); i++)
+		for (uint32_t k = 0; k < pkt_at(L.t, i)->nhops; k++) {
+			const struct nfp_hop *h = capture_packet_hop(L.t, pkt_at(L.t, i), k);
 			if (h->kind != NFP_KIND_DROP)
 				continue;
 			drops++;
@@ -215,21 +216,21 @@ START_TEST(demo_fates_and_names)
 	ck_assert_uint_eq(n[NFP_FATE_DELIVERED], 1);
 	ck_assert_str_eq(capture_fate_dev_name(L.t, F(&L, 1)), "c2");
 	char s[128];
-	render_fate_short(L.t, &L.t->pkts[0], s, sizeof(s), 0);
+	render_fate_short(L.t, pkt_at(L.t, 0), s, sizeof(s), 0);
 	ck_assert_str_eq(s, "\xe2\x86\x92 c2");
-	render_fate_short(L.t, &L.t->pkts[0], s, sizeof(s), 1);
+	render_fate_short(L.t, pkt_at(L.t, 0), s, sizeof(s), 1);
 	ck_assert_str_eq(s, "-> c2");
-	render_fate_short(L.t, &L.t->pkts[5], s, sizeof(s), 1);
+	render_fate_short(L.t, pkt_at(L.t, 5), s, sizeof(s), 1);
 	ck_assert_str_eq(s, "@ local");
 	/* NAT targets show their action in lists */
-	const struct nfp_packet *p9 = &L.t->pkts[8];
+	const struct nfp_packet *p9 = pkt_at(L.t, 8);
 	render_verdict_label(L.t, capture_packet_hop(L.t, p9, 2), s, sizeof(s), 1);
 	ck_assert_str_eq(s, "dnat to 172.17.0.4:80");
 	/* the filter words */
-	ck_assert_int_eq(capture_fate_filter(L.t, &L.t->pkts[0], "drop"), 0);
-	ck_assert_int_eq(capture_fate_filter(L.t, &L.t->pkts[0], "fate:forwarded"), 1);
-	ck_assert_int_eq(capture_fate_filter(L.t, &L.t->pkts[5], "delivered"), 1);
-	ck_assert_int_eq(capture_fate_filter(L.t, &L.t->pkts[0], "c2"), -1);
+	ck_assert_int_eq(capture_fate_filter(L.t, pkt_at(L.t, 0), "drop"), 0);
+	ck_assert_int_eq(capture_fate_filter(L.t, pkt_at(L.t, 0), "fate:forwarded"), 1);
+	ck_assert_int_eq(capture_fate_filter(L.t, pkt_at(L.t, 5), "delivered"), 1);
+	ck_assert_int_eq(capture_fate_filter(L.t, pkt_at(L.t, 0), "c2"), -1);
 	unload(&L);
 }
 END_TEST
@@ -237,7 +238,7 @@ END_TEST
 START_TEST(render_fate_words)
 {
 	struct loaded L = load_files(REAL "06-legacy-trace-and-LOG.dmesg", REAL "06-legacy-iptables-save.txt", NULL);
-	const struct nfp_packet *p = &L.t->pkts[24];
+	const struct nfp_packet *p = pkt_at(L.t, 24);
 	char s[256];
 	render_fate_short(L.t, p, s, sizeof(s), 0);
 	ck_assert_str_eq(s, "\xe2\x9c\x97 drop filter:FORWARD");
@@ -247,15 +248,15 @@ START_TEST(render_fate_words)
 	ck_assert_str_eq(s, "dropped at filter:FORWARD by rule 2 of FORWARD");
 	ck_assert_int_eq(capture_fate_filter(L.t, p, "drop"), 1);
 	ck_assert_int_eq(capture_fate_filter(L.t, p, "dropped"), 1);
-	ck_assert_int_eq(capture_fate_filter(L.t, &L.t->pkts[22], "drop"), 1); /* rejected died too */
-	ck_assert_int_eq(capture_fate_filter(L.t, &L.t->pkts[22], "fate:dropped"), 0);
-	ck_assert_int_eq(capture_fate_filter(L.t, &L.t->pkts[22], "fate:rejected"), 1);
+	ck_assert_int_eq(capture_fate_filter(L.t, pkt_at(L.t, 22), "drop"), 1); /* rejected died too */
+	ck_assert_int_eq(capture_fate_filter(L.t, pkt_at(L.t, 22), "fate:dropped"), 0);
+	ck_assert_int_eq(capture_fate_filter(L.t, pkt_at(L.t, 22), "fate:rejected"), 1);
 	ck_assert_int_eq(capture_fate_filter(L.t, p, "fate:unknown"), 0);
 	/* the masquerade of 2. in lists */
-	render_verdict_label(L.t, capture_packet_hop(L.t, &L.t->pkts[4], 8), s, sizeof(s), 1);
+	render_verdict_label(L.t, capture_packet_hop(L.t, pkt_at(L.t, 4), 8), s, sizeof(s), 1);
 	ck_assert_str_eq(s, "masquerade");
 	struct capture_buf b = { 0 };
-	render_fate_text(&b, L.t, &L.t->pkts[22], 1);
+	render_fate_text(&b, L.t, pkt_at(L.t, 22), 1);
 	ck_assert_ptr_nonnull(strstr(b.p, "rejected at filter:FORWARD by rule 4 of FORWARD: -A FORWARD"));
 	ck_assert_ptr_nonnull(strstr(b.p, "; answered by packet 24"));
 	capture_buf_free(&b);
@@ -277,14 +278,14 @@ START_TEST(kernel_drop_hop)
 	/* 16. ping a -> 10.77.2.99: replay its first three hops, then a drop
 	 * where the kernel would record one */
 	struct capture_trace *t = resolving_trace();
-	const struct nfp_packet *src = &L.t->pkts[34];
+	const struct nfp_packet *src = pkt_at(L.t, 34);
 	for (uint32_t i = 0; i < 3; i++) {
 		struct nfp_hop h = *capture_packet_hop(L.t, src, i);
 		const char *tab = S(&L, h.table), *ch = S(&L, h.chain), *in = S(&L, h.in), *pin = S(&L, h.physin);
-		h.table = capture_strpool_intern(t->sp, tab, strlen(tab));
-		h.chain = capture_strpool_intern(t->sp, ch, strlen(ch));
-		h.in = capture_strpool_intern(t->sp, in, strlen(in));
-		h.physin = capture_strpool_intern(t->sp, pin, strlen(pin));
+		h.table = capture_strpool_intern(capture_trace_strpool(t), tab, strlen(tab));
+		h.chain = capture_strpool_intern(capture_trace_strpool(t), ch, strlen(ch));
+		h.in = capture_strpool_intern(capture_trace_strpool(t), in, strlen(in));
+		h.physin = capture_strpool_intern(capture_trace_strpool(t), pin, strlen(pin));
 		h.out = h.physout = h.rule_text = h.prefix = h.jump = 0;
 		ck_assert_int_ge(capture_trace_add(t, &h), 0);
 	}
@@ -292,22 +293,22 @@ START_TEST(kernel_drop_hop)
 	d.kind = NFP_KIND_DROP;
 	d.verdict = 0;
 	d.table = d.chain = d.out = d.physout = d.rule_text = d.prefix = d.jump = 0;
-	d.in = capture_strpool_intern(t->sp, "agbbr0", 6);
+	d.in = capture_strpool_intern(capture_trace_strpool(t), "agbbr0", 6);
 	d.physin = 0;
-	d.drop_reason = capture_strpool_intern(t->sp, "IP_RPFILTER", 11);
-	d.drop_location = capture_strpool_intern(t->sp, "ip_rcv_finish_core", 18);
+	d.drop_reason = capture_strpool_intern(capture_trace_strpool(t), "IP_RPFILTER", 11);
+	d.drop_location = capture_strpool_intern(capture_trace_strpool(t), "ip_rcv_finish_core", 18);
 	ck_assert_int_ge(capture_trace_add(t, &d), 0);
 	capture_trace_flush(t);
-	ck_assert_uint_eq(t->npkts, 1);
-	const struct nfp_fate *f = &t->pkts[0].fate;
+	ck_assert_uint_eq(capture_trace_count(t), 1);
+	const struct nfp_fate *f = &pkt_at(t, 0)->fate;
 	ck_assert_int_eq(f->kind, NFP_FATE_DROPPED);
 	ck_assert_int_eq(f->by, NFP_FATE_BY_KERNEL);
 	ck_assert_uint_eq(f->hop, 3);
 	ck_assert_str_eq(capture_str(t, f->reason), "IP_RPFILTER");
 	ck_assert_str_eq(capture_str(t, f->location), "ip_rcv_finish_core");
-	ck_assert_uint_eq(t->st.fate.reasons[0].n, 1);
+	ck_assert_uint_eq(capture_trace_stats(t)->fate.reasons[0].n, 1);
 	char s[128];
-	render_fate_short(t, &t->pkts[0], s, sizeof(s), 1);
+	render_fate_short(t, pkt_at(t, 0), s, sizeof(s), 1);
 	ck_assert_str_eq(s, "X drop IP_RPFILTER");
 	capture_trace_free(t);
 	unload(&L);
@@ -321,7 +322,7 @@ static struct nfp_hop copy_hop(struct capture_trace *to, const struct capture_tr
 	uint32_t *ids[] = { &c.table, &c.chain, &c.in, &c.out, &c.physin, &c.physout, &c.rule_text, &c.prefix, &c.jump };
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		const char *s = capture_str(from, *ids[i]);
-		*ids[i] = *ids[i] ? capture_strpool_intern(to->sp, s, strlen(s)) : 0;
+		*ids[i] = *ids[i] ? capture_strpool_intern(capture_trace_strpool(to), s, strlen(s)) : 0;
 	}
 	c.box = 0;
 	return c;
@@ -334,7 +335,7 @@ static struct nfp_hop copy_hop(struct capture_trace *to, const struct capture_tr
 START_TEST(live_probes_say_whether_it_left)
 {
 	struct loaded L = load_files("tests/fixtures/lab-docker-user-drop.rec", NULL, NULL);
-	const struct nfp_packet *src = &L.t->pkts[1];
+	const struct nfp_packet *src = pkt_at(L.t, 1);
 	ck_assert_int_eq(src->fate.kind, NFP_FATE_FORWARDED);
 	ck_assert_uint_eq(src->nhops, 15);
 	ck_assert_str_eq(nfp_box_name(capture_packet_hop(L.t, src, 11)->box), "filter:FORWARD");
@@ -346,8 +347,8 @@ START_TEST(live_probes_say_whether_it_left)
 			ck_assert_int_ge(capture_trace_add(t, &h), 0);
 		}
 		capture_trace_flush(t);
-		ck_assert_uint_eq(t->npkts, 1);
-		const struct nfp_fate *f = &t->pkts[0].fate;
+		ck_assert_uint_eq(capture_trace_count(t), 1);
+		const struct nfp_fate *f = &pkt_at(t, 0)->fate;
 		if (cut) {
 			ck_assert_int_eq(f->kind, NFP_FATE_UNKNOWN);
 			ck_assert_int_eq(f->why, NFP_WHY_NOT_OUT);
@@ -370,7 +371,7 @@ START_TEST(legacy_drop_deleted_mid_capture)
 {
 	struct loaded L = load_files("tests/fixtures/lab-legacy-docker-user-drop.rec", NULL, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->npkts, 3);
+	ck_assert_uint_eq(capture_trace_count(L.t), 3);
 	const struct nfp_fate *f = F(&L, 1);
 	ck_assert_int_eq(f->kind, NFP_FATE_DROPPED);
 	ck_assert_int_eq(f->rule, 1);
@@ -381,7 +382,7 @@ START_TEST(legacy_drop_deleted_mid_capture)
 	ck_assert_int_eq(F(&L, 3)->kind, NFP_FATE_FORWARDED);
 	ck_assert_str_eq(capture_fate_dev_name(L.t, F(&L, 3)), "c1");
 	char s[256];
-	render_fate_phrase(L.t, &L.t->pkts[0], s, sizeof(s), 1);
+	render_fate_phrase(L.t, pkt_at(L.t, 0), s, sizeof(s), 1);
 	ck_assert_str_eq(s, "dropped at filter:FORWARD by rule 1 of DOCKER-USER");
 	unload(&L);
 }

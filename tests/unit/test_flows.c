@@ -31,7 +31,7 @@ static int addr_is(const struct nfp_pkt *pk, const uint8_t *a, const char *txt)
 
 static int pkt_is(const struct loaded *L, size_t pi, const struct want *w)
 {
-	const struct nfp_packet *p = &L->t->pkts[pi];
+	const struct nfp_packet *p = pkt_at(L->t, pi);
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_pkt *pk = &hop_at(L, pi, i)->pk;
 		if (!(pk->flags & NFP_PK_ADDRS))
@@ -57,7 +57,7 @@ static int pkt_is(const struct loaded *L, size_t pi, const struct want *w)
 static size_t find_all(const struct loaded *L, const struct want *w, size_t *out, size_t max)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < L->t->npkts && n < max; i++)
+	for (size_t i = 0; i < capture_trace_count(L->t) && n < max; i++)
 		if (pkt_is(L, i, w))
 			out[n++] = i;
 	return n;
@@ -83,26 +83,26 @@ START_TEST(unanswered_stays_new)
 		size_t n = find_all(&L, &syn, ix, 8);
 		ck_assert_uint_eq(n, 3);
 		for (size_t i = 0; i < n; i++) {
-			const struct nfp_packet *p = &L.t->pkts[ix[i]];
+			const struct nfp_packet *p = pkt_at(L.t, ix[i]);
 			ck_assert_msg(p->ct == NFP_CT_NEW, "%s: SYN %zu is %s", files[f], i, nfp_ct_name(p->ct));
-			ck_assert_uint_eq(p->flow, L.t->pkts[ix[0]].flow);
+			ck_assert_uint_eq(p->flow, pkt_at(L.t, ix[0])->flow);
 			ck_assert_int_eq(p->dir, NFP_DIR_ORIGINAL);
 		}
 		struct want ping = { 1, "10.77.1.2", "10.77.2.99", -1, -1, 8 };
 		n = find_all(&L, &ping, ix, 8);
 		ck_assert_uint_eq(n, 2);
-		ck_assert_uint_eq(L.t->pkts[ix[1]].flow, L.t->pkts[ix[0]].flow);
-		ck_assert_int_eq(L.t->pkts[ix[0]].ct, NFP_CT_NEW);
-		ck_assert_msg(L.t->pkts[ix[1]].ct == NFP_CT_NEW, "%s: second ping is %s", files[f],
-			      nfp_ct_name(L.t->pkts[ix[1]].ct));
+		ck_assert_uint_eq(pkt_at(L.t, ix[1])->flow, pkt_at(L.t, ix[0])->flow);
+		ck_assert_int_eq(pkt_at(L.t, ix[0])->ct, NFP_CT_NEW);
+		ck_assert_msg(pkt_at(L.t, ix[1])->ct == NFP_CT_NEW, "%s: second ping is %s", files[f],
+			      nfp_ct_name(pkt_at(L.t, ix[1])->ct));
 		/* an answered one: the reply and what follows are ESTABLISHED */
 		struct want req = { 1, "10.77.1.2", "10.77.1.3", -1, -1, 8 };
 		n = find_all(&L, &req, ix, 8);
 		ck_assert_uint_ge(n, 2);
-		ck_assert_int_eq(L.t->pkts[ix[0]].ct, NFP_CT_NEW);
-		ck_assert_int_eq(L.t->pkts[ix[0] + 1].ct, NFP_CT_ESTABLISHED);
-		ck_assert_int_eq(L.t->pkts[ix[0] + 1].dir, NFP_DIR_REPLY);
-		ck_assert_int_eq(L.t->pkts[ix[1]].ct, NFP_CT_ESTABLISHED);
+		ck_assert_int_eq(pkt_at(L.t, ix[0])->ct, NFP_CT_NEW);
+		ck_assert_int_eq(pkt_at(L.t, ix[0] + 1)->ct, NFP_CT_ESTABLISHED);
+		ck_assert_int_eq(pkt_at(L.t, ix[0] + 1)->dir, NFP_DIR_REPLY);
+		ck_assert_int_eq(pkt_at(L.t, ix[1])->ct, NFP_CT_ESTABLISHED);
 		unload(&L);
 	}
 }
@@ -113,12 +113,12 @@ END_TEST
 START_TEST(tcp_without_syn_is_established)
 {
 	struct loaded L = load_real(REAL "07-kube-trace.txt");
-	ck_assert_uint_eq(L.t->npkts, 18);
-	for (size_t i = 0; i < L.t->npkts; i++) {
+	ck_assert_uint_eq(capture_trace_count(L.t), 18);
+	for (size_t i = 0; i < capture_trace_count(L.t); i++) {
 		const struct nfp_pkt *pk = &hop_at(&L, i, 0)->pk;
 		int syn = (pk->tcp_flags & 0x02) != 0;
-		ck_assert_int_eq(L.t->pkts[i].ct, syn ? NFP_CT_NEW : NFP_CT_ESTABLISHED);
-		ck_assert_int_eq(L.t->pkts[i].dir, NFP_DIR_ORIGINAL);
+		ck_assert_int_eq(pkt_at(L.t, i)->ct, syn ? NFP_CT_NEW : NFP_CT_ESTABLISHED);
+		ck_assert_int_eq(pkt_at(L.t, i)->dir, NFP_DIR_ORIGINAL);
 	}
 	unload(&L);
 }
@@ -130,7 +130,7 @@ static uint32_t udp_flow(const struct loaded *L, int dport)
 	size_t ix[4];
 	struct want u = { 17, "10.77.1.2", "10.77.2.2", -1, dport, -1 };
 	ck_assert_uint_eq(find_all(L, &u, ix, 4), 1);
-	return L->t->pkts[ix[0]].flow;
+	return pkt_at(L->t, ix[0])->flow;
 }
 
 /* Item 3: ICMP errors are RELATED to the flow of the packet inside them,
@@ -143,11 +143,11 @@ START_TEST(icmp_errors_join_their_flow)
 	ck_assert_uint_eq(find_all(&L, &err, ix, 8), 2);
 	uint32_t f5353 = udp_flow(&L, 5353), f7777 = udp_flow(&L, 7777);
 	ck_assert_uint_ne(f5353, f7777);
-	ck_assert_uint_eq(L.t->pkts[ix[0]].flow, f5353);
-	ck_assert_uint_eq(L.t->pkts[ix[1]].flow, f7777);
+	ck_assert_uint_eq(pkt_at(L.t, ix[0])->flow, f5353);
+	ck_assert_uint_eq(pkt_at(L.t, ix[1])->flow, f7777);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(L.t->pkts[ix[i]].ct, NFP_CT_RELATED);
-		ck_assert_int_eq(L.t->pkts[ix[i]].dir, NFP_DIR_REPLY);
+		ck_assert_int_eq(pkt_at(L.t, ix[i])->ct, NFP_CT_RELATED);
+		ck_assert_int_eq(pkt_at(L.t, ix[i])->dir, NFP_DIR_REPLY);
 	}
 	/* the inner header, as the line gives it before de-NAT */
 	const struct nfp_inner *in = &hop_at(&L, ix[1], 0)->inner;
@@ -165,13 +165,13 @@ START_TEST(icmp_errors_join_their_flow)
 	size_t syn[2];
 	struct want s81 = { 6, "10.77.1.2", "10.77.2.2", -1, 81, -1 };
 	ck_assert_uint_eq(find_all(&L, &s81, syn, 2), 1);
-	ck_assert_uint_eq(L.t->pkts[ix[0]].flow, L.t->pkts[syn[0]].flow);
-	ck_assert_int_eq(L.t->pkts[ix[0]].ct, NFP_CT_RELATED);
-	ck_assert_int_eq(L.t->pkts[ix[0]].dir, NFP_DIR_REPLY);
+	ck_assert_uint_eq(pkt_at(L.t, ix[0])->flow, pkt_at(L.t, syn[0])->flow);
+	ck_assert_int_eq(pkt_at(L.t, ix[0])->ct, NFP_CT_RELATED);
+	ck_assert_int_eq(pkt_at(L.t, ix[0])->dir, NFP_DIR_REPLY);
 	ck_assert_uint_eq(find_all(&L, &err, ix, 8), 1);
-	ck_assert_uint_eq(L.t->pkts[ix[0]].flow, udp_flow(&L, 7777));
-	ck_assert_int_eq(L.t->pkts[ix[0]].ct, NFP_CT_RELATED);
-	ck_assert_int_eq(L.t->pkts[ix[0]].dir, NFP_DIR_REPLY);
+	ck_assert_uint_eq(pkt_at(L.t, ix[0])->flow, udp_flow(&L, 7777));
+	ck_assert_int_eq(pkt_at(L.t, ix[0])->ct, NFP_CT_RELATED);
+	ck_assert_int_eq(pkt_at(L.t, ix[0])->dir, NFP_DIR_REPLY);
 	unload(&L);
 }
 END_TEST
@@ -184,17 +184,17 @@ START_TEST(blind_icmp_errors_apart)
 	size_t ix[4];
 	struct want icmp = { 1, "10.77.1.3", "10.77.1.2", -1, -1, -1 };
 	ck_assert_uint_eq(find_all(&L, &icmp, ix, 4), 2);
-	ck_assert_uint_ne(L.t->pkts[ix[0]].flow, L.t->pkts[ix[1]].flow);
+	ck_assert_uint_ne(pkt_at(L.t, ix[0])->flow, pkt_at(L.t, ix[1])->flow);
 	/* echo, error or neighbour discovery: no state can be told */
-	ck_assert_int_eq(L.t->pkts[ix[0]].ct, NFP_CT_UNKNOWN);
+	ck_assert_int_eq(pkt_at(L.t, ix[0])->ct, NFP_CT_UNKNOWN);
 	unload(&L);
 	/* while a ping's request and reply, taking turns, stay one flow */
 	L = load_real(REAL "04-ebtables-nft-log.dmesg");
 	struct want ab = { 1, "10.77.1.2", "10.77.1.3", -1, -1, -1 };
 	ck_assert_uint_ge(find_all(&L, &ab, ix, 4), 2);
-	ck_assert_uint_eq(L.t->pkts[ix[0]].flow, L.t->pkts[ix[1]].flow);
-	ck_assert_uint_eq(L.t->pkts[ix[0] + 1].flow, L.t->pkts[ix[0]].flow);
-	ck_assert_int_eq(L.t->pkts[ix[0] + 1].dir, NFP_DIR_REPLY);
+	ck_assert_uint_eq(pkt_at(L.t, ix[0])->flow, pkt_at(L.t, ix[1])->flow);
+	ck_assert_uint_eq(pkt_at(L.t, ix[0] + 1)->flow, pkt_at(L.t, ix[0])->flow);
+	ck_assert_int_eq(pkt_at(L.t, ix[0] + 1)->dir, NFP_DIR_REPLY);
 	unload(&L);
 }
 END_TEST
@@ -210,30 +210,30 @@ START_TEST(nd_untracked_arp_none)
 	size_t n = find_all(&L, &adv, ix, 16);
 	ck_assert_uint_ge(n, 4);
 	for (size_t i = 0; i < n; i++)
-		ck_assert_int_eq(L.t->pkts[ix[i]].ct, NFP_CT_UNTRACKED);
+		ck_assert_int_eq(pkt_at(L.t, ix[i])->ct, NFP_CT_UNTRACKED);
 	struct want a1 = { 58, "fd77:1::3", "fd77:1::2", -1, -1, 136 }, a2 = { 58, "fd77:1::1", "fd77:1::2", -1, -1, 136 };
 	size_t i1[2], i2[2];
 	ck_assert_uint_eq(find_all(&L, &a1, i1, 2), 1);
 	ck_assert_uint_eq(find_all(&L, &a2, i2, 2), 1);
-	ck_assert_uint_ne(L.t->pkts[i1[0]].flow, L.t->pkts[i2[0]].flow);
+	ck_assert_uint_ne(pkt_at(L.t, i1[0])->flow, pkt_at(L.t, i2[0])->flow);
 	/* each advert is its own packet: one pass through the chains */
-	ck_assert_uint_le(L.t->pkts[i1[0]].nhops, 4);
+	ck_assert_uint_le(pkt_at(L.t, i1[0])->nhops, 4);
 	struct want sol = { 58, NULL, NULL, -1, -1, 135 };
 	n = find_all(&L, &sol, ix, 16);
 	ck_assert_uint_ge(n, 4);
 	for (size_t i = 0; i < n; i++)
-		ck_assert_int_eq(L.t->pkts[ix[i]].ct, NFP_CT_UNTRACKED);
+		ck_assert_int_eq(pkt_at(L.t, ix[i])->ct, NFP_CT_UNTRACKED);
 	/* ARP: no IP header, no conntrack state */
 	size_t arp = 0;
-	for (size_t i = 0; i < L.t->npkts; i++) {
+	for (size_t i = 0; i < capture_trace_count(L.t); i++) {
 		int is_arp = 0;
-		for (uint32_t k = 0; k < L.t->pkts[i].nhops; k++)
+		for (uint32_t k = 0; k < pkt_at(L.t, i)->nhops; k++)
 			is_arp |= hop_at(&L, i, k)->family == NFP_FAM_ARP;
 		if (!is_arp)
 			continue;
 		arp++;
-		ck_assert_int_eq(L.t->pkts[i].ct, NFP_CT_UNKNOWN);
-		ck_assert_int_eq(L.t->pkts[i].ct_kernel, 0);
+		ck_assert_int_eq(pkt_at(L.t, i)->ct, NFP_CT_UNKNOWN);
+		ck_assert_int_eq(pkt_at(L.t, i)->ct_kernel, 0);
 	}
 	ck_assert_uint_gt(arp, 0);
 	unload(&L);
@@ -246,8 +246,8 @@ START_TEST(arp_seconds_apart_two_packets)
 {
 	struct loaded L = load_real(REAL "04-ebtables-nft-log.dmesg");
 	size_t n = 0;
-	for (size_t i = 0; i < L.t->npkts; i++) {
-		const struct nfp_packet *p = &L.t->pkts[i];
+	for (size_t i = 0; i < capture_trace_count(L.t); i++) {
+		const struct nfp_packet *p = pkt_at(L.t, i);
 		double lo = 1e18, hi = -1e18;
 		for (uint32_t k = 0; k < p->nhops; k++) {
 			const struct nfp_hop *h = hop_at(&L, i, k);
@@ -278,13 +278,13 @@ START_TEST(inner_header_recorded)
 	const struct nfp_hop *h = hop_at(&L, ix[0], 0);
 	ck_assert_uint_eq(h->inner.flags, NFP_IN_ADDRS | NFP_IN_PORTS | NFP_IN_IPID);
 	struct capture_buf b = { 0 };
-	ck_assert_int_eq(capture_rec_write_hop(&b, h, L.t->sp), 0);
+	ck_assert_int_eq(capture_rec_write_hop(&b, h, capture_trace_strpool(L.t)), 0);
 	struct nfp_hop back;
 	struct capture_rec_loss loss;
 	int nk;
 	uint32_t nkey, nval;
 	const char *err_s;
-	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, L.t->sp, &back, &loss, &nk, &nkey, &nval, &err_s), NFP_REC_HOP);
+	ck_assert_int_eq(capture_rec_parse(b.p, b.len - 1, capture_trace_strpool(L.t), &back, &loss, &nk, &nkey, &nval, &err_s), NFP_REC_HOP);
 	ck_assert_mem_eq(&back.inner, &h->inner, sizeof(back.inner));
 	capture_buf_free(&b);
 	unload(&L);
@@ -318,15 +318,15 @@ START_TEST(nflog_error_inner_and_kernel_untracked)
 	capture_strpool_free(sp);
 
 	struct loaded L = load_real(FIXTURES "/live-nflog-icmp-error.rec");
-	ck_assert_uint_eq(L.t->npkts, 3);
-	ck_assert_uint_eq(L.t->pkts[1].flow, L.t->pkts[0].flow);
-	ck_assert_int_eq(L.t->pkts[1].dir, NFP_DIR_REPLY);
+	ck_assert_uint_eq(capture_trace_count(L.t), 3);
+	ck_assert_uint_eq(pkt_at(L.t, 1)->flow, pkt_at(L.t, 0)->flow);
+	ck_assert_int_eq(pkt_at(L.t, 1)->dir, NFP_DIR_REPLY);
 	/* the second error answers a datagram that was not traced */
-	ck_assert_uint_ne(L.t->pkts[2].flow, L.t->pkts[0].flow);
+	ck_assert_uint_ne(pkt_at(L.t, 2)->flow, pkt_at(L.t, 0)->flow);
 	for (size_t i = 0; i < 3; i++) {
-		ck_assert_int_eq(L.t->pkts[i].ct, NFP_CT_UNKNOWN);
-		ck_assert_int_eq(L.t->pkts[i].ct_kernel, 1);
-		ck_assert_str_eq(capture_packet_ct_name(&L.t->pkts[i]), "not tracked");
+		ck_assert_int_eq(pkt_at(L.t, i)->ct, NFP_CT_UNKNOWN);
+		ck_assert_int_eq(pkt_at(L.t, i)->ct_kernel, 1);
+		ck_assert_str_eq(capture_packet_ct_name(pkt_at(L.t, i)), "not tracked");
 	}
 	unload(&L);
 }
@@ -350,11 +350,11 @@ START_TEST(nft_text_error_by_inner_ipid)
 	ck_assert_uint_eq(in->flags, NFP_IN_IPID);
 	ck_assert_uint_eq(in->ipid, 44080);
 	ck_assert_uint_eq(in->proto, 17);
-	ck_assert_uint_eq(L.t->pkts[ix[0]].flow, L.t->pkts[u1[0]].flow);
-	ck_assert_uint_eq(L.t->pkts[ix[1]].flow, L.t->pkts[u2[0]].flow);
+	ck_assert_uint_eq(pkt_at(L.t, ix[0])->flow, pkt_at(L.t, u1[0])->flow);
+	ck_assert_uint_eq(pkt_at(L.t, ix[1])->flow, pkt_at(L.t, u2[0])->flow);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(L.t->pkts[ix[i]].ct, NFP_CT_RELATED);
-		ck_assert_int_eq(L.t->pkts[ix[i]].dir, NFP_DIR_REPLY);
+		ck_assert_int_eq(pkt_at(L.t, ix[i])->ct, NFP_CT_RELATED);
+		ck_assert_int_eq(pkt_at(L.t, ix[i])->dir, NFP_DIR_REPLY);
 	}
 	unload(&L);
 }
@@ -367,12 +367,12 @@ START_TEST(unknown_protocol_no_state)
 {
 	struct loaded L = load_real(REAL "02-iptnft-xtables-monitor-trace.txt");
 	size_t n = 0;
-	for (size_t i = 0; i < L.t->npkts; i++) {
+	for (size_t i = 0; i < capture_trace_count(L.t); i++) {
 		const struct nfp_pkt *pk = &hop_at(&L, i, 0)->pk;
 		if (!(pk->flags & NFP_PK_ADDRS) || pk->l3 != 6 || (pk->flags & NFP_PK_PROTO))
 			continue;
 		n++;
-		ck_assert_msg(L.t->pkts[i].ct == NFP_CT_UNKNOWN, "packet %zu: %s", i + 1, nfp_ct_name(L.t->pkts[i].ct));
+		ck_assert_msg(pkt_at(L.t, i)->ct == NFP_CT_UNKNOWN, "packet %zu: %s", i + 1, nfp_ct_name(pkt_at(L.t, i)->ct));
 	}
 	ck_assert_uint_ge(n, 8);
 	unload(&L);

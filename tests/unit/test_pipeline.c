@@ -20,12 +20,12 @@ START_TEST(sample_three_packets_one_flow)
 	struct loaded L = load_files(SAMPLE "docker-c2c-ping.log", SAMPLE "docker-c2c-iptables-save.txt",
 				     SAMPLE "docker-c2c-ebtables-save.txt");
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->st.lines, 34);
-	ck_assert_uint_eq(L.t->npkts, 3);
-	ck_assert_uint_eq(L.t->nflows, 1);
-	ck_assert_uint_eq(L.t->pkts[0].nhops, 14);
-	ck_assert_uint_eq(L.t->pkts[1].nhops, 10);
-	ck_assert_uint_eq(L.t->pkts[2].nhops, 10);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->lines, 34);
+	ck_assert_uint_eq(capture_trace_count(L.t), 3);
+	ck_assert_uint_eq(capture_trace_flow_count(L.t), 1);
+	ck_assert_uint_eq(pkt_at(L.t, 0)->nhops, 14);
+	ck_assert_uint_eq(pkt_at(L.t, 1)->nhops, 10);
+	ck_assert_uint_eq(pkt_at(L.t, 2)->nhops, 10);
 	for (uint32_t i = 0; i < 14; i++) {
 		const struct nfp_hop *h = hop_at(&L, 0, i);
 		ck_assert_str_eq(nfp_box_name(h->box), first_request_boxes[i]);
@@ -42,14 +42,14 @@ START_TEST(sample_three_packets_one_flow)
 	ck_assert_int_eq(r4->verdict, NFP_V_JUMP);
 	ck_assert_str_eq(S(&L, r4->jump), "DOCKER");
 	/* first request new; reply and second request skip both nat boxes */
-	ck_assert_int_eq(L.t->pkts[0].ct, NFP_CT_NEW);
-	ck_assert_int_eq(L.t->pkts[0].dir, NFP_DIR_ORIGINAL);
-	ck_assert_int_eq(L.t->pkts[1].dir, NFP_DIR_REPLY);
-	ck_assert_int_eq(L.t->pkts[2].dir, NFP_DIR_ORIGINAL);
+	ck_assert_int_eq(pkt_at(L.t, 0)->ct, NFP_CT_NEW);
+	ck_assert_int_eq(pkt_at(L.t, 0)->dir, NFP_DIR_ORIGINAL);
+	ck_assert_int_eq(pkt_at(L.t, 1)->dir, NFP_DIR_REPLY);
+	ck_assert_int_eq(pkt_at(L.t, 2)->dir, NFP_DIR_ORIGINAL);
 	for (size_t p = 1; p < 3; p++) {
-		ck_assert_int_eq(L.t->pkts[p].ct, NFP_CT_ESTABLISHED);
-		ck_assert_int_eq(L.t->pkts[p].ct_kernel, 0);
-		for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+		ck_assert_int_eq(pkt_at(L.t, p)->ct, NFP_CT_ESTABLISHED);
+		ck_assert_int_eq(pkt_at(L.t, p)->ct_kernel, 0);
+		for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 			int b = hop_at(&L, p, i)->box;
 			ck_assert_int_ne(b, NFP_BOX_NAT_PREROUTING);
 			ck_assert_int_ne(b, NFP_BOX_NAT_POSTROUTING);
@@ -85,10 +85,10 @@ START_TEST(masquerade_reply_joins_flow)
 {
 	struct loaded L = load_text(c2out, c2out_rules);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->npkts, 2);
-	ck_assert_uint_eq(L.t->nflows, 1);
-	ck_assert_int_eq(L.t->pkts[1].dir, NFP_DIR_REPLY);
-	ck_assert_uint_eq(L.t->pkts[1].nhops, 2);
+	ck_assert_uint_eq(capture_trace_count(L.t), 2);
+	ck_assert_uint_eq(capture_trace_flow_count(L.t), 1);
+	ck_assert_int_eq(pkt_at(L.t, 1)->dir, NFP_DIR_REPLY);
+	ck_assert_uint_eq(pkt_at(L.t, 1)->nhops, 2);
 	/* routed: FORWARD with PHYSIN only, and POSTROUTING without PHYSOUT */
 	ck_assert_int_eq(hop_at(&L, 0, 2)->layer, NFP_LAYER_NETWORK);
 	const struct nfp_hop *m = hop_at(&L, 0, 3);
@@ -117,8 +117,8 @@ START_TEST(flooded_frame_is_one_packet)
 		"TRACE: eb:nat:POSTROUTING IN= OUT=p3 MAC source = 02:00:00:00:00:01 MAC dest = ff:ff:ff:ff:ff:ff "
 		"proto = 0x0800 IP SRC=10.0.0.1 IP DST=10.0.0.255, IP tos=0x00, IP proto=17 SPT=68 DPT=67\n";
 	struct loaded L = load_text(txt, NULL);
-	ck_assert_uint_eq(L.t->npkts, 1);
-	ck_assert_uint_eq(L.t->pkts[0].nhops, 5);
+	ck_assert_uint_eq(capture_trace_count(L.t), 1);
+	ck_assert_uint_eq(pkt_at(L.t, 0)->nhops, 5);
 	ck_assert_str_eq(S(&L, hop_at(&L, 0, 4)->out), "p3");
 	ck_assert_uint_eq(hop_at(&L, 0, 4)->pk.dport, 67);
 	unload(&L);
@@ -141,11 +141,11 @@ START_TEST(trace_id_change_stays_one_packet)
 		"ip protocol icmp ip length 84 icmp type echo-request icmp id 10 icmp sequence 1\n"
 		"trace id 11111111 bridge t pre policy accept\n";
 	struct loaded L = load_text(txt, NULL);
-	ck_assert_uint_eq(L.t->npkts, 2);
-	ck_assert_uint_eq(L.t->pkts[0].nhops, 2);
+	ck_assert_uint_eq(capture_trace_count(L.t), 2);
+	ck_assert_uint_eq(pkt_at(L.t, 0)->nhops, 2);
 	ck_assert_str_eq(S(&L, hop_at(&L, 0, 1)->rule_text), "oifname \"eth0\" counter accept");
 	ck_assert_int_eq(hop_at(&L, 0, 1)->verdict, NFP_V_ACCEPT);
-	ck_assert_uint_eq(L.t->nflows, 2);
+	ck_assert_uint_eq(capture_trace_flow_count(L.t), 2);
 	unload(&L);
 }
 END_TEST
@@ -164,8 +164,8 @@ START_TEST(interleaved_flows)
 	n += snprintf(txt + n, sizeof(txt) - (size_t)n, f, 1, 100, 40000);
 	n += snprintf(txt + n, sizeof(txt) - (size_t)n, f, 2, 200, 40001);
 	struct loaded L = load_text(txt, NULL);
-	ck_assert_uint_eq(L.t->npkts, 2);
-	ck_assert_uint_eq(L.t->nflows, 2);
+	ck_assert_uint_eq(capture_trace_count(L.t), 2);
+	ck_assert_uint_eq(capture_trace_flow_count(L.t), 2);
 	ck_assert_int_eq(hop_at(&L, 0, 1)->rule, 1);
 	ck_assert_int_eq(hop_at(&L, 1, 1)->rule, 2);
 	ck_assert_uint_eq(hop_at(&L, 1, 1)->pk.sport, 40001);
@@ -188,9 +188,9 @@ START_TEST(same_hosts_two_pings_two_flows)
 	n += snprintf(txt + n, sizeof(txt) - (size_t)n, "%s", eb);
 	snprintf(txt + n, sizeof(txt) - (size_t)n, raw, 200, 8);
 	struct loaded L = load_text(txt, NULL);
-	ck_assert_uint_eq(L.t->npkts, 2);
-	ck_assert_uint_eq(L.t->nflows, 2);
-	ck_assert_int_eq(L.t->pkts[1].ct, NFP_CT_NEW);
+	ck_assert_uint_eq(capture_trace_count(L.t), 2);
+	ck_assert_uint_eq(capture_trace_flow_count(L.t), 2);
+	ck_assert_int_eq(pkt_at(L.t, 1)->ct, NFP_CT_NEW);
 	unload(&L);
 }
 END_TEST
@@ -203,9 +203,9 @@ START_TEST(missing_fields)
 			  "TRACE: filter:INPUT:policy:3 IN=lo OUT= SRC=127.0.0.1 DST=127.0.0.1\n";
 	struct loaded L = load_text(txt, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->st.hops, 1);
-	ck_assert_uint_eq(L.t->st.bad, 1);
-	ck_assert_uint_eq(L.t->st.why[NFP_WHY_TRUNCATED], 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->hops, 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->bad, 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->why[NFP_WHY_TRUNCATED], 1);
 	ck_assert_int_eq(hop_at(&L, 0, 0)->box, NFP_BOX_FILTER_INPUT);
 	ck_assert_int_eq(hop_at(&L, 0, 0)->layer, NFP_LAYER_NETWORK);
 	unload(&L);
@@ -216,7 +216,7 @@ START_TEST(no_trace_lines)
 {
 	struct loaded L = load_text("kernel: eth0: link up\nhello\n", NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_NO_TRACE);
-	ck_assert_uint_eq(L.t->st.skipped, 2);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->skipped, 2);
 	unload(&L);
 }
 END_TEST
@@ -230,9 +230,9 @@ START_TEST(malformed_lines_reported_rest_read)
 			  "TRACE: filter:INPUT:rule:1 IN=lo OUT= SRC=1.2.3.4 DST=1.2.3.4 LEN=84 TTL=64 ID=1 PROTO=ICMP TYPE=8 CODE=0 ID=1 SEQ=1\n";
 	struct loaded L = load_text(txt, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->st.bad, 4);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->bad, 4);
 	ck_assert_uint_eq(L.diags, 4);
-	ck_assert_uint_eq(L.t->st.hops, 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->hops, 1);
 	unload(&L);
 }
 END_TEST
@@ -252,10 +252,10 @@ START_TEST(fixture_formats)
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		struct loaded L = load_files(f[i].file, NULL, NULL);
 		ck_assert_msg(L.st == NFP_LOAD_OK, "%s", f[i].file);
-		ck_assert_msg(L.t->npkts == f[i].pkts, "%s: %zu packets", f[i].file, L.t->npkts);
-		ck_assert_msg(L.t->nhops == f[i].hops, "%s: %zu hops", f[i].file, L.t->nhops);
-		for (size_t h = 0; h < L.t->nhops; h++)
-			ck_assert_msg(L.t->hops[h].box != NFP_BOX_NONE, "%s hop %zu unplaced", f[i].file, h);
+		ck_assert_msg(capture_trace_count(L.t) == f[i].pkts, "%s: %zu packets", f[i].file, capture_trace_count(L.t));
+		ck_assert_msg(capture_trace_hop_count(L.t) == f[i].hops, "%s: %zu hops", f[i].file, capture_trace_hop_count(L.t));
+		for (size_t h = 0; h < capture_trace_hop_count(L.t); h++)
+			ck_assert_msg(capture_trace_hop(L.t, h)->box != NFP_BOX_NONE, "%s hop %zu unplaced", f[i].file, h);
 		unload(&L);
 	}
 }
@@ -265,7 +265,7 @@ END_TEST
 START_TEST(bounded_memory)
 {
 	struct capture_trace *t = capture_trace_new(NULL);
-	t->max_packets = 100;
+	capture_trace_set_window(t, 100);
 	struct capture_input in;
 	capture_input_init(&in, t, "gen", 0, NULL, NULL);
 	char line[512];
@@ -290,23 +290,24 @@ START_TEST(bounded_memory)
 	}
 	capture_input_end(&in);
 	capture_trace_flush(t);
-	ck_assert_uint_le(t->npkts, 100 + 100 / 4 + 64 + 1);
-	ck_assert_uint_eq(t->pkt_base + t->npkts, 20000 + 400);
+	ck_assert_uint_le(capture_trace_count(t), 100 + 100 / 4 + 64 + 1);
+	ck_assert_uint_eq(capture_trace_last(t), 20000 + 400);
+	ck_assert_uint_eq(capture_trace_first(t) + capture_trace_count(t) - 1, capture_trace_last(t));
 	/* flows whose packets are gone are forgotten; numbers stay */
-	ck_assert_uint_eq(t->flows_total, 20001);
-	ck_assert_uint_le(t->nflows, 3 * t->npkts + 1024);
+	ck_assert_uint_eq(capture_trace_flows_total(t), 20001);
+	ck_assert_uint_le(capture_trace_flow_count(t), 3 * capture_trace_count(t) + 1024);
 	const struct nfp_packet *lp = NULL;
-	for (size_t i = 0; i < t->npkts; i++)
-		if (capture_packet_hop(t, &t->pkts[i], 0)->pk.ipid == 30000 + 19950)
-			lp = &t->pkts[i];
+	for (size_t i = 0; i < capture_trace_count(t); i++)
+		if (capture_packet_hop(t, pkt_at(t, i), 0)->pk.ipid == 30000 + 19950)
+			lp = pkt_at(t, i);
 	ck_assert_ptr_nonnull(lp);
 	ck_assert_uint_eq(lp->flow, 1);
 	/* never answered: conntrack keeps it NEW */
 	ck_assert_int_eq(lp->ct, NFP_CT_NEW);
-	ck_assert_uint_eq(t->st.dropped_packets, t->pkt_base);
-	ck_assert_uint_le(t->nhops, 3 * (t->npkts + 8192));
+	ck_assert_uint_eq(capture_trace_stats(t)->dropped_packets, capture_trace_first(t) - 1);
+	ck_assert_uint_le(capture_trace_hop_count(t), 3 * (capture_trace_count(t) + 8192));
 	/* the last packet is still whole and correct after compaction */
-	const struct nfp_packet *p = &t->pkts[t->npkts - 1];
+	const struct nfp_packet *p = pkt_at(t, capture_trace_count(t) - 1);
 	ck_assert_uint_eq(p->nhops, 3);
 	ck_assert_int_eq(capture_packet_hop(t, p, 2)->box, NFP_BOX_FILTER_INPUT);
 	ck_assert_uint_eq(capture_packet_hop(t, p, 0)->pk.ipid, 19999 % 65536);
@@ -326,8 +327,8 @@ START_TEST(endless_packet)
 		capture_input_feed(&in, l, strlen(l));
 	capture_input_end(&in);
 	capture_trace_flush(t);
-	ck_assert_uint_eq(t->npkts, 3);
-	ck_assert_uint_eq(t->pkts[0].nhops, NFP_MAX_HOPS);
+	ck_assert_uint_eq(capture_trace_count(t), 3);
+	ck_assert_uint_eq(pkt_at(t, 0)->nhops, NFP_MAX_HOPS);
 	capture_trace_free(t);
 }
 END_TEST
@@ -421,14 +422,16 @@ struct result {
 static const char *difference(const struct result *a, const struct result *b)
 {
 	const struct capture_trace *x = a->t, *y = b->t;
-	if (x->st.lines != y->st.lines || x->st.skipped != y->st.skipped || x->st.bad != y->st.bad)
+	const struct capture_trace_stats *sx = capture_trace_stats(x), *sy = capture_trace_stats(y);
+	if (sx->lines != sy->lines || sx->skipped != sy->skipped || sx->bad != sy->bad)
 		return "line counts";
-	if (x->st.hops != y->st.hops || x->npkts != y->npkts || x->nflows != y->nflows)
+	if (sx->hops != sy->hops || capture_trace_count(x) != capture_trace_count(y) ||
+	    capture_trace_flow_count(x) != capture_trace_flow_count(y))
 		return "hop, packet or flow counts";
 	if (a->d.len != b->d.len || (a->d.len && memcmp(a->d.buf, b->d.buf, a->d.len) != 0))
 		return "messages";
-	for (size_t p = 0; p < x->npkts; p++) {
-		const struct nfp_packet *px = &x->pkts[p], *py = &y->pkts[p];
+	for (size_t p = 0; p < capture_trace_count(x); p++) {
+		const struct nfp_packet *px = pkt_at(x, p), *py = pkt_at(y, p);
 		if (px->nhops != py->nhops || px->flow != py->flow || px->ct != py->ct || px->dir != py->dir)
 			return "a packet";
 		for (uint32_t i = 0; i < px->nhops; i++) {
@@ -506,8 +509,8 @@ START_TEST(two_threads_same_result)
 	read_with(&fast, text, len, 1);
 	read_with(&slow, text, len, 2);
 	read_with(&file, text, len, 3);
-	ck_assert_uint_gt(ref.t->npkts, 5000);
-	ck_assert_uint_gt(ref.t->st.bad, 150);
+	ck_assert_uint_gt(capture_trace_count(ref.t), 5000);
+	ck_assert_uint_gt(capture_trace_stats(ref.t)->bad, 150);
 	/* the second thread did decode blocks, and they merged as if fed */
 	ck_assert_uint_gt(fast.apart, 4);
 	ck_assert_uint_gt(slow.apart, 4);

@@ -17,16 +17,19 @@
 START_TEST(next_in_flow_on_the_sample)
 {
 	struct loaded L = load_files(SAMPLE, NULL, NULL);
-	ck_assert_uint_eq(L.t->npkts, 3);
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 0, CAPTURE_NEXT_ANY), 1);
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 0, CAPTURE_NEXT_SAME_DIR), 2);
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 0, CAPTURE_NEXT_OTHER_DIR), 1);
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 1, CAPTURE_NEXT_OTHER_DIR), 2);
+	ck_assert_uint_eq(capture_trace_count(L.t), 3);
+	ck_assert_uint_eq(capture_query_next(L.t, 1, CAPTURE_NEXT_ANY), 2);
+	ck_assert_uint_eq(capture_query_next(L.t, 1, CAPTURE_NEXT_SAME_DIR), 3);
+	ck_assert_uint_eq(capture_query_next(L.t, 1, CAPTURE_NEXT_OTHER_DIR), 2);
+	ck_assert_uint_eq(capture_query_next(L.t, 2, CAPTURE_NEXT_OTHER_DIR), 3);
 	/* the last request: no reply after it, so the reply before it */
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 2, CAPTURE_NEXT_OTHER_DIR), 1);
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 2, CAPTURE_NEXT_SAME_DIR), -1);
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 2, CAPTURE_NEXT_ANY), -1);
-	ck_assert_int_eq(capture_packet_next_in_flow(L.t, 1, CAPTURE_NEXT_SAME_DIR), -1);
+	ck_assert_uint_eq(capture_query_next(L.t, 3, CAPTURE_NEXT_OTHER_DIR), 2);
+	ck_assert_uint_eq(capture_query_next(L.t, 3, CAPTURE_NEXT_SAME_DIR), 0);
+	ck_assert_uint_eq(capture_query_next(L.t, 3, CAPTURE_NEXT_ANY), 0);
+	ck_assert_uint_eq(capture_query_next(L.t, 2, CAPTURE_NEXT_SAME_DIR), 0);
+	/* a number not kept has no next */
+	ck_assert_uint_eq(capture_query_next(L.t, 4, CAPTURE_NEXT_ANY), 0);
+	ck_assert_uint_eq(capture_query_next(L.t, 0, CAPTURE_NEXT_ANY), 0);
 	unload(&L);
 }
 END_TEST
@@ -34,15 +37,15 @@ END_TEST
 START_TEST(matches_boxes_chains_devices_and_text)
 {
 	struct loaded L = load_files(SAMPLE, NULL, NULL);
-	ck_assert_int_eq(capture_packet_matches(L.t, 0, "", NULL), 1);
+	ck_assert_int_eq(capture_query_match(L.t, 1, "", NULL), 1);
 	/* the first request is the only one through iptables' nat PREROUTING */
-	ck_assert_int_eq(capture_packet_matches(L.t, 0, "PREROUTING", NULL), 1);
-	ck_assert_int_eq(capture_packet_matches(L.t, 0, " nat:PREROUTING", NULL), 0); /* boxes, not text */
-	ck_assert_int_eq(capture_packet_matches(L.t, 0, "DOCKER-ISOLATION", NULL), 1);
-	ck_assert_int_eq(capture_packet_matches(L.t, 0, "docker0", NULL), 1);
-	ck_assert_int_eq(capture_packet_matches(L.t, 0, "no-such-thing", NULL), 0);
+	ck_assert_int_eq(capture_query_match(L.t, 1, "PREROUTING", NULL), 1);
+	ck_assert_int_eq(capture_query_match(L.t, 1, " nat:PREROUTING", NULL), 0); /* boxes, not text */
+	ck_assert_int_eq(capture_query_match(L.t, 1, "DOCKER-ISOLATION", NULL), 1);
+	ck_assert_int_eq(capture_query_match(L.t, 1, "docker0", NULL), 1);
+	ck_assert_int_eq(capture_query_match(L.t, 1, "no-such-thing", NULL), 0);
 	/* the caller's line for the packet is searched too */
-	ck_assert_int_eq(capture_packet_matches(L.t, 0, "seq 2", "ICMP echo-request id 1 seq 2"), 1);
+	ck_assert_int_eq(capture_query_match(L.t, 1, "seq 2", "ICMP echo-request id 1 seq 2"), 1);
 	unload(&L);
 }
 END_TEST
@@ -51,13 +54,13 @@ END_TEST
 START_TEST(matches_learnt_device_names)
 {
 	struct loaded L = load_files(DEMO, NULL, NULL);
-	ck_assert_uint_gt(L.t->npkts, 0);
+	ck_assert_uint_gt(capture_trace_count(L.t), 0);
 	int found = 0;
-	for (size_t i = 0; i < L.t->npkts; i++)
-		if (capture_packet_matches(L.t, i, "nfpl-out", NULL) && !capture_packet_matches(L.t, i, "eth0", NULL))
-			ck_abort_msg("packet %zu matched a device name without its device", i);
+	for (size_t n = capture_trace_first(L.t); n <= capture_trace_last(L.t); n++)
+		if (capture_query_match(L.t, n, "nfpl-out", NULL) && !capture_query_match(L.t, n, "eth0", NULL))
+			ck_abort_msg("packet %zu matched a device name without its device", n);
 		else
-			found += capture_packet_matches(L.t, i, "nfpl-out", NULL);
+			found += capture_query_match(L.t, n, "nfpl-out", NULL);
 	ck_assert_int_gt(found, 0);
 	unload(&L);
 }
@@ -71,12 +74,12 @@ START_TEST(write_trace_round_trips)
 	ck_assert_int_ge(fd, 0);
 	long n = capture_rec_write_trace(fd, L.t);
 	close(fd);
-	ck_assert_int_eq(n, (long)L.t->nhops);
+	ck_assert_int_eq(n, (long)capture_trace_hop_count(L.t));
 	struct loaded R = load_files(path, NULL, NULL);
 	unlink(path);
-	ck_assert_uint_eq(R.t->nhops, L.t->nhops);
-	ck_assert_uint_eq(R.t->npkts, L.t->npkts);
-	ck_assert_uint_eq(R.t->nnames, L.t->nnames);
+	ck_assert_uint_eq(capture_trace_hop_count(R.t), capture_trace_hop_count(L.t));
+	ck_assert_uint_eq(capture_trace_count(R.t), capture_trace_count(L.t));
+	ck_assert_uint_eq(capture_trace_name_count(R.t), capture_trace_name_count(L.t));
 	unload(&R);
 	unload(&L);
 }

@@ -13,17 +13,17 @@
 /* the hop decoded from input line `line` (1-based), NULL when none */
 static const struct nfp_hop *hop_of_line(const struct loaded *L, uint32_t line)
 {
-	for (size_t i = 0; i < L->t->nhops; i++)
-		if (L->t->hops[i].line == line)
-			return &L->t->hops[i];
+	for (size_t i = 0; i < capture_trace_hop_count(L->t); i++)
+		if (capture_trace_hop(L->t, i)->line == line)
+			return capture_trace_hop(L->t, i);
 	return NULL;
 }
 
 /* the packet that holds the hop of input line `line` */
 static size_t packet_of_line(const struct loaded *L, uint32_t line)
 {
-	for (size_t p = 0; p < L->t->npkts; p++)
-		for (uint32_t i = 0; i < L->t->pkts[p].nhops; i++)
+	for (size_t p = 0; p < capture_trace_count(L->t); p++)
+		for (uint32_t i = 0; i < pkt_at(L->t, p)->nhops; i++)
 			if (hop_at(L, p, i)->line == line)
 				return p;
 	ck_abort_msg("no packet holds line %u", line);
@@ -32,7 +32,7 @@ static size_t packet_of_line(const struct loaded *L, uint32_t line)
 
 static void summary_of_line(const struct loaded *L, uint32_t line, char *out, size_t cap)
 {
-	render_packet_summary(L->t, &L->t->pkts[packet_of_line(L, line)], out, cap);
+	render_packet_summary(L->t, pkt_at(L->t, packet_of_line(L, line)), out, cap);
 }
 
 /* Every line is a hop or counted under one cause. */
@@ -40,9 +40,9 @@ static void assert_all_counted(const struct loaded *L)
 {
 	unsigned long causes = 0;
 	for (int w = 0; w < NFP_WHY__COUNT; w++)
-		causes += L->t->st.why[w];
-	ck_assert_uint_eq(L->t->st.hops + causes, L->t->st.lines);
-	ck_assert_uint_eq(L->t->st.skipped + L->t->st.bad, causes);
+		causes += capture_trace_stats(L->t)->why[w];
+	ck_assert_uint_eq(capture_trace_stats(L->t)->hops + causes, capture_trace_stats(L->t)->lines);
+	ck_assert_uint_eq(capture_trace_stats(L->t)->skipped + capture_trace_stats(L->t)->bad, causes);
 }
 
 /* xtables-monitor --trace: JUMP/GOTO targets, numeric verdicts, handles,
@@ -52,9 +52,9 @@ START_TEST(xtmon_real_jump_and_ports)
 	struct loaded L = load_files(REAL "02-iptnft-xtables-monitor-trace.txt", NULL, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
 	/* 15 JUMP lines used to be "bad table:chain:type field" */
-	ck_assert_uint_eq(L.t->st.bad, 0);
-	ck_assert_uint_eq(L.t->st.hops, 196);
-	ck_assert_uint_eq(L.t->st.why[NFP_WHY_PACKET_LINE], 102);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->bad, 0);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->hops, 196);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->why[NFP_WHY_PACKET_LINE], 102);
 	assert_all_counted(&L);
 	/* line 6: " TRACE: 2 a32685b9 nat:PREROUTING:rule:0x6:JUMP:AGB-DNAT  -4 -t nat ..." */
 	const struct nfp_hop *h = hop_of_line(&L, 6);
@@ -78,7 +78,7 @@ START_TEST(xtmon_real_jump_and_ports)
 	summary_of_line(&L, 81, sum, sizeof(sum));
 	ck_assert_msg(strstr(sum, "TCP") && strstr(sum, "[SYN]"), "%s", sum);
 	/* the SYN is its own flow, not one with the pings before it (line 6) */
-	ck_assert_uint_ne(L.t->pkts[packet_of_line(&L, 81)].flow, L.t->pkts[packet_of_line(&L, 6)].flow);
+	ck_assert_uint_ne(pkt_at(L.t, packet_of_line(&L, 81))->flow, pkt_at(L.t, packet_of_line(&L, 6))->flow);
 	unload(&L);
 }
 END_TEST
@@ -87,8 +87,8 @@ START_TEST(xtmon_real_goto_return)
 {
 	struct loaded L = load_files(FIXTURES "/xtables-monitor-trace-verdicts.txt", NULL, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->st.bad, 0);
-	ck_assert_uint_eq(L.t->st.hops, 14);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->bad, 0);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->hops, 14);
 	assert_all_counted(&L);
 	/* "filter:NFPDEC-U:rule:0x6:GOTO:NFPDEC-G" */
 	const struct nfp_hop *h = hop_of_line(&L, 12);
@@ -122,8 +122,8 @@ START_TEST(nft106_icmpv6_echo_and_tcp_flags)
 		ck_assert_int_eq(L.st, NFP_LOAD_OK);
 		assert_all_counted(&L);
 		int echo = 0, syn = 0;
-		for (size_t i = 0; i < L.t->nhops; i++) {
-			const struct nfp_pkt *pk = &L.t->hops[i].pk;
+		for (size_t i = 0; i < capture_trace_hop_count(L.t); i++) {
+			const struct nfp_pkt *pk = &capture_trace_hop(L.t, i)->pk;
 			if (pk->proto == 58 && (pk->flags & NFP_PK_ICMP) && pk->icmp_type == 128) {
 				ck_assert(pk->flags & NFP_PK_ICMPID);
 				ck_assert_uint_eq(pk->dport, 1 + (pk->dport > 1)); /* sequence 1 or 2 */
@@ -135,9 +135,9 @@ START_TEST(nft106_icmpv6_echo_and_tcp_flags)
 		ck_assert_int_gt(echo, 0);
 		ck_assert_int_gt(syn, 0);
 		/* an echo request never shares a packet with a neighbour advert */
-		for (size_t p = 0; p < L.t->npkts; p++) {
+		for (size_t p = 0; p < capture_trace_count(L.t); p++) {
 			int req = 0, nd = 0;
-			for (uint32_t i = 0; i < L.t->pkts[p].nhops; i++) {
+			for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 				const struct nfp_pkt *pk = &hop_at(&L, p, i)->pk;
 				req |= pk->proto == 58 && pk->icmp_type == 128;
 				nd |= pk->proto == 58 && pk->icmp_type == 136;
@@ -153,9 +153,9 @@ START_TEST(nft106_syn_summary)
 {
 	struct loaded L = load_files(REAL "02-iptnft-nft-monitor-trace.txt", NULL, NULL);
 	int found = 0;
-	for (size_t p = 0; p < L.t->npkts; p++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++) {
 		char sum[256];
-		render_packet_summary(L.t, &L.t->pkts[p], sum, sizeof(sum));
+		render_packet_summary(L.t, pkt_at(L.t, p), sum, sizeof(sum));
 		found += strstr(sum, "TCP") && strstr(sum, "[SYN]") != NULL;
 	}
 	ck_assert_int_gt(found, 0);
@@ -170,13 +170,13 @@ START_TEST(arp_fields)
 	char sum[256];
 	/* 05: nft log in bridge and arp tables (nf_log ARP lines) */
 	struct loaded L = load_files(REAL "05-nft-log-all-families.dmesg", NULL, NULL);
-	ck_assert_uint_eq(L.t->st.bad, 0);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->bad, 0);
 	assert_all_counted(&L);
 	/* line 1: "nft:bridge:agblb:prec ... ARP ... OPCODE=1 ... IPSRC=10.77.1.2 ... IPDST=10.77.1.1" */
 	const struct nfp_hop *h = NULL;
 	uint32_t req_line = 0, rep_line = 0;
-	for (size_t i = 0; i < L.t->nhops; i++) {
-		const struct nfp_hop *x = &L.t->hops[i];
+	for (size_t i = 0; i < capture_trace_hop_count(L.t); i++) {
+		const struct nfp_hop *x = capture_trace_hop(L.t, i);
 		if ((x->pk.flags & NFP_PK_ARP) && x->pk.arp_op == 1 && !req_line)
 			req_line = x->line;
 		if ((x->pk.flags & NFP_PK_ARP) && x->pk.arp_op == 2 && !rep_line)
@@ -194,9 +194,9 @@ START_TEST(arp_fields)
 	/* a request and a reply are never one packet */
 	ck_assert_uint_ne(packet_of_line(&L, req_line), packet_of_line(&L, rep_line));
 	/* the arp table's own hop is in the arp family */
-	for (size_t i = 0; i < L.t->nhops; i++)
-		if (L.t->hops[i].prefix && strstr(S(&L, L.t->hops[i].prefix), "nft:arp:"))
-			ck_assert_int_eq(L.t->hops[i].family, NFP_FAM_ARP);
+	for (size_t i = 0; i < capture_trace_hop_count(L.t); i++)
+		if (capture_trace_hop(L.t, i)->prefix && strstr(S(&L, capture_trace_hop(L.t, i)->prefix), "nft:arp:"))
+			ck_assert_int_eq(capture_trace_hop(L.t, i)->family, NFP_FAM_ARP);
 	unload(&L);
 
 	/* 04: ebtables --log-arp, line 13 a request 10.77.1.2 > 10.77.1.1, line 17 its reply */
@@ -212,13 +212,13 @@ START_TEST(arp_fields)
 	ck_assert_uint_ne(packet_of_line(&L, 13), packet_of_line(&L, 17));
 	/* a recording keeps it ARP: operation, sender/target, l3 0 */
 	struct capture_buf rb = { 0 };
-	ck_assert_int_eq(capture_rec_write_hop(&rb, h, L.t->sp), 0);
+	ck_assert_int_eq(capture_rec_write_hop(&rb, h, capture_trace_strpool(L.t)), 0);
 	struct nfp_hop g;
 	struct capture_rec_loss lost;
 	int nk;
 	uint32_t rk, rv;
 	const char *rerr = NULL;
-	ck_assert_int_eq(capture_rec_parse(rb.p, rb.len - 1, L.t->sp, &g, &lost, &nk, &rk, &rv, &rerr), NFP_REC_HOP);
+	ck_assert_int_eq(capture_rec_parse(rb.p, rb.len - 1, capture_trace_strpool(L.t), &g, &lost, &nk, &rk, &rv, &rerr), NFP_REC_HOP);
 	ck_assert(g.pk.flags & NFP_PK_ARP);
 	ck_assert_uint_eq(g.pk.arp_op, 1);
 	ck_assert_uint_eq(g.pk.l3, 0);
@@ -230,9 +230,9 @@ START_TEST(arp_fields)
 	/* 03: nft trace prints the operation only; xtables-monitor the header in NH= */
 	L = load_files(REAL "03-nft-native-monitor-trace.txt", NULL, NULL);
 	int ops[3] = { 0, 0, 0 };
-	for (size_t i = 0; i < L.t->nhops; i++)
-		if (L.t->hops[i].pk.flags & NFP_PK_ARP)
-			ops[L.t->hops[i].pk.arp_op < 3 ? L.t->hops[i].pk.arp_op : 0]++;
+	for (size_t i = 0; i < capture_trace_hop_count(L.t); i++)
+		if (capture_trace_hop(L.t, i)->pk.flags & NFP_PK_ARP)
+			ops[capture_trace_hop(L.t, i)->pk.arp_op < 3 ? capture_trace_hop(L.t, i)->pk.arp_op : 0]++;
 	ck_assert_int_gt(ops[1], 0);
 	ck_assert_int_gt(ops[2], 0);
 	ck_assert_int_eq(ops[0], 0);
@@ -263,16 +263,16 @@ START_TEST(dmesg_styles)
 		{ "t", 0 },
 	};
 	struct loaded P = load_files(FIXTURES "/dmesg-styles/plain.txt", NULL, NULL);
-	ck_assert_uint_eq(P.t->st.bad, 0);
-	ck_assert_uint_eq(P.t->st.hops, P.t->st.lines);
+	ck_assert_uint_eq(capture_trace_stats(P.t)->bad, 0);
+	ck_assert_uint_eq(capture_trace_stats(P.t)->hops, capture_trace_stats(P.t)->lines);
 	for (size_t k = 0; k < sizeof(styles) / sizeof(styles[0]); k++) {
 		char path[256];
 		snprintf(path, sizeof(path), FIXTURES "/dmesg-styles/%s.txt", styles[k].file);
 		struct loaded L = load_files(path, NULL, NULL);
-		ck_assert_msg(L.t->st.bad == 0 && L.t->st.hops == P.t->st.hops, "%s: %lu hops, %lu bad", path,
-			      L.t->st.hops, L.t->st.bad);
-		for (size_t i = 0; i < L.t->nhops; i++) {
-			const struct nfp_hop *a = &P.t->hops[i], *b = &L.t->hops[i];
+		ck_assert_msg(capture_trace_stats(L.t)->bad == 0 && capture_trace_stats(L.t)->hops == capture_trace_stats(P.t)->hops, "%s: %lu hops, %lu bad", path,
+			      capture_trace_stats(L.t)->hops, capture_trace_stats(L.t)->bad);
+		for (size_t i = 0; i < capture_trace_hop_count(L.t); i++) {
+			const struct nfp_hop *a = capture_trace_hop(P.t, i), *b = capture_trace_hop(L.t, i);
 			ck_assert_msg(a->kind == b->kind && a->rule == b->rule && a->family == b->family, "%s:%zu", path, i);
 			ck_assert_str_eq(S(&P, a->table) ? S(&P, a->table) : "", S(&L, b->table) ? S(&L, b->table) : "");
 			ck_assert_str_eq(S(&P, a->chain) ? S(&P, a->chain) : "", S(&L, b->chain) ? S(&L, b->chain) : "");
@@ -285,7 +285,7 @@ START_TEST(dmesg_styles)
 	}
 	/* the first line of -T and iso: "15:54:10" */
 	struct loaded L = load_files(FIXTURES "/dmesg-styles/iso.txt", NULL, NULL);
-	ck_assert_double_eq_tol(L.t->hops[0].ts, 15 * 3600 + 54 * 60 + 10.317258, 1e-6);
+	ck_assert_double_eq_tol(capture_trace_hop(L.t, 0)->ts, 15 * 3600 + 54 * 60 + 10.317258, 1e-6);
 	unload(&L);
 	unload(&P);
 }
@@ -298,8 +298,8 @@ START_TEST(truncated_lines)
 {
 	struct loaded L = load_files(FIXTURES "/truncated-lines.dmesg", NULL, NULL);
 	ck_assert_int_eq(L.st, NFP_LOAD_OK);
-	ck_assert_uint_eq(L.t->st.hops, 1);
-	ck_assert_uint_eq(L.t->st.why[NFP_WHY_TRUNCATED], 4);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->hops, 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->why[NFP_WHY_TRUNCATED], 4);
 	ck_assert_uint_eq(L.diags, 4);
 	assert_all_counted(&L);
 	unload(&L);
@@ -317,8 +317,8 @@ START_TEST(stats_per_cause)
 	capture_buf_free(&b);
 	unload(&L);
 	L = load_text("NEWGEN: GENID=5 PID=1 NAME=iptables-nft-res\n\nhello\n", NULL);
-	ck_assert_uint_eq(L.t->st.why[NFP_WHY_TOOL_NOTE], 1);
-	ck_assert_uint_eq(L.t->st.why[NFP_WHY_NOT_TRACE], 2);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->why[NFP_WHY_TOOL_NOTE], 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->why[NFP_WHY_NOT_TRACE], 2);
 	unload(&L);
 	/* xtables-monitor's stderr message (03's capture stopped with it), alone
 	 * or glued in front of the trace line it interrupted (2>&1) */
@@ -327,9 +327,9 @@ START_TEST(stats_per_cause)
 		      "unsupported layer 4 protocol value\n"
 		      "unsupported layer 4 protocol value TRACE: 10 79836c5c agb6:fwdc:rule:0x2:CONTINUE  -6 -t agb6\n",
 		      NULL);
-	ck_assert_uint_eq(L.t->st.why[NFP_WHY_TOOL_NOTE], 1);
-	ck_assert_uint_eq(L.t->st.hops, 1);
-	ck_assert_uint_eq(L.t->st.bad, 0);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->why[NFP_WHY_TOOL_NOTE], 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->hops, 1);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->bad, 0);
 	unload(&L);
 }
 END_TEST

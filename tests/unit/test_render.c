@@ -50,7 +50,7 @@ START_TEST(every_size)
 	struct loaded L = load_files("tests/fixtures/docker-c2c-ping.log", NULL, NULL);
 	struct render_route r;
 	ck_assert_int_eq(render_route_init(&r, d), 0);
-	render_route_add(&r, d, L.t, &L.t->pkts[0], 3, 0);
+	render_route_add(&r, d, L.t, pkt_at(L.t, 0), 3, 0);
 	int minw, minh;
 	render_diagram_min_size(d, &minw, &minh);
 	ck_assert_int_le(minw, 80);
@@ -104,7 +104,7 @@ START_TEST(route_marks)
 	struct render_route r;
 	ck_assert_int_eq(render_route_init(&r, d), 0);
 	/* the reply: no nat hop, so the bridged nat PREROUTING is skipped */
-	render_route_add(&r, d, L.t, &L.t->pkts[1], 0, 0);
+	render_route_add(&r, d, L.t, pkt_at(L.t, 1), 0, 0);
 	ck_assert(r.node[render_diagram_find(d, "link/nat:PREROUTING")] & RN_SKIPPED);
 	ck_assert(r.node[render_diagram_find(d, "link/eb:broute:BROUTING")] & RN_TRAVERSED);
 	ck_assert(r.node[render_diagram_find(d, "link/eb:broute:BROUTING")] & RN_CURRENT);
@@ -113,8 +113,8 @@ START_TEST(route_marks)
 	ck_assert(!(r.node[render_diagram_find(d, "net/filter:INPUT")] & (RN_TRAVERSED | RN_PASSED | RN_SKIPPED)));
 	/* compare overlay: nat PREROUTING only in A */
 	render_route_clear(&r);
-	render_route_add(&r, d, L.t, &L.t->pkts[0], -1, RN_A);
-	render_route_add(&r, d, L.t, &L.t->pkts[2], -1, RN_B);
+	render_route_add(&r, d, L.t, pkt_at(L.t, 0), -1, RN_A);
+	render_route_add(&r, d, L.t, pkt_at(L.t, 2), -1, RN_B);
 	int np = render_diagram_find(d, "link/nat:PREROUTING"), rp = render_diagram_find(d, "link/raw:PREROUTING");
 	ck_assert_uint_eq(r.node[np] & (RN_A | RN_B), RN_A);
 	ck_assert_uint_eq(r.node[rp] & (RN_A | RN_B), RN_A | RN_B);
@@ -133,7 +133,7 @@ START_TEST(cells_name_their_box)
 	struct render_route r;
 	ck_assert_int_eq(render_route_init(&r, d), 0);
 	static const int sizes[][2] = { { 200, 50 }, { 105, 49 }, { 80, 24 }, { 61, 21 } };
-	const struct nfp_packet *p = &L.t->pkts[0];
+	const struct nfp_packet *p = pkt_at(L.t, 0);
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		struct render_canvas *c = render_canvas_new(sizes[s][0], sizes[s][1]);
 		for (uint32_t k = 0; k < p->nhops; k++) {
@@ -163,7 +163,7 @@ START_TEST(alignment_and_words)
 {
 	struct loaded L = load_files("tests/fixtures/docker-c2c-ping.log", NULL, NULL);
 	struct render_align al;
-	ck_assert_int_eq(render_align(L.t, &L.t->pkts[0], &L.t->pkts[2], &al), 0);
+	ck_assert_int_eq(render_align(L.t, pkt_at(L.t, 0), pkt_at(L.t, 2), &al), 0);
 	size_t both = 0, only_a = 0, only_b = 0;
 	for (size_t i = 0; i < al.n; i++) {
 		both += al.rows[i].a >= 0 && al.rows[i].b >= 0;
@@ -176,7 +176,7 @@ START_TEST(alignment_and_words)
 	ck_assert_uint_eq(both + only_b, 10);
 	ck_assert_uint_eq(both, 9);
 	struct capture_buf b = { 0 };
-	ck_assert_int_eq(render_compare_words(&b, L.t, 0, 2, &al), 0);
+	ck_assert_int_eq(render_compare_words(&b, L.t, 1, 3, &al), 0);
 	ck_assert_ptr_nonnull(strstr(b.p, "nat:PREROUTING (link) only in packet 1"));
 	ck_assert_ptr_nonnull(strstr(b.p, "nat:POSTROUTING (link) only in packet 1"));
 	ck_assert_ptr_nonnull(strstr(b.p, "packet 3 skips nat:PREROUTING, nat:POSTROUTING"));
@@ -189,8 +189,8 @@ END_TEST
 static char *explain(struct loaded *L, struct render_diagram *d, size_t p, uint32_t h)
 {
 	struct capture_buf b = { 0 };
-	render_explain(&b, L->t, d, &L->t->pkts[p], h);
-	render_hop_fields(&b, L->t, &L->t->pkts[p], h, 0);
+	render_explain(&b, L->t, d, pkt_at(L->t, p), h);
+	render_hop_fields(&b, L->t, pkt_at(L->t, p), h, 0);
 	return b.p;
 }
 
@@ -224,8 +224,8 @@ START_TEST(explanations)
 	/* the lab: MASQUERADE, DNAT, probes, kernel conntrack */
 	L = load_files("assets/demo/lab-docker.rec", NULL, NULL);
 	int masq = 0, dnat = 0, probe = 0;
-	for (size_t p = 0; p < L.t->npkts; p++)
-		for (uint32_t h = 0; h < L.t->pkts[p].nhops; h++) {
+	for (size_t p = 0; p < capture_trace_count(L.t); p++)
+		for (uint32_t h = 0; h < pkt_at(L.t, p)->nhops; h++) {
 			s = explain(&L, d, p, h);
 			masq |= strstr(s, "MASQUERADE rewrites the source") != NULL;
 			dnat |= strstr(s, "DNAT rewrites the destination") != NULL;
