@@ -84,7 +84,8 @@ unarmed2() {
 }
 H=$(hostname)
 # every ping one packet with hops on both hosts, in journey order;
-# $1: the merged --json, $2: how many pings
+# $1: the merged --json, $2: how many pings. The captures select icmp: the
+# overlay's outer UDP packets are the tunnel work's business
 check_two() {
 python3 - "$1" "$2" "$H/nfpl-host" "$H/nfpl-host2" <<'PY'
 import json, sys
@@ -108,7 +109,7 @@ PY
 
 # ---- live over ssh: both hosts, merged as they come
 inssh "$N" --json --live --ssh-config "$S/ssh_config" --ssh-nfpath "$N" \
-	--ssh lab -n nfpl-host --ssh lab -n nfpl-host2 -c 6 -t 30 > "$tmp/live.json" 2>"$tmp/live.err" &
+	--ssh lab -n nfpl-host --ssh lab -n nfpl-host2 -c 6 -t 30 icmp > "$tmp/live.json" 2>"$tmp/live.err" &
 p=$!
 armed2 nfpl-host
 armed2 nfpl-host2
@@ -119,7 +120,7 @@ check_two "$tmp/live.json" 3 || { cat "$tmp/live.err"; exit 1; }
 # ---- a host that cannot be reached and one whose capture fails: named
 # with their errors; the good host's packets still arrive
 inssh "$N" --json --live --ssh-config "$S/ssh_config" --ssh-nfpath "$N" \
-	--ssh lab-dead --ssh lab -n nfpl-host --ssh lab -n nfpl-nosuch -c 6 -t 30 > "$tmp/dead.json" 2>"$tmp/dead.err" &
+	--ssh lab-dead --ssh lab -n nfpl-host --ssh lab -n nfpl-nosuch -c 6 -t 30 icmp > "$tmp/dead.json" 2>"$tmp/dead.err" &
 p=$!
 armed2 nfpl-host
 $LAB ping x2x 3 >/dev/null
@@ -140,7 +141,7 @@ unarmed2 nfpl-host
 
 # the explorer names the dead host on its status line (headless screen)
 inssh "$N" --screen 250x12 --live --ssh-config "$S/ssh_config" --ssh-nfpath "$N" \
-	--ssh lab-dead --ssh lab -n nfpl-host -c 2 -t 30 > "$tmp/dead.screen" 2>"$tmp/dead2.err" &
+	--ssh lab-dead --ssh lab -n nfpl-host -c 2 -t 30 icmp > "$tmp/dead.screen" 2>"$tmp/dead2.err" &
 p=$!
 armed2 nfpl-host
 $LAB ping x2x 1 >/dev/null
@@ -152,9 +153,34 @@ tail -1 "$tmp/dead.screen" | grep -q 'lab-dead: ssh: connect to host 127.0.0.1 p
 grep -q 'c1 ' "$tmp/dead.screen" || grep -q '172.17.0.2' "$tmp/dead.screen" || { cat "$tmp/dead.screen"; exit 1; }
 unarmed2 nfpl-host
 
+# ---- the explorer itself (tmux): both hosts' journeys as they come, the
+# dead host on the status line; q ends the far side's captures
+if command -v tmux >/dev/null; then
+	sock=$tmp/tmux.sock
+	T() { tmux -S "$sock" "$@"; }
+	rm -f "$tmp/exit"
+	T -f /dev/null new-session -d -s t -x 250 -y 40 \
+		"LC_ALL=C.UTF-8 TERM=xterm ip netns exec nfpl-ssh $N --live --ssh-config $S/ssh_config --ssh-nfpath $N --ssh lab-dead --ssh lab -n nfpl-host --ssh lab -n nfpl-host2 icmp 2>$tmp/tui.err; echo \$? > $tmp/exit; sleep 30"
+	armed2 nfpl-host
+	armed2 nfpl-host2
+	$LAB ping x2x 2 >/dev/null
+	for _ in $(seq 1 50); do T capture-pane -t t -p | grep -q "packet [0-9]*/4 " && break; sleep 0.1; done
+	T capture-pane -t t -p > "$tmp/tui.screen"
+	grep -q "packet [0-9]*/4 " "$tmp/tui.screen" || { cat "$tmp/tui.screen"; exit 1; }
+	grep "packet [0-9]*/4 " "$tmp/tui.screen" | grep -q "lab-dead: ssh: connect to host 127.0.0.1 port 2: Connection refused" ||
+		{ cat "$tmp/tui.screen"; exit 1; }
+	T send-keys -t t q
+	for _ in $(seq 1 50); do [ -s "$tmp/exit" ] && break; sleep 0.1; done
+	[ "$(cat "$tmp/exit")" = 1 ] || { echo "explorer exit $(cat "$tmp/exit" 2>/dev/null)"; T capture-pane -t t -p; exit 1; }
+	grep -q "^nfpath: lab-dead: ssh: connect to host" "$tmp/tui.err" || { cat "$tmp/tui.err"; exit 1; }
+	T kill-server 2>/dev/null || true
+	unarmed2 nfpl-host
+	unarmed2 nfpl-host2
+fi
+
 # ---- the README recipe: each capture piped through ssh, read together
-inssh bash -c "'$N' -r <(ssh -F '$S/ssh_config' -o BatchMode=yes lab '$N' capture -n nfpl-host -c 6 -t 30 -w - 2>'$tmp/p1.err') \
-	-r <(ssh -F '$S/ssh_config' -o BatchMode=yes lab '$N' capture -n nfpl-host2 -c 6 -t 30 2>'$tmp/p2.err') --json" \
+inssh bash -c "'$N' -r <(ssh -F '$S/ssh_config' -o BatchMode=yes lab '$N' capture -n nfpl-host -c 6 -t 30 -w - icmp 2>'$tmp/p1.err') \
+	-r <(ssh -F '$S/ssh_config' -o BatchMode=yes lab '$N' capture -n nfpl-host2 -c 6 -t 30 icmp 2>'$tmp/p2.err') --json" \
 	> "$tmp/pipe.json" 2>"$tmp/pipe.err" &
 p=$!
 armed2 nfpl-host
