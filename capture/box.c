@@ -430,6 +430,23 @@ static int is_log_rule(const char *text)
 			strncmp(text, "log ", 4) == 0 || strstr(text, "-j NFLOG"));
 }
 
+/* A log line with no prefix names no rule: the chain's one rule that logs
+ * without a prefix (--rules) is the one that wrote it. */
+static void name_unprefixed(struct capture_trace *t, struct nfp_hop *h, const char *table, const char *chain)
+{
+	long n = capture_rules_unprefixed_log(capture_trace_rules(t), h->family, table, chain);
+	if (n <= 0)
+		return;
+	struct capture_strpool *sp = capture_trace_strpool(t);
+	uint32_t tid = capture_strpool_intern(sp, table, strlen(table));
+	uint32_t cid = capture_strpool_intern(sp, chain, strlen(chain));
+	if (tid == UINT32_MAX || cid == UINT32_MAX)
+		return; /* no memory: the hop stays without its rule, as without --rules */
+	h->table = tid;
+	h->chain = cid;
+	h->rule = (int32_t)n;
+}
+
 /* A log line's box: its rule found by prefix in --rules, or, for a kernel
  * LOG right after the TRACE line of the rule that logged it (the kernel
  * prints the rule's TRACE line, then runs its target), that rule's box. */
@@ -463,14 +480,23 @@ static int log_box(struct capture_trace *t, const struct nfp_packet *p, struct n
 									     0, NULL);
 			if (!capture_trace_rules(t) || !rt || is_log_rule(rt)) {
 				*layer_from = (int)last;
+				if (!*prefix && !h->chain && o->rule >= 1) {
+					/* the rule whose TRACE line came just before wrote it */
+					h->table = o->table;
+					h->chain = o->chain;
+					h->rule = o->rule;
+				}
 				return o->box;
 			}
 		}
 	}
 	/* a bridge frame with both ports is at the bridge's FORWARD hook,
 	 * where ebtables has one chain */
-	if (h->source == NFP_SRC_EBLOG && h->in && h->out)
+	if (h->source == NFP_SRC_EBLOG && h->in && h->out) {
+		if (!*prefix && !h->chain)
+			name_unprefixed(t, h, "filter", "FORWARD");
 		return NFP_BOX_EB_FILTER_FORWARD;
+	}
 	return NFP_BOX_NONE;
 }
 

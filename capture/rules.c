@@ -637,6 +637,36 @@ int capture_rules_prefix_chain(const struct capture_rules *r, int family, const 
 	return 0;
 }
 
+/* a rule with a log statement or target: iptables -j LOG, ebtables
+ * --log*, nft "log" */
+static int logs(const char *s)
+{
+	if (strstr(s, "-j LOG") || strstr(s, " --log"))
+		return 1;
+	for (const char *p = s; (p = strstr(p, "log")) != NULL; p += 3)
+		if ((p == s || p[-1] == ' ') && (p[3] == '\0' || p[3] == ' '))
+			return 1;
+	return 0;
+}
+
+long capture_rules_unprefixed_log(const struct capture_rules *r, int family, const char *table, const char *chain)
+{
+	const struct rchain *c = r ? chain_find_any(r, family, table, chain) : NULL;
+	if (!c)
+		return -1;
+	long found = 0;
+	for (uint32_t i = 0; i < c->n; i++) {
+		const char *p;
+		size_t pl;
+		if (!logs(c->rules[i]) || (log_prefix(c->rules[i], strlen(c->rules[i]), &p, &pl) && pl))
+			continue;
+		if (found)
+			return 0;
+		found = (long)i + 1;
+	}
+	return found;
+}
+
 long capture_rules_chain_len(const struct capture_rules *r, int family, const char *table, const char *chain)
 {
 	const struct rchain *c = r ? chain_find_any(r, family, table, chain) : NULL;

@@ -44,6 +44,12 @@ int capture_rules_chain_hook(const struct capture_rules *r, int family, const ch
 int capture_rules_prefix_chain(const struct capture_rules *r, int family, const char *prefix, int *fam_out,
 			       const char **table, const char **chain, long *rule);
 
+/* The one rule of a chain that logs with no prefix (its log lines carry
+ * none, so nothing else names it): its 1-based position, 0 when the chain
+ * has no such rule or several (a line cannot tell them apart), -1 when the
+ * chain is not in the ruleset. */
+long capture_rules_unprefixed_log(const struct capture_rules *r, int family, const char *table, const char *chain);
+
 /* Number of rules in a chain, -1 when the chain is not in the ruleset. */
 long capture_rules_chain_len(const struct capture_rules *r, int family, const char *table, const char *chain);
 

@@ -77,6 +77,14 @@ fact 04-ebtables-nft-log.dmesg 'len(sel(src="fd77:2::2")) == 3 and all(p["fate"]
 	'replies from c (fd77:2::2), seen only at the bridge OUTPUT: routed by r from agbpc into the bridge, not made there'
 fact 04-ebtables-nft-log.dmesg 'len(sel(src="fd77:1::1") + sel(src="10.77.1.1")) >= 5 and all(p["fate"]["kind"] == "sent" for p in sel(src="fd77:1::1") + sel(src="10.77.1.1"))' \
 	'what r itself sent from its bridge addresses (ARP, ND, echo replies, RST): sent'
+# a log line without a prefix names no rule: with --rules, the chain's one
+# unprefixed log rule wrote it (ebtables), or the rule whose TRACE line
+# came just before (legacy LOG)
+for f in 04b-ebtables-nft-log-drop-prefix.kmsg 06-legacy-trace-and-LOG.dmesg; do
+	fact $f 'all(h["rule_text"] for p in pk for h in p["hops"] if h["kind"] == "log")' 'every log hop has its rule text'
+done
+fact 04b-ebtables-nft-log-drop-prefix.kmsg '[h["rule_text"] for h in sel(dport=9997)[0]["hops"] if h["prefix"] is None] == ["-A FORWARD -p IPv4 --ip-proto udp --ip-dport 9997 --log-level notice --log-ip -j CONTINUE"]' \
+	'UDP 9997 logged by the FORWARD rule with no prefix'
 fact 04b-ebtables-nft-log-drop-prefix.kmsg 'len(flows(sel(proto="icmp"))) == 2' \
 	'port unreachables for UDP 9998 and 9997: two answers, not one flow'
 fact 04b-ebtables-nft-log-drop-prefix.kmsg 'all(p["ct"] is None for p in sel(proto="icmp"))' \
