@@ -187,8 +187,217 @@ static long new_packet(struct capture_trace *t)
 	return (long)t->npkts++;
 }
 
+/* ---- tunnels ------------------------------------------------------------
+ * A packet that enters a VXLAN or Geneve tunnel is carried by another, the
+ * outer UDP packet, which the kernel traces as a packet of its own (with
+ * another trace id: skb_scrub_packet clears the trace mark and the input
+ * device the id is made of). Its hops join the carried packet's journey:
+ *  - by the outer packet's identity (IP ID, length), once one of its hops
+ *    joined: the rest of its walk on this host and its walk on the far host;
+ *  - by the carried packet's identity, when the source kept its header
+ *    (NFLOG payloads);
+ *  - else where it is made: the carried packet's latest hop, on the same
+ *    host, was at postrouting out of a device, a moment before, and the
+ *    outer packet is exactly the encapsulation longer (an IPv4 underlay: 20
+ *    IP + 8 UDP + 8 VXLAN + 14 Ethernet). nft trace events keep only 20
+ *    bytes of the transport header, so this is what live captures need.
+ * Where it is undone (the far host), the carried packet's first hop, at an
+ * entry hook, comes a moment after the outer packet reached the tunnel's
+ * socket and is exactly that much shorter: it joins the journey there when
+ * its own identity does not (a recording of the far host alone). */
+
+#define TUN_NEAR 0.05 /* seconds between the two ends of an encapsulation, at most */
+
+int capture_hop_is_tunnel(const struct nfp_hop *h)
+{
+	if (h->inner.flags & NFP_IN_TUNNEL)
+		return 1;
+	const struct nfp_pkt *pk = &h->pk;
+	return h->kind == NFP_KIND_DROP && (pk->flags & NFP_PK_PROTO) && pk->proto == 17 && (pk->flags & NFP_PK_PORTS) &&
+	       (pk->dport == 4789 || pk->dport == 8472 || pk->dport == 6081);
+}
+
+/* bytes an outer packet adds: its IP and UDP headers, the tunnel header,
+ * the carried Ethernet header */
+static unsigned tun_overhead(const struct nfp_pkt *outer)
+{
+	return (outer->l3 == 6 ? 40u : 20u) + 8 + 8 + 14;
+}
+
+static int hop_leaves(const struct nfp_hop *h)
+{
+	return h->hook == NFP_HOOK_OUTPUT || h->hook == NFP_HOOK_POSTROUTING || h->hook == NFP_HOOK_EGRESS;
+}
+
+static int hop_enters(const struct nfp_hop *h)
+{
+	return h->hook == NFP_HOOK_PREROUTING || h->hook == NFP_HOOK_INPUT || h->hook == NFP_HOOK_INGRESS ||
+	       h->hook == NFP_HOOK_BROUTING;
+}
+
+static int near_after(const struct nfp_packet *p, const struct nfp_hop *h)
+{
+	if (!(h->flags & NFP_HOP_TS) || !p->has_ts)
+		return 1; /* no clock: order alone */
+	return h->ts - p->last_ts >= -TUN_NEAR && h->ts - p->last_ts <= TUN_NEAR;
+}
+
+static int outer_match(const struct nfp_pkt *a, const struct nfp_pkt *b)
+{
+	if (!pk_has(a, NFP_PK_ADDRS) || !pk_has(b, NFP_PK_ADDRS) || a->l3 != b->l3)
+		return 0;
+	if (pk_id(a) && pk_id(b))
+		return a->ipid == b->ipid && (!pk_has(a, NFP_PK_LEN) || !pk_has(b, NFP_PK_LEN) || a->len == b->len);
+	/* no IP ID: the same addresses and ports (a drop event may lack it) */
+	return memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0 &&
+	       (!pk_has(a, NFP_PK_PORTS) || !pk_has(b, NFP_PK_PORTS) || (a->sport == b->sport && a->dport == b->dport));
+}
+
+/* the carried packet a tunnel hop showed is packet p */
+static int carried_match(const struct nfp_packet *p, const struct nfp_inner *in)
+{
+	const struct nfp_pkt *a = &p->ident;
+	if (!(in->flags & (NFP_IN_IPID | NFP_IN_ICMPID | NFP_IN_PORTS)) || !pk_has(a, NFP_PK_PROTO) || a->proto != in->proto)
+		return 0;
+	if ((in->flags & NFP_IN_IPID) && (!pk_id(a) || a->l3 != 4 || a->ipid != in->ipid))
+		return 0;
+	if ((in->flags & NFP_IN_ICMPID) && (!pk_has(a, NFP_PK_ICMPID) || a->sport != in->sport || a->dport != in->dport))
+		return 0;
+	return 1;
+}
+
+static int usable(const struct capture_trace *t, const struct nfp_packet *p, const struct nfp_hop *h)
+{
+	if (p->nhops >= NFP_MAX_HOPS)
+		return 0;
+	return !((h->flags & NFP_HOP_TS) && p->has_ts && h->ts - p->last_ts > NFP_PACKET_GAP &&
+		 t->hops[p->hops[p->nhops - 1]].verdict != NFP_V_QUEUE);
+}
+
+/* The open packet a tunnel hop belongs to (see above), -1 for none. */
+static int find_tunnel(struct capture_trace *t, const struct nfp_hop *h)
+{
+	for (int i = t->nopen - 1; i >= 0; i--) {
+		const struct nfp_packet *p = &t->pkts[t->open[i]];
+		if (p->outer.flags && usable(t, p, h) && outer_match(&p->outer, &h->pk))
+			return i;
+	}
+	if (h->inner.flags & (NFP_IN_IPID | NFP_IN_ICMPID | NFP_IN_PORTS)) {
+		for (int i = t->nopen - 1; i >= 0; i--) {
+			const struct nfp_packet *p = &t->pkts[t->open[i]];
+			if (usable(t, p, h) && carried_match(p, &h->inner))
+				return i;
+		}
+		return -1;
+	}
+	if (!hop_leaves(h) || !pk_has(&h->pk, NFP_PK_LEN))
+		return -1;
+	for (int i = t->nopen - 1; i >= 0; i--) {
+		const struct nfp_packet *p = &t->pkts[t->open[i]];
+		if (p->tun == NFP_TUN_INSIDE || p->outer.flags || !usable(t, p, h))
+			continue;
+		/* its latest hop on this host: the far host's walk may have
+		 * come in between (the readers' clocks) */
+		uint32_t last = NFP_NONE;
+		for (uint32_t k = 0; k < p->nhops; k++)
+			if (t->hops[p->hops[k]].host == h->host && (last == NFP_NONE || p->hops[k] > last))
+				last = p->hops[k];
+		if (last == NFP_NONE)
+			continue;
+		const struct nfp_hop *lh = &t->hops[last];
+		if (lh->hook != NFP_HOOK_POSTROUTING || !lh->out || !pk_has(&lh->pk, NFP_PK_LEN))
+			continue;
+		if ((h->flags & NFP_HOP_TS) && (lh->flags & NFP_HOP_TS) && (h->ts < lh->ts || h->ts - lh->ts > TUN_NEAR))
+			continue;
+		if ((unsigned)lh->pk.len + tun_overhead(&h->pk) == h->pk.len)
+			return i;
+	}
+	return -1;
+}
+
+/* The open packet whose tunnel a hop of the carried packet comes out of
+ * on this host, -1 for none. */
+static int find_decap(struct capture_trace *t, const struct nfp_hop *h)
+{
+	if (!hop_enters(h) || !h->in || !pk_has(&h->pk, NFP_PK_LEN))
+		return -1;
+	for (int i = t->nopen - 1; i >= 0; i--) {
+		const struct nfp_packet *p = &t->pkts[t->open[i]];
+		if (p->tun != NFP_TUN_INSIDE || p->host != h->host || !usable(t, p, h) || !near_after(p, h))
+			continue;
+		if ((p->last_hook != NFP_HOOK_INPUT && p->last_hook != NFP_HOOK_PREROUTING) || !pk_has(&p->outer, NFP_PK_LEN))
+			continue;
+		if ((unsigned)h->pk.len + tun_overhead(&p->outer) == p->outer.len)
+			return i;
+	}
+	return -1;
+}
+
+/* The journey's hops in the order the packet went, once it is complete:
+ * the walk to the tunnel on the host that made the outer packet, the
+ * outer packet's walk out of it, the outer packet's walk into the far
+ * host, the walk out of the tunnel there. Each walk keeps its hops' order
+ * of arrival. The readers' clocks and the stitcher's guesses while the
+ * walks came in do not decide it: what each hop is does. A journey through
+ * more than one tunnel, or whose tunnel hops do not say which host made
+ * them, stays as it came. */
+static int tun_order_cmp(const void *a, const void *b)
+{
+	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void tunnel_order(struct capture_trace *t, struct nfp_packet *p)
+{
+	if (!p->outer.flags || p->nhops < 2)
+		return;
+	uint32_t from = 0, to = 0;
+	int have_from = 0, have_to = 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = &t->hops[p->hops[i]];
+		if (!capture_hop_is_tunnel(h) || h->kind == NFP_KIND_DROP)
+			continue;
+		if (hop_leaves(h)) {
+			if (have_from && from != h->host)
+				return;
+			from = h->host;
+			have_from = 1;
+		} else if (hop_enters(h)) {
+			if (have_to && to != h->host)
+				return;
+			to = h->host;
+			have_to = 1;
+		}
+	}
+	if ((have_from && have_to && from == to) || (!have_from && !have_to))
+		return;
+	uint64_t *k = malloc(p->nhops * sizeof(*k));
+	if (!k)
+		return; /* the order as it came */
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = &t->hops[p->hops[i]];
+		int tun = capture_hop_is_tunnel(h);
+		uint64_t g;
+		if (have_from && h->host == from)
+			g = tun ? 1 : 0;
+		else if (have_to && h->host == to)
+			g = tun ? 2 : 3;
+		else if (!have_from) /* only the far end was seen: the rest came before */
+			g = tun ? 1 : 0;
+		else
+			g = tun ? 2 : 3;
+		k[i] = g << 32 | p->hops[i];
+	}
+	qsort(k, p->nhops, sizeof(*k), tun_order_cmp);
+	for (uint32_t i = 0; i < p->nhops; i++)
+		p->hops[i] = (uint32_t)k[i];
+	free(k);
+}
+
 static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 {
+	if (capture_hop_is_tunnel(h))
+		return find_tunnel(t, h);
 	int rank = nfp_box_rank(capture_box_own(t, h));
 	int best = -1, best_strong = -1;
 	/* newest first, and ties keep the newest: the first candidate with
@@ -233,6 +442,12 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 			best_strong = score;
 			best = i;
 		}
+	}
+	if (best_strong < 1) {
+		/* out of a tunnel on this host: only its length and moment tie it */
+		int d = find_decap(t, h);
+		if (d >= 0)
+			return d;
 	}
 	return best;
 }
@@ -359,12 +574,31 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 			p->maxrank = 0; /* another host: its walk starts over */
 		p->host = h->host;
 	}
+	int tun = capture_hop_is_tunnel(h);
+	if (p->nhops > 1 && tun != (p->tun == NFP_TUN_INSIDE))
+		p->maxrank = 0; /* into or out of a tunnel: another packet's walk */
+	if (tun) {
+		if (h->pk.flags & NFP_PK_ADDRS) {
+			struct nfp_pkt o = h->pk;
+			if (!pk_id(&o) && pk_id(&p->outer)) {
+				o.ipid = p->outer.ipid;
+				o.flags |= NFP_PK_IPID;
+			}
+			p->outer = o;
+		}
+		p->tun = NFP_TUN_INSIDE;
+	} else if (p->tun == NFP_TUN_INSIDE) {
+		p->tun = NFP_TUN_OUT;
+	}
+	p->last_hook = h->hook;
 	int rank = nfp_box_rank(h->box);
 	if (rank > p->maxrank)
 		p->maxrank = (uint8_t)rank;
 	if (h->flags & NFP_HOP_TRACE_ID)
 		p->trace_id = h->trace_id;
-	if (h->ct_id && !p->ct_id)
+	/* the outer packet's conntrack entry is the tunnel's, shared by every
+	 * packet it carries */
+	if (h->ct_id && !p->ct_id && !tun)
 		p->ct_id = h->ct_id;
 	p->last_seq = t->seq;
 	if (h->flags & NFP_HOP_TS) {
@@ -373,6 +607,15 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 	}
 	p->fresh = 1;
 	const struct nfp_pkt *pk = &h->pk;
+	if (tun && !p->ident_outer && p->ident.flags)
+		return (long)capture_trace_number(t, (size_t)pi); /* the carried packet stays the packet */
+	if (!tun && p->ident_outer) {
+		/* out of the tunnel: the packet it carried is the journey's */
+		memset(&p->ident, 0, sizeof(p->ident));
+		p->ident_outer = 0;
+	} else if (tun && !p->ident.flags) {
+		p->ident_outer = 1;
+	}
 	if (pk->flags & NFP_PK_ADDRS) {
 		p->cur = *pk;
 		if (!(p->ident.flags & NFP_PK_ADDRS)) {
@@ -519,6 +762,14 @@ static int inner_key(const struct nfp_inner *in, struct flow_key *k, int *a_is_s
 	return 0;
 }
 
+/* A hop of the tunnel packet that carried p: its tuple, conntrack and
+ * class are the tunnel's (one UDP flow for everything it carries), not the
+ * packet's. A packet seen only as the tunnel's outer packet is that one. */
+static int outer_hop(const struct nfp_packet *p, const struct nfp_hop *h)
+{
+	return !p->ident_outer && capture_hop_is_tunnel(h);
+}
+
 /* Hops without ports or echo id (ebtables lines) give a weaker tuple that
  * would merge every conversation between two hosts; when a packet has a
  * full tuple anywhere, only full tuples count. */
@@ -540,8 +791,9 @@ struct tuple_walk {
 static int tuple_next(struct tuple_walk *w, struct flow_key *k, int *a_is_src)
 {
 	while (w->i < w->p->nhops) {
-		const struct nfp_pkt *pk = &w->t->hops[w->p->hops[w->i++]].pk;
-		if (!tuple_usable(pk, w->need_full) || tuple_key(pk, k, a_is_src) < 0)
+		const struct nfp_hop *h = &w->t->hops[w->p->hops[w->i++]];
+		const struct nfp_pkt *pk = &h->pk;
+		if (outer_hop(w->p, h) || !tuple_usable(pk, w->need_full) || tuple_key(pk, k, a_is_src) < 0)
 			continue;
 		if (w->have_last && memcmp(k, &w->last, sizeof(*k)) == 0)
 			continue;
@@ -575,6 +827,8 @@ static int classify(const struct capture_trace *t, const struct nfp_packet *p, c
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = &t->hops[p->hops[i]];
 		const struct nfp_pkt *pk = &h->pk;
+		if (outer_hop(p, h))
+			continue;
 		if ((pk->flags & NFP_PK_ADDRS) && (pk->l3 == 4 || pk->l3 == 6))
 			ip = 1;
 		proto |= (pk->flags & NFP_PK_PROTO) != 0;
@@ -676,7 +930,8 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 	int cls = classify(t, p, &inner);
 	int need_full = 0;
 	for (uint32_t i = 0; i < p->nhops && !need_full; i++)
-		need_full = !!(t->hops[p->hops[i]].pk.flags & (NFP_PK_PORTS | NFP_PK_ICMPID));
+		need_full = !outer_hop(p, &t->hops[p->hops[i]]) &&
+			    (t->hops[p->hops[i]].pk.flags & (NFP_PK_PORTS | NFP_PK_ICMPID));
 	uint32_t flow = NFP_NONE;
 	int dir = NFP_DIR_ORIGINAL, related = 0;
 	struct flow_key ck = { 0 };
@@ -735,7 +990,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 	/* kernel direction wins over the inferred one */
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = &t->hops[p->hops[i]];
-		if ((h->flags & NFP_HOP_CT) && h->ct_dir) {
+		if ((h->flags & NFP_HOP_CT) && h->ct_dir && !outer_hop(p, h)) {
 			dir = h->ct_dir;
 			break;
 		}
@@ -748,7 +1003,7 @@ static int assign_flow(struct capture_trace *t, uint32_t pi)
 	int kernel_none = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = &t->hops[p->hops[i]];
-		if (!(h->flags & NFP_HOP_CT))
+		if (!(h->flags & NFP_HOP_CT) || outer_hop(p, h))
 			continue;
 		if (h->ct_state) {
 			p->ct = h->ct_state;
@@ -807,6 +1062,7 @@ static void settle(struct capture_trace *t)
 {
 	while (t->flows_done < t->npkts && !t->pkts[t->flows_done].open) {
 		size_t pi = t->flows_done;
+		tunnel_order(t, &t->pkts[pi]);
 		if (assign_flow(t, (uint32_t)pi) < 0)
 			return;
 		/* the packet is final: resolve it, count it, hand it on */

@@ -58,8 +58,20 @@ struct nfp_packet {
 	double quiet_since; /* the stream's clock at the first tick after its latest hop */
 	struct nfp_pkt ident; /* fields of the first hop that had them */
 	struct nfp_pkt cur;   /* fields at the latest hop that had them */
+	/* a tunnel's outer packet carried it (VXLAN, Geneve): its fields at
+	 * the latest tunnel hop (outer.flags 0: never in a tunnel). ident and
+	 * cur stay the carried packet's. */
+	struct nfp_pkt outer;
+	uint8_t tun;	    /* NFP_TUN_NEVER, NFP_TUN_INSIDE (encapsulated now), NFP_TUN_OUT */
+	uint8_t last_hook;  /* enum nfp_hook of its latest hop */
+	uint8_t ident_outer; /* ident and cur are the outer packet's: no carried packet's hop came yet */
 	struct nfp_fate fate; /* set when the packet settles (fate.h) */
 };
+enum { NFP_TUN_NEVER, NFP_TUN_INSIDE, NFP_TUN_OUT };
+
+/* A hop of a tunnel's outer packet: its trace event showed the tunnel
+ * header, or the kernel dropped a UDP packet to a tunnel port. */
+int capture_hop_is_tunnel(const struct nfp_hop *h);
 
 struct nfp_flow {
 	uint32_t id; /* the flow number packets carry in nfp_packet.flow */
