@@ -235,6 +235,13 @@ static int hop_enters(const struct nfp_hop *h)
 	       h->hook == NFP_HOOK_BROUTING;
 }
 
+int capture_hop_tunnel_side(const struct nfp_hop *h)
+{
+	if (!capture_hop_is_tunnel(h) || h->kind == NFP_KIND_DROP)
+		return 0;
+	return hop_leaves(h) ? 1 : hop_enters(h) ? 2 : 0;
+}
+
 static int near_after(const struct nfp_packet *p, const struct nfp_hop *h)
 {
 	if (!(h->flags & NFP_HOP_TS) || !p->has_ts)

@@ -72,6 +72,10 @@ enum { NFP_TUN_NEVER, NFP_TUN_INSIDE, NFP_TUN_OUT };
 /* A hop of a tunnel's outer packet: its trace event showed the tunnel
  * header, or the kernel dropped a UDP packet to a tunnel port. */
 int capture_hop_is_tunnel(const struct nfp_hop *h);
+/* Which end of the tunnel a hop of its outer packet is at: 1 where it is
+ * made and leaves (output, postrouting), 2 where it arrives (prerouting,
+ * input), 0 neither (no tunnel hop, a drop, a hook not known). */
+int capture_hop_tunnel_side(const struct nfp_hop *h);
 
 struct nfp_flow {
 	uint32_t id; /* the flow number packets carry in nfp_packet.flow */

@@ -3,6 +3,7 @@
 
 #include "../capture/box.h"
 #include "text.h"
+#include "../capture/tunnel.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -119,8 +120,17 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 	}
 	const struct nfp_pkt *prev = NULL;
 	uint32_t host = 0;
+	struct capture_tunnel tu;
+	int tunnel = capture_packet_tunnel(t, p, &tu);
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		int outer = tunnel && capture_hop_is_tunnel(h);
+		if (tunnel && i == tu.first) {
+			/* the step the outer packet takes, before its hops */
+			r |= PUTS(b, "   tunnel: ");
+			r |= render_tunnel_text(b, t, &tu, o->ascii);
+			r |= PUTS(b, "\n");
+		}
 		if (capture_trace_many_hosts(t) && h->host != host) {
 			/* the journey moves to another host */
 			host = h->host;
@@ -159,7 +169,10 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 		r |= dev(b, t, "PHYSOUT=", h->physout, o->ascii);
 		if (h->flags & NFP_HOP_PROBE)
 			r |= PUTS(b, " (nfpath probe)");
-		if (prev && addr_changed(prev, &h->pk)) {
+		if (outer)
+			r |= PUTS(b, " (tunnel)");
+		/* the outer packet's addresses are no rewrite of the carried one's */
+		if (!outer && prev && addr_changed(prev, &h->pk)) {
 			char s[48], d[48];
 			render_addr(&h->pk, 0, s, sizeof(s));
 			render_addr(&h->pk, 1, d, sizeof(d));
@@ -168,7 +181,7 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 			else
 				r |= putf(b, " NAT now %s > %s", s, d);
 		}
-		if (h->pk.flags & NFP_PK_ADDRS)
+		if ((h->pk.flags & NFP_PK_ADDRS) && !outer)
 			prev = &h->pk;
 		const char *rt = render_hop_rule(t, h);
 		if (*rt) {
@@ -321,6 +334,28 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 		r |= json_strid(b, t, hs[k]);
 	}
 	r |= PUTS(b, "]");
+	struct capture_tunnel tu;
+	int tunnel = capture_packet_tunnel(t, p, &tu);
+	r |= PUTS(b, ",\"tunnel\":");
+	if (tunnel) {
+		r |= PUTS(b, "{\"kind\":") | put_q(b, tu.kind) | PUTS(b, ",\"vni\":");
+		r |= tu.has_vni ? put_uint(b, tu.vni) : PUTS(b, "null");
+		r |= PUTS(b, ",\"from_host\":") | json_strid(b, t, tu.from_host);
+		r |= PUTS(b, ",\"to_host\":") | json_strid(b, t, tu.to_host);
+		r |= PUTS(b, ",\"dev_in\":") | json_strid(b, t, tu.dev_in);
+		r |= PUTS(b, ",\"underlay_out\":") | json_strid(b, t, tu.under_out);
+		r |= PUTS(b, ",\"underlay_in\":") | json_strid(b, t, tu.under_in);
+		r |= PUTS(b, ",\"dev_out\":") | json_strid(b, t, tu.dev_out);
+		r |= PUTS(b, ",\"src\":") | json_addr(b, &tu.outer, 0) | PUTS(b, ",\"dst\":") | json_addr(b, &tu.outer, 1);
+		r |= PUTS(b, ",\"sport\":");
+		r |= (tu.outer.flags & NFP_PK_PORTS) ? put_uint(b, tu.outer.sport) : PUTS(b, "null");
+		r |= PUTS(b, ",\"dport\":");
+		r |= (tu.outer.flags & NFP_PK_PORTS) ? put_uint(b, tu.outer.dport) : PUTS(b, "null");
+		r |= PUTS(b, ",\"first_hop\":") | put_uint(b, tu.first + 1) | PUTS(b, ",\"last_hop\":") | put_uint(b, tu.last + 1);
+		r |= PUTS(b, tu.died ? ",\"came_out\":false}" : ",\"came_out\":true}");
+	} else {
+		r |= PUTS(b, "null");
+	}
 	r |= PUTS(b, ",\"hops\":[");
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
@@ -375,6 +410,15 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 		r |= PUTS(b, ",\"ct\":");
 		/* "none": the kernel reported no conntrack for the packet here */
 		r |= (h->flags & NFP_HOP_CT) ? put_q(b, h->ct_state ? nfp_ct_name(h->ct_state) : "none") : PUTS(b, "null");
+		r |= PUTS(b, ",\"tunnel\":");
+		if (tunnel && capture_hop_is_tunnel(h)) {
+			const char *tn = nfp_tunnel_name(&h->inner);
+			r |= PUTS(b, "{\"kind\":") | put_q(b, tn ? tn : tu.kind) | PUTS(b, ",\"vni\":");
+			r |= tn ? put_uint(b, nfp_inner_vni(&h->inner)) : PUTS(b, "null");
+			r |= PUTS(b, "}");
+		} else {
+			r |= PUTS(b, "null");
+		}
 		r |= PUTS(b, (h->flags & NFP_HOP_PROBE) ? ",\"probe\":true,\"ts\":" : ",\"probe\":false,\"ts\":");
 		r |= (h->flags & NFP_HOP_TS) ? putf(b, "%.6f", h->ts) : PUTS(b, "null");
 		r |= PUTS(b, "}");

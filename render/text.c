@@ -1,6 +1,8 @@
 /* text: escaping and one-line descriptions (see text.h). */
 #include "text.h"
 
+#include "../capture/tunnel.h"
+
 #include "../capture/box.h"
 #include "../capture/dropreason.h"
 
@@ -559,6 +561,40 @@ void render_fate_phrase(const struct capture_trace *t, const struct nfp_packet *
 	default:
 		snprintf(out, cap, "%s at %s by %s", capture_fate_kind_name(f->kind), box, by);
 	}
+}
+
+static int tun_dev(struct capture_buf *b, const struct capture_trace *t, uint32_t id, int ascii)
+{
+	if (!id)
+		return PUTS(b, "?");
+	return render_esc(b, capture_str(t, id), capture_str_len(t, id), ascii);
+}
+
+int render_tunnel_text(struct capture_buf *b, const struct capture_trace *t, const struct capture_tunnel *tu, int ascii)
+{
+	const char *to = ascii ? " -> " : " \u2192 ", *over = ascii ? " ==> " : " \u27f6 ";
+	int r = tun_dev(b, t, tu->dev_in, ascii) | PUTS(b, to) | tun_dev(b, t, tu->under_out, ascii) | PUTS(b, over);
+	r |= tun_dev(b, t, tu->under_in, ascii) | PUTS(b, to);
+	r |= tu->died ? PUTS(b, "(not out)") : tun_dev(b, t, tu->dev_out, ascii);
+	if (tu->outer.flags & NFP_PK_ADDRS) {
+		char s[48], d[48], ports[32] = "";
+		render_addr(&tu->outer, 0, s, sizeof(s));
+		render_addr(&tu->outer, 1, d, sizeof(d));
+		r |= PUTS(b, ", ") | PUTS(b, s);
+		if (tu->outer.flags & NFP_PK_PORTS)
+			snprintf(ports, sizeof(ports), ":%u", tu->outer.sport);
+		r |= PUTS(b, ports) | PUTS(b, " > ") | PUTS(b, d);
+		if (tu->outer.flags & NFP_PK_PORTS)
+			snprintf(ports, sizeof(ports), ":%u", tu->outer.dport);
+		r |= PUTS(b, ports);
+	}
+	r |= PUTS(b, " ") | PUTS(b, tu->kind);
+	if (tu->has_vni) {
+		char v[24];
+		snprintf(v, sizeof(v), " vni %u", tu->vni);
+		r |= PUTS(b, v);
+	}
+	return r;
 }
 
 int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, int ascii)

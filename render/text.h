@@ -55,6 +55,11 @@ void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p
  * veth57a3dec [c2]", "unknown: the trace ends after ...; <why>". Escaped.
  * Appends to b; -1 on ENOMEM. */
 int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const struct nfp_packet *p, int ascii);
+struct capture_tunnel;
+/* The tunnel step in one line: "flannel.1 -> eth1 ==> eth1 -> flannel.1,
+ * 192.168.77.1:52216 > 192.168.77.2:8472 vxlan vni 1" (arrows "→ ⟶" unless
+ * ascii; "?" for a device the trace does not name). -1 on ENOMEM. */
+int render_tunnel_text(struct capture_buf *b, const struct capture_trace *t, const struct capture_tunnel *tu, int ascii);
 /* The fate as a phrase after "packet N": "forwarded to c2", "dropped at
  * filter:FORWARD by rule 1 of DOCKER-USER", "delivered locally", "ends
  * after raw:PREROUTING (fate unknown)". Escaped. */

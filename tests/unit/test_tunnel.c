@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include "../../capture/record.h"
+#include "../../capture/tunnel.h"
 
 #define TUN "tests/fixtures/tunnel/"
 
@@ -96,6 +97,174 @@ START_TEST(record_tunnel_fields_bad)
 }
 END_TEST
 
+
+struct msgs {
+	char text[8][256];
+	int n;
+};
+
+static void keep_diag(void *ctx, const char *f, unsigned long l, const char *m)
+{
+	(void)f;
+	(void)l;
+	struct msgs *ms = ctx;
+	if (ms->n < 8)
+		snprintf(ms->text[ms->n++], sizeof(ms->text[0]), "%s", m);
+}
+
+/* recordings read together as nfpath -r a -r b does */
+static struct capture_trace *load_hosts(const char *a, const char *b, struct msgs *ms)
+{
+	struct capture_trace *t = resolving_trace();
+	struct capture_rules *r = capture_rules_new();
+	struct capture_source s[2] = { { a, NULL, 0 }, { b, NULL, 0 } };
+	const char *bad, *why;
+	memset(ms, 0, sizeof(*ms));
+	struct capture_load_req rq = { s, b ? 2 : 1, NULL, 0, keep_diag, ms, NULL, NULL, NULL };
+	ck_assert_int_eq(capture_load(t, r, &rq, &bad, &why), NFP_LOAD_OK);
+	/* the rules must outlive the trace: freed with it below */
+	capture_trace_set_rules(t, r);
+	return t;
+}
+
+static void unload_hosts(struct capture_trace *t)
+{
+	struct capture_rules *r = (struct capture_rules *)capture_trace_rules(t);
+	capture_trace_free(t);
+	capture_rules_free(r);
+}
+
+static int is_host(const struct capture_trace *t, uint32_t id, const char *name)
+{
+	return id && strcmp(capture_str(t, id), name) == 0;
+}
+
+/* One journey per packet of the real two-host ping: host 1's walk to the
+ * VXLAN device, the outer packet's walk out of host 1, its walk into host
+ * 2, host 2's walk out of the VXLAN device (the other way for replies);
+ * the tunnel step names flannel.1, eth1, the underlay addresses and VNI 1;
+ * fates as the kernel had them; request and reply one flow. */
+static void check_x2x(struct capture_trace *t)
+{
+	const char *h1 = "vm/nfpl-host", *h2 = "vm/nfpl-host2";
+	ck_assert_uint_eq(capture_trace_count(t), 6);
+	size_t k = 0;
+	uint32_t flow = NFP_NONE;
+	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++, k++) {
+		const struct nfp_packet *p = capture_trace_packet(t, n);
+		int req = k % 2 == 0;
+		ck_assert_int_eq(p->dir, req ? NFP_DIR_ORIGINAL : NFP_DIR_REPLY);
+		ck_assert_uint_eq(p->ident.proto, 1);
+		ck_assert_uint_eq(p->ident.dport, k / 2 + 1); /* echo sequence */
+		if (flow == NFP_NONE)
+			flow = p->flow;
+		ck_assert_uint_eq(p->flow, flow);
+		struct capture_tunnel tu;
+		ck_assert_int_eq(capture_packet_tunnel(t, p, &tu), 1);
+		const char *from = req ? h1 : h2, *to = req ? h2 : h1;
+		ck_assert(is_host(t, tu.from_host, from));
+		ck_assert(is_host(t, tu.to_host, to));
+		ck_assert_str_eq(tu.kind, "vxlan");
+		ck_assert_int_eq(tu.has_vni, 1);
+		ck_assert_uint_eq(tu.vni, 1);
+		ck_assert_str_eq(capture_str(t, tu.dev_in), "flannel.1");
+		ck_assert_str_eq(capture_str(t, tu.under_out), "eth1");
+		ck_assert_str_eq(capture_str(t, tu.under_in), "eth1");
+		ck_assert_str_eq(capture_str(t, tu.dev_out), "flannel.1");
+		ck_assert_int_eq(tu.died, 0);
+		static const uint8_t a1[4] = { 192, 168, 77, 1 }, a2[4] = { 192, 168, 77, 2 };
+		ck_assert_int_eq(memcmp(tu.outer.src, req ? a1 : a2, 4), 0);
+		ck_assert_int_eq(memcmp(tu.outer.dst, req ? a2 : a1, 4), 0);
+		ck_assert_uint_eq(tu.outer.dport, 8472);
+		/* in order: the walk to the tunnel, the outer packet leaving,
+		 * the outer packet arriving, the walk out of it */
+		ck_assert_uint_ge(tu.first, 3);
+		ck_assert_uint_eq(tu.last + 1 - tu.first, tu.nhops);
+		int phase = 0;
+		for (uint32_t i = 0; i < p->nhops; i++) {
+			const struct nfp_hop *h = capture_packet_hop(t, p, i);
+			if (h->kind == NFP_KIND_DROP)
+				continue; /* the freed copy of a reply ping's raw socket took */
+			int tun = capture_hop_is_tunnel(h);
+			int want = i < tu.first ? 0 : i <= tu.last ? (capture_hop_tunnel_side(h) == 1 ? 1 : 2) : 3;
+			ck_assert_int_ge(want, phase);
+			phase = want;
+			ck_assert_int_eq(tun, want == 1 || want == 2);
+			ck_assert_msg(is_host(t, h->host, want < 2 ? from : to), "packet %zu hop %u on %s", n, i + 1,
+				      capture_str(t, h->host));
+			if (tun)
+				ck_assert_uint_eq(nfp_inner_vni(&h->inner), 1);
+		}
+		ck_assert_int_eq(phase, 3);
+		/* the carried packet's fate, on the far host */
+		ck_assert_int_eq(p->fate.kind, NFP_FATE_FORWARDED);
+		const struct nfp_hop *fh = capture_packet_hop(t, p, p->fate.hop);
+		ck_assert(is_host(t, fh->host, to));
+		ck_assert_str_eq(capture_str(t, p->fate.dev), req ? "nfpl-vx1" : "nfpl-vc1");
+	}
+}
+
+START_TEST(x2x_one_journey_per_ping)
+{
+	struct msgs ms;
+	struct capture_trace *t = load_hosts(TUN "x2x-host1.rec", TUN "x2x-host2.rec", &ms);
+	check_x2x(t);
+	/* the clock placed by the tunnel crossings, said */
+	ck_assert_int_eq(ms.n, 1);
+	ck_assert_msg(strstr(ms.text[0], "clock 0.169 ms ahead of the first input's (from 3 tunnel crossings out of it "
+					 "and 3 into it)"),
+		      "%s", ms.text[0]);
+	unload_hosts(t);
+	/* the other input first: the same journeys */
+	t = load_hosts(TUN "x2x-host2.rec", TUN "x2x-host1.rec", &ms);
+	check_x2x(t);
+	ck_assert_msg(strstr(ms.text[0], "clock 0.169 ms behind"), "%s", ms.text[0]);
+	unload_hosts(t);
+}
+END_TEST
+
+/* host 2's clock 2.5 s ahead (a derived recording, README): the crossings
+ * place it, the journeys are the same, the correction is said */
+START_TEST(x2x_shifted_clock)
+{
+	struct msgs ms;
+	struct capture_trace *t = load_hosts(TUN "x2x-host1.rec", TUN "x2x-host2-shifted.rec", &ms);
+	check_x2x(t);
+	ck_assert_int_eq(ms.n, 1);
+	ck_assert_msg(strstr(ms.text[0], "clock 2500.169 ms ahead of the first input's (from 3 tunnel crossings"), "%s",
+		      ms.text[0]);
+	unload_hosts(t);
+}
+END_TEST
+
+/* each host's recording alone: the tunnel is a step of the carried
+ * packet there too, before or after its walk (outer packet ids and
+ * conntrack are the tunnel's: no flow of their own) */
+START_TEST(x2x_one_host_alone)
+{
+	static const char *const files[] = { TUN "x2x-host1.rec", TUN "x2x-host2.rec" };
+	for (int f = 0; f < 2; f++) {
+		struct msgs ms;
+		struct capture_trace *t = load_hosts(files[f], NULL, &ms);
+		ck_assert_uint_eq(capture_trace_count(t), 6);
+		size_t k = 0;
+		for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++, k++) {
+			const struct nfp_packet *p = capture_trace_packet(t, n);
+			ck_assert_uint_eq(p->ident.proto, 1);
+			ck_assert_int_eq(p->dir, k % 2 ? NFP_DIR_REPLY : NFP_DIR_ORIGINAL);
+			struct capture_tunnel tu;
+			ck_assert_int_eq(capture_packet_tunnel(t, p, &tu), 1);
+			ck_assert_uint_eq(tu.vni, 1);
+			/* host 1 sends the requests into the tunnel, host 2 the replies */
+			int leaves = (f == 0) == (k % 2 == 0);
+			ck_assert_uint_eq(leaves ? tu.last + 1 : tu.first, leaves ? p->nhops : 0);
+			ck_assert_uint_eq(p->flow, capture_trace_packet(t, capture_trace_first(t))->flow);
+		}
+		unload_hosts(t);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tunnel");
@@ -103,6 +272,9 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, record_tunnel_fields_round_trip);
 	tcase_add_test(tc, record_tunnel_fields_bad);
+	tcase_add_test(tc, x2x_one_journey_per_ping);
+	tcase_add_test(tc, x2x_shifted_clock);
+	tcase_add_test(tc, x2x_one_host_alone);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
