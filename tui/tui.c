@@ -398,6 +398,10 @@ static int setup(struct tui *u, struct capture_trace *t, struct capture_rules *r
 		render_diagram_free(u->d);
 		return -1;
 	}
+	u->shown = capture_trace_last(t);
+	u->sel = capture_trace_first(t);
+	u->hops_seen = capture_trace_stats(t)->hops;
+	u->eof = o->remote && capture_remote_done(o->remote);
 	u->rate_t = now_s();
 	tui_refilter(u);
 	return 0;
