@@ -9,17 +9,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the same rule of the same chain of the same box (interned ids compare
+/* the same rule of the same chain of the same box on the same host (interned ids compare
  * by value: one strpool per trace). nftables names a rule by its handle,
  * not a number: two different rules of one chain (a jump into DOCKER, an
  * accept of established traffic) are different steps. */
 static int same_step(const struct capture_trace *t, const struct nfp_hop *x, const struct nfp_hop *y)
 {
 	(void)t;
-	return x->box == y->box && x->layer == y->layer && x->chain == y->chain && x->kind == y->kind &&
+	/* on different hosts it is a different step, whatever the chain: a
+	 * journey over two hosts crosses filter:FORWARD on each */
+	return x->host == y->host && x->box == y->box && x->layer == y->layer && x->chain == y->chain && x->kind == y->kind &&
 	       x->rule == y->rule && (x->flags & NFP_HOP_PROBE) == (y->flags & NFP_HOP_PROBE) &&
 	       (x->flags & NFP_HOP_HANDLE) == (y->flags & NFP_HOP_HANDLE) &&
 	       (!(x->flags & NFP_HOP_HANDLE) || x->handle == y->handle) && x->jump == y->jump;
+}
+
+/* Appends to out the LCS alignment of A's hops ia[0..n) with B's hops
+ * ib[0..m) (indices into each packet's hops). -1 on ENOMEM. */
+static int align_lists(const struct capture_trace *t, const struct nfp_packet *pa, const struct nfp_packet *pb,
+		       const uint32_t *ia, size_t n, const uint32_t *ib, size_t m, struct render_align *out)
+{
+	uint16_t *L = calloc((n + 1) * (m + 1), sizeof(*L));
+	if (!L)
+		return -1;
+#define AT(i, j) L[(size_t)(i) * (m + 1) + (size_t)(j)]
+#define EQ(i, j) same_step(t, capture_packet_hop(t, pa, ia[i]), capture_packet_hop(t, pb, ib[j]))
+	for (size_t i = n; i-- > 0;)
+		for (size_t j = m; j-- > 0;) {
+			uint16_t best = AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1);
+			if (EQ(i, j) && AT(i + 1, j + 1) + 1 > best)
+				best = (uint16_t)(AT(i + 1, j + 1) + 1);
+			AT(i, j) = best;
+		}
+	size_t i = 0, j = 0;
+	while (i < n || j < m) {
+		if (i < n && j < m && EQ(i, j) && AT(i, j) == AT(i + 1, j + 1) + 1) {
+			out->rows[out->n++] = (struct render_align_row){ (int32_t)ia[i], (int32_t)ib[j] };
+			i++;
+			j++;
+		} else if (j >= m || (i < n && AT(i + 1, j) >= AT(i, j + 1))) {
+			out->rows[out->n++] = (struct render_align_row){ (int32_t)ia[i], -1 };
+			i++;
+		} else {
+			out->rows[out->n++] = (struct render_align_row){ -1, (int32_t)ib[j] };
+			j++;
+		}
+	}
+#undef EQ
+#undef AT
+	free(L);
+	return 0;
 }
 
 int render_align(const struct capture_trace *t, const struct nfp_packet *pa, const struct nfp_packet *pb,
@@ -32,42 +71,63 @@ int render_align(const struct capture_trace *t, const struct nfp_packet *pa, con
 		n = n > 4000 ? 4000 : n;
 		m = m > 4000 ? 4000 : m;
 	}
-	uint16_t *L = calloc((n + 1) * (m + 1), sizeof(*L));
+	uint32_t *ia = malloc((n + 1) * sizeof(*ia)), *ib = malloc((m + 1) * sizeof(*ib));
 	out->rows = malloc((n + m + 1) * sizeof(*out->rows));
-	if (!L || !out->rows) {
-		free(L);
+	int r = 0;
+	if (!ia || !ib || !out->rows) {
+		r = -1;
+		goto out;
+	}
+	/* host by host, in the order A met them (then B's others): a request
+	 * and its reply cross two hosts in opposite orders, and each host's
+	 * walk is compared with the same host's. Without hosts: one pass. */
+	size_t da = 0, db = 0; /* hops of A and B already aligned */
+	while (da < n || db < m) {
+		uint32_t host = 0;
+		int found = 0;
+		for (size_t i = 0; i < n && !found; i++) {
+			const struct nfp_hop *h = capture_packet_hop(t, pa, (uint32_t)i);
+			int done = 0;
+			for (size_t k = 0; k < out->n && !done; k++)
+				done = out->rows[k].a == (int32_t)i;
+			if (!done) {
+				host = h->host;
+				found = 1;
+			}
+		}
+		for (size_t j = 0; j < m && !found; j++) {
+			const struct nfp_hop *h = capture_packet_hop(t, pb, (uint32_t)j);
+			int done = 0;
+			for (size_t k = 0; k < out->n && !done; k++)
+				done = out->rows[k].b == (int32_t)j;
+			if (!done) {
+				host = h->host;
+				found = 1;
+			}
+		}
+		size_t na = 0, nb = 0;
+		for (size_t i = 0; i < n; i++)
+			if (capture_packet_hop(t, pa, (uint32_t)i)->host == host)
+				ia[na++] = (uint32_t)i;
+		for (size_t j = 0; j < m; j++)
+			if (capture_packet_hop(t, pb, (uint32_t)j)->host == host)
+				ib[nb++] = (uint32_t)j;
+		if (align_lists(t, pa, pb, ia, na, ib, nb, out) < 0) {
+			r = -1;
+			goto out;
+		}
+		da += na;
+		db += nb;
+	}
+out:
+	free(ia);
+	free(ib);
+	if (r < 0) {
 		free(out->rows);
 		out->rows = NULL;
-		return -1;
+		out->n = 0;
 	}
-#define AT(i, j) L[(size_t)(i) * (m + 1) + (size_t)(j)]
-	for (size_t i = n; i-- > 0;)
-		for (size_t j = m; j-- > 0;) {
-			int eq = same_step(t, capture_packet_hop(t, pa, (uint32_t)i), capture_packet_hop(t, pb, (uint32_t)j));
-			uint16_t best = AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1);
-			if (eq && AT(i + 1, j + 1) + 1 > best)
-				best = (uint16_t)(AT(i + 1, j + 1) + 1);
-			AT(i, j) = best;
-		}
-	size_t i = 0, j = 0;
-	while (i < n || j < m) {
-		if (i < n && j < m &&
-		    same_step(t, capture_packet_hop(t, pa, (uint32_t)i), capture_packet_hop(t, pb, (uint32_t)j)) &&
-		    AT(i, j) == AT(i + 1, j + 1) + 1) {
-			out->rows[out->n++] = (struct render_align_row){ (int32_t)i, (int32_t)j };
-			i++;
-			j++;
-		} else if (j >= m || (i < n && AT(i + 1, j) >= AT(i, j + 1))) {
-			out->rows[out->n++] = (struct render_align_row){ (int32_t)i, -1 };
-			i++;
-		} else {
-			out->rows[out->n++] = (struct render_align_row){ -1, (int32_t)j };
-			j++;
-		}
-	}
-#undef AT
-	free(L);
-	return 0;
+	return r;
 }
 
 void render_align_free(struct render_align *al)
@@ -115,14 +175,39 @@ void render_compare_cell(const struct capture_trace *t, const struct nfp_packet 
 	fit_pad(out, cap, line, w, ascii);
 }
 
-static int box_in(const struct capture_trace *t, const struct nfp_packet *p, int box, int layer)
+/* did p cross box (at that layer) on host (0: a trace without hosts)? */
+static int box_in(const struct capture_trace *t, const struct nfp_packet *p, int box, int layer, uint32_t host)
 {
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
-		if (h->box == box && h->layer == layer)
+		if (h->box == box && h->layer == layer && h->host == host)
 			return 1;
 	}
 	return 0;
+}
+
+/* an earlier hop of p than i on the same box, layer and host */
+static int box_before(const struct capture_trace *t, const struct nfp_packet *p, uint32_t i)
+{
+	const struct nfp_hop *h = capture_packet_hop(t, p, i);
+	for (uint32_t k = 0; k < i; k++) {
+		const struct nfp_hop *o = capture_packet_hop(t, p, k);
+		if (o->box == h->box && o->layer == h->layer && o->host == h->host && !(o->flags & NFP_HOP_PROBE))
+			return 1;
+	}
+	return 0;
+}
+
+/* " on HOST" (escaped) when the trace has several hosts, else "" */
+static void on_host(const struct capture_trace *t, uint32_t host, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (!capture_trace_many_hosts(t) || !host)
+		return;
+	struct capture_buf b = { 0 };
+	render_esc(&b, capture_str(t, host), capture_str_len(t, host), 0);
+	snprintf(out, cap, " on %s", b.p ? b.p : "");
+	capture_buf_free(&b);
 }
 
 static int is_nat_box(int box)
@@ -156,16 +241,15 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 	/* boxes one packet crossed and the other did not */
 	for (int side = 0; side < 2; side++) {
 		const struct nfp_packet *p = side ? pb : pa, *q = side ? pa : pb;
-		uint8_t seen[NFP_BOX__COUNT][3];
-		memset(seen, 0, sizeof(seen));
 		for (uint32_t i = 0; i < p->nhops; i++) {
 			const struct nfp_hop *h = capture_packet_hop(t, p, i);
-			if (!h->box || (h->flags & NFP_HOP_PROBE) || seen[h->box][h->layer])
+			if (!h->box || (h->flags & NFP_HOP_PROBE) || box_before(t, p, i))
 				continue;
-			seen[h->box][h->layer] = 1;
-			if (!box_in(t, q, h->box, h->layer)) {
-				int n = snprintf(line, sizeof(line), "%s (%s) only in packet %zu\n", nfp_box_name(h->box),
-						 nfp_layer_name(h->layer), side ? nb : na);
+			if (!box_in(t, q, h->box, h->layer, h->host)) {
+				char on[300];
+				on_host(t, h->host, on, sizeof(on));
+				int n = snprintf(line, sizeof(line), "%s (%s)%s only in packet %zu\n", nfp_box_name(h->box),
+						 nfp_layer_name(h->layer), on, side ? nb : na);
 				r |= capture_buf_put(b, line, (size_t)n);
 				said++;
 			}
@@ -184,14 +268,15 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 		const struct nfp_packet *p = side ? pb : pa, *q = side ? pa : pb;
 		int32_t k = side ? al->rows[i].b : al->rows[i].a;
 		const struct nfp_hop *h = capture_packet_hop(t, p, (uint32_t)k);
-		if (h->kind != NFP_KIND_RULE || (h->flags & NFP_HOP_PROBE) || !box_in(t, q, h->box, h->layer))
+		if (h->kind != NFP_KIND_RULE || (h->flags & NFP_HOP_PROBE) || !box_in(t, q, h->box, h->layer, h->host))
 			continue;
-		char act[160];
+		char act[160], on[300];
 		render_hop_action(t, h, act, sizeof(act));
+		on_host(t, h->host, on, sizeof(on));
 		struct capture_buf ch = { 0 };
 		render_esc(&ch, capture_str(t, h->chain), capture_str_len(t, h->chain), 0);
-		int n = snprintf(line, sizeof(line), "%s (%s) chain %s %s only in packet %zu\n", nfp_box_name(h->box),
-				 nfp_layer_name(h->layer), ch.p ? ch.p : "?", act, side ? nb : na);
+		int n = snprintf(line, sizeof(line), "%s (%s)%s chain %s %s only in packet %zu\n", nfp_box_name(h->box),
+				 nfp_layer_name(h->layer), on, ch.p ? ch.p : "?", act, side ? nb : na);
 		capture_buf_free(&ch);
 		r |= capture_buf_put(b, line, (size_t)n);
 		said++;
@@ -208,19 +293,32 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 	if (pa->flow == pb->flow && pa->flow != NFP_NONE && (pa->ct == NFP_CT_NEW) != (pb->ct == NFP_CT_NEW)) {
 		const struct nfp_packet *first = pa->ct == NFP_CT_NEW ? pa : pb, *other = first == pa ? pb : pa;
 		size_t nf = first == pa ? na : nb, no = first == pa ? nb : na;
-		char boxes[256] = "";
+		char boxes[1024] = "";
 		size_t o = 0;
 		int nnat = 0;
-		uint8_t seen[NFP_BOX__COUNT][3];
-		memset(seen, 0, sizeof(seen));
+		uint32_t host = 0;
+		/* the boxes host by host, in the order the journey met them
+		 * ("nat:PREROUTING, nat:POSTROUTING on a and nat:PREROUTING on b") */
 		for (uint32_t i = 0; i < first->nhops; i++) {
 			const struct nfp_hop *h = capture_packet_hop(t, first, i);
-			if (!is_nat_box(h->box) || seen[h->box][h->layer] || box_in(t, other, h->box, h->layer))
+			if (!is_nat_box(h->box) || box_before(t, first, i) || box_in(t, other, h->box, h->layer, h->host))
 				continue;
-			seen[h->box][h->layer] = 1;
+			char on[300];
+			if (nnat && h->host != host) {
+				on_host(t, host, on, sizeof(on));
+				if (o < sizeof(boxes))
+					o += (size_t)snprintf(boxes + o, sizeof(boxes) - o, "%s and", on);
+			}
 			if (o < sizeof(boxes))
-				o += (size_t)snprintf(boxes + o, sizeof(boxes) - o, "%s%s", nnat ? ", " : "", nfp_box_name(h->box));
+				o += (size_t)snprintf(boxes + o, sizeof(boxes) - o, "%s%s",
+						      !nnat ? "" : h->host != host ? " " : ", ", nfp_box_name(h->box));
+			host = h->host;
 			nnat++;
+		}
+		if (nnat && o < sizeof(boxes)) {
+			char on[300];
+			on_host(t, host, on, sizeof(on));
+			snprintf(boxes + o, sizeof(boxes) - o, "%s", on);
 		}
 		if (nnat) {
 			int reply = other->dir != first->dir;
@@ -269,8 +367,35 @@ int render_compare_text(struct capture_buf *b, const struct capture_trace *t, si
 	render_fit(h1, sizeof(h1), l[1], col, ascii);
 	int n = snprintf(line, sizeof(line), "%s %s %s\n", h0, ascii ? "|" : "\xe2\x94\x82", h1);
 	r |= capture_buf_put(b, line, (size_t)n);
+	uint32_t host[2] = { 0, 0 };
 	for (size_t i = 0; i < al.n; i++) {
 		char ca[1024], cb[1024];
+		/* where a side moves to another host, a line says so (as --print) */
+		if (capture_trace_many_hosts(t)) {
+			int32_t k[2] = { al.rows[i].a, al.rows[i].b };
+			char on[2][320];
+			int moved = 0;
+			for (int s = 0; s < 2; s++) {
+				uint32_t hh = k[s] >= 0 ? capture_packet_hop(t, s ? pb : pa, (uint32_t)k[s])->host : host[s];
+				on[s][0] = '\0';
+				if (hh != host[s] && hh) {
+					char o[300];
+					on_host(t, hh, o, sizeof(o));
+					snprintf(on[s], sizeof(on[s]), "   %s", o + 1);
+					moved = 1;
+				}
+				host[s] = hh;
+			}
+			if (moved) {
+				fit_pad(ca, sizeof(ca), on[0], col, ascii);
+				render_fit(cb, sizeof(cb), on[1], col, ascii);
+				n = snprintf(line, sizeof(line), "%s %s %s", ca, ascii ? "|" : "\xe2\x94\x82", cb);
+				while (n > 0 && line[n - 1] == ' ')
+					line[--n] = '\0';
+				r |= capture_buf_put(b, line, (size_t)n);
+				r |= capture_buf_putc(b, '\n');
+			}
+		}
 		render_compare_cell(t, pa, al.rows[i].a, ca, sizeof(ca), col, ascii);
 		render_compare_cell(t, pb, al.rows[i].b, cb, sizeof(cb), col, ascii);
 		const char *mid = al.rows[i].a < 0 ? (ascii ? ">" : "\xe2\x96\xb6")

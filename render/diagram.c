@@ -318,6 +318,12 @@ static int bfs(const struct render_diagram *d, int a, int b, int *prev_edge, int
 void render_route_add(struct render_route *r, const struct render_diagram *d, const struct capture_trace *t,
 		      const struct nfp_packet *p, int current, unsigned which)
 {
+	render_route_add_host(r, d, t, p, current, which, 0);
+}
+
+void render_route_add_host(struct render_route *r, const struct render_diagram *d, const struct capture_trace *t,
+			   const struct nfp_packet *p, int current, unsigned which, uint32_t host)
+{
 	int *prev = malloc((size_t)d->nnodes * sizeof(int));
 	int *queue = malloc((size_t)d->nnodes * sizeof(int));
 	uint8_t *visited = calloc((size_t)d->nnodes, 1);
@@ -325,6 +331,8 @@ void render_route_add(struct render_route *r, const struct render_diagram *d, co
 		goto out;
 	int last = -1;
 	for (uint32_t i = 0; i < p->nhops; i++) {
+		if (host && capture_packet_hop(t, p, i)->host != host)
+			continue;
 		int n = render_hop_node(d, t, p, i);
 		if (n < 0)
 			continue;
@@ -355,7 +363,8 @@ void render_route_add(struct render_route *r, const struct render_diagram *d, co
 	}
 	/* where it died (a hop without a box leaves it unmarked) */
 	const struct nfp_fate *f = &p->fate;
-	if ((f->kind == NFP_FATE_DROPPED || f->kind == NFP_FATE_REJECTED) && f->hop < p->nhops)
+	if ((f->kind == NFP_FATE_DROPPED || f->kind == NFP_FATE_REJECTED) && f->hop < p->nhops &&
+	    (!host || capture_packet_hop(t, p, f->hop)->host == host))
 		r->dead = render_hop_node(d, t, p, f->hop);
 	/* a node skipped on the way but crossed later is not skipped */
 	for (int n = 0; n < d->nnodes; n++)
@@ -365,6 +374,29 @@ out:
 	free(prev);
 	free(queue);
 	free(visited);
+}
+
+/* The label at the right end of the first line under the frame names
+ * whose last cells are blank (the Application band has room in every
+ * layout); cut to what is free when no line is. */
+static void put_label(struct render_canvas *c, const char *label, int below)
+{
+	int len = 0;
+	for (const char *s = label; *s; s++)
+		len += ((unsigned char)*s & 0xc0) != 0x80;
+	if (len > c->w - 2)
+		len = c->w - 2;
+	if (len <= 0)
+		return;
+	for (int y = 1; y < below && y < c->h; y++) {
+		int ok = 1;
+		for (int x = c->w - len - 1; x < c->w && ok; x++)
+			ok = render_canvas_is_free(c, x, y) || c->cells[(size_t)y * (size_t)c->w + (size_t)x].ch == ' ';
+		if (ok) {
+			render_canvas_text(c, c->w - len, y, label, len, RF_DEFAULT, RA_BOLD);
+			return;
+		}
+	}
 }
 
 /* ---- layout ----------------------------------------------------------- */
@@ -819,5 +851,7 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 		render_canvas_text(c, 0, y++, o->detail, c->w, RF_DEFAULT, RA_BOLD);
 	if (o->caption && y < c->h)
 		render_canvas_text(c, 0, y, o->caption, c->w, RF_DEFAULT, 0);
+	if (o->label)
+		put_label(c, o->label, L.legend_y);
 	return L.labels;
 }

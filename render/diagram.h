@@ -59,6 +59,11 @@ void render_route_clear(struct render_route *r);
  * 0 plain, RN_A or RN_B for a comparison. */
 void render_route_add(struct render_route *r, const struct render_diagram *d, const struct capture_trace *t,
 		      const struct nfp_packet *p, int current, unsigned which);
+/* The same, drawing only the hops p made on host (a strpool id; 0: every
+ * hop): one host's netfilter on the diagram when the journey crossed
+ * several. current is still an index into all of p's hops. */
+void render_route_add_host(struct render_route *r, const struct render_diagram *d, const struct capture_trace *t,
+			   const struct nfp_packet *p, int current, unsigned which, uint32_t host);
 /* The diagram node a hop sits on, -1 when it has no box. */
 int render_hop_node(const struct render_diagram *d, const struct capture_trace *t, const struct nfp_packet *p,
 		    uint32_t hop);
@@ -67,6 +72,8 @@ struct render_diagram_opts {
 	int ascii;
 	const char *detail;  /* one line for the detail strip (escaped), or NULL */
 	const char *caption; /* a line under the legend when there is room, or NULL */
+	const char *label;   /* escaped text over the diagram, at the right of its
+			      * first free line ("host node2, 2 of 2"), or NULL */
 };
 
 /* Draws into c (cleared first). Returns the labels used (0 full, 1 short,

@@ -242,6 +242,45 @@ int render_packet_hosts(const struct capture_trace *t, const struct nfp_packet *
 	return n;
 }
 
+uint32_t render_journey_host(const struct capture_trace *t, const struct nfp_packet *p, uint32_t hop, char *label,
+			     size_t cap, int ascii)
+{
+	uint32_t hs[16];
+	int n = render_packet_hosts(t, p, hs, 16);
+	if (cap)
+		label[0] = '\0';
+	if (n < 2 || hop >= p->nhops)
+		return 0;
+	uint32_t host = capture_packet_hop(t, p, hop)->host;
+	int k = 0;
+	while (k < n && hs[k] != host)
+		k++;
+	if (k == n)
+		return 0; /* a hop that named no host: the whole journey */
+	struct capture_buf b = { 0 };
+	render_esc(&b, capture_str(t, host), capture_str_len(t, host), ascii);
+	snprintf(label, cap, "host %s (%d of %d)", b.p ? b.p : "", k + 1, n);
+	capture_buf_free(&b);
+	return host;
+}
+
+long render_next_host_hop(const struct capture_trace *t, const struct nfp_packet *p, uint32_t hop)
+{
+	uint32_t hs[16];
+	int n = render_packet_hosts(t, p, hs, 16);
+	if (n < 2 || hop >= p->nhops)
+		return -1;
+	uint32_t host = capture_packet_hop(t, p, hop)->host;
+	int k = 0;
+	while (k < n && hs[k] != host)
+		k++;
+	uint32_t next = hs[k < n ? (k + 1) % n : 0];
+	for (uint32_t i = 0; i < p->nhops; i++)
+		if (capture_packet_hop(t, p, i)->host == next)
+			return (long)i;
+	return -1;
+}
+
 void render_packet_summary(const struct capture_trace *t, const struct nfp_packet *p, char *out, size_t cap)
 {
 	const struct nfp_hop *h = render_best_hop(t, p);
@@ -762,6 +801,23 @@ void render_fit(char *out, size_t cap, const char *s, int w, int ascii)
 	}
 	size_t keep = cols_prefix(s, n, w - 1);
 	snprintf(out, cap, "%.*s%s", (int)keep, s, ellipsis(ascii));
+}
+
+void render_fit_middle(char *out, size_t cap, const char *s, int w, int ascii)
+{
+	size_t n = strlen(s);
+	if (cap == 0)
+		return;
+	if (w < 5 || render_cols(s, n) <= w) {
+		render_fit(out, cap, s, w, ascii);
+		return;
+	}
+	int head = (w - 1) / 3, tail = w - 1 - head;
+	size_t keep = cols_prefix(s, n, head), from = keep;
+	/* the shortest end of s (from a character's start) within tail columns */
+	while (from < n && (((unsigned char)s[from] & 0xc0) == 0x80 || render_cols(s + from, n - from) > tail))
+		from++;
+	snprintf(out, cap, "%.*s%s%s", (int)keep, s, ellipsis(ascii), s + from);
 }
 
 int render_wrap(struct capture_buf *b, const char *s, int w, int ascii)

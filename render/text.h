@@ -34,6 +34,14 @@ void render_packet_summary(const struct capture_trace *t, const struct nfp_packe
 /* The hosts p's hops name (strpool ids, never 0), in the order the packet
  * reached them, each once; at most max. Returns how many. */
 int render_packet_hosts(const struct capture_trace *t, const struct nfp_packet *p, uint32_t *out, int max);
+/* Which host's netfilter a diagram of p at hop shows: the hop's host when
+ * p crossed two hosts or more, else 0 (every hop, no label). label gets
+ * "host NAME (K of N)" (escaped), or "" with 0. */
+uint32_t render_journey_host(const struct capture_trace *t, const struct nfp_packet *p, uint32_t hop, char *label,
+			     size_t cap, int ascii);
+/* The first hop of the host after hop's host in p's journey (around to
+ * the first host after the last), or -1 when p crossed fewer than two. */
+long render_next_host_hop(const struct capture_trace *t, const struct nfp_packet *p, uint32_t hop);
 
 /* Rule text of a hop (its own or from --rules), or "" when unknown. */
 const char *render_hop_rule(const struct capture_trace *t, const struct nfp_hop *h);
@@ -87,6 +95,9 @@ int render_cols(const char *s, size_t n);
 /* s cut to w columns into out, its last column "…" ("~" with ascii) when
  * it was cut. */
 void render_fit(char *out, size_t cap, const char *s, int w, int ascii);
+/* The same, cutting the middle: "node1/…-host2" (a host name's machine
+ * and namespace both tell hosts apart). */
+void render_fit_middle(char *out, size_t cap, const char *s, int w, int ascii);
 /* Appends s (escaped text, '\n' between paragraphs) wrapped at w columns:
  * lines break at spaces, a paragraph's indentation carries to its
  * continuation lines, and only a word longer than a whole line is cut,

@@ -134,7 +134,8 @@ void tui_packet_line(const struct tui *u, int y, int x, int w, const char *lead,
 	tui_put_text(y, x, w, full, a, pair);
 }
 
-void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *detail, const char *caption)
+void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *detail, const char *caption,
+		      const char *label)
 {
 	if (w < 1 || h < 1)
 		return;
@@ -150,7 +151,7 @@ void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *det
 		render_fit(d, sizeof(d), detail, w, u->ascii);
 	if (caption)
 		render_fit(c, sizeof(c), caption, w, u->ascii);
-	struct render_diagram_opts o = { u->ascii, d[0] ? d : NULL, c[0] ? c : NULL };
+	struct render_diagram_opts o = { u->ascii, d[0] ? d : NULL, c[0] ? c : NULL, label && *label ? label : NULL };
 	render_diagram_draw(u->d, &u->route, u->canvas, &o);
 	blit(u, u->canvas, y, x);
 }

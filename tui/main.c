@@ -133,7 +133,7 @@ static void usage(FILE *f)
 	      "  f   next packet of the flow                c   compare with the next packet of\n"
 	      "  r   compare request and reply                  the flow and direction\n"
 	      "  /   filter packets by text, or by fate: drop, forwarded, fate:unknown ...\n"
-	      "  Tab  cycle panes   z  zoom the diagram\n"
+	      "  Tab  cycle panes   z  zoom the diagram   h  the journey's next host\n"
 	      "  space  pause/resume (live)   F    follow the newest   w  write a recording\n"
 	      "  m   mouse on/off (click a packet, hop or box; the wheel scrolls)\n"
 	      "  Esc back   ? help   q quit\n"
@@ -905,7 +905,7 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 		fprintf(stderr, "nfpath: bench set-up failed\n");
 		return 1;
 	}
-	struct render_diagram_opts dopts = { 0, NULL, NULL };
+	struct render_diagram_opts dopts = { 0, NULL, NULL, NULL };
 	int runs = 2000, tier = -1;
 	double t0 = mono();
 	for (int i = 0; i < runs; i++) {

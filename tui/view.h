@@ -95,8 +95,10 @@ int tui_put_fit(const struct tui *u, int y, int x, int w, const char *s, attr_t 
 int tui_wrap(const struct tui *u, int y, int x, int w, int maxlines, const char *s, int skip);
 /* a vertical rule between side-by-side panes */
 void tui_vrule(const struct tui *u, int y, int x, int h);
-/* draws u->route (filled by the caller) as the diagram in the given area */
-void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *detail, const char *caption);
+/* draws u->route (filled by the caller) as the diagram in the given area;
+ * label (escaped, may be NULL): which host's netfilter it draws */
+void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *detail, const char *caption,
+		      const char *label);
 
 /* ---- tui.c: the packet list and selection every view shares ---- */
 /* the selected packet; NULL when no packet is listed (none yet, or none

@@ -12,10 +12,17 @@
 static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 {
 	render_route_clear(&u->route);
-	char detail[512] = "";
+	char detail[512] = "", label[320] = "";
 	const struct nfp_packet *pa = capture_trace_packet(u->t, u->ca), *pb = capture_trace_packet(u->t, u->cb);
-	render_route_add(&u->route, u->d, u->t, pa, -1, RN_A);
-	render_route_add(&u->route, u->d, u->t, pb, -1, RN_B);
+	uint32_t host = 0;
+	if (u->al.n) {
+		/* journeys over several hosts: both routes on the current row's host */
+		const struct render_align_row *row = &u->al.rows[u->crow];
+		host = row->a >= 0 ? render_journey_host(u->t, pa, (uint32_t)row->a, label, sizeof(label), u->ascii)
+				   : render_journey_host(u->t, pb, (uint32_t)row->b, label, sizeof(label), u->ascii);
+	}
+	render_route_add_host(&u->route, u->d, u->t, pa, -1, RN_A, host);
+	render_route_add_host(&u->route, u->d, u->t, pb, -1, RN_B, host);
 	if (u->al.n) {
 		const struct render_align_row *row = &u->al.rows[u->crow];
 		const struct nfp_packet *pp = row->a >= 0 ? pa : pb;
@@ -27,7 +34,7 @@ static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 		}
 		render_hop_detail(u->t, pp, (uint32_t)hh, detail, sizeof(detail));
 	}
-	tui_draw_diagram(u, y, x, w, h, detail, NULL);
+	tui_draw_diagram(u, y, x, w, h, detail, NULL, label);
 }
 
 static void draw(struct tui *u, int body, int w)
@@ -58,9 +65,29 @@ static void draw(struct tui *u, int body, int w)
 		avail -= dh;
 	}
 	int col = (w - 3) / 2;
-	char head[2][64];
-	snprintf(head[0], sizeof(head[0]), "   # layer box [chain] what (packet %zu)", u->ca);
-	snprintf(head[1], sizeof(head[1]), "   # layer box [chain] what (packet %zu)", u->cb);
+	char head[2][400];
+	for (int side = 0; side < 2; side++) {
+		/* journeys over several hosts: the host each side is on at the
+		 * current row (its nearest hop at or above it) */
+		char on[320] = "";
+		for (long i = (long)u->crow; capture_trace_many_hosts(u->t) && i >= 0 && i < (long)u->al.n; i--) {
+			int32_t k = side ? u->al.rows[i].b : u->al.rows[i].a;
+			if (k < 0)
+				continue;
+			uint32_t host = capture_packet_hop(u->t, side ? pb : pa, (uint32_t)k)->host;
+			if (host) {
+				struct capture_buf hb = { 0 };
+				render_esc(&hb, capture_str(u->t, host), capture_str_len(u->t, host), u->ascii);
+				snprintf(on, sizeof(on), " on %s", hb.p ? hb.p : "");
+				capture_buf_free(&hb);
+			}
+			break;
+		}
+		/* narrow columns keep the host rather than the column names */
+		snprintf(head[side], sizeof(head[side]),
+			 on[0] && col < 60 ? "   # packet %zu%s" : "   # layer box [chain] what (packet %zu%s)",
+			 side ? u->cb : u->ca, on);
+	}
 	tui_fill(y0, 0, w, A_UNDERLINE);
 	tui_put_fit(u, y0, 0, col, head[0], A_UNDERLINE | A_DIM, 0);
 	tui_put_fit(u, y0, col + 3, col, head[1], A_UNDERLINE | A_DIM, 0);

@@ -19,6 +19,8 @@ static const char help_text[] =
 	"  k Up         previous packet\n"
 	"  PgDn PgUp    ten packets on or back\n"
 	"  f            next packet of this flow\n"
+	"  h            a journey over several hosts: the diagram draws one host's netfilter (the selected hop's, "
+	"named over the diagram); h goes to the first hop on the journey's next host\n"
 	"  c            compare with the next packet of this flow and direction (first packet against a later one)\n"
 	"  r            compare with the matching packet of the other direction (request against reply)\n"
 	"  /            filter packets by text (address, name, box, chain, device); Enter keeps the filter, "

@@ -101,12 +101,25 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 	tui_pane_title(y, x, w, title, u->focus == P_HOPS);
 	if (!p)
 		return;
-	/* a host column only when the trace has several hosts */
-	int hw = capture_trace_many_hosts(u->t) && w >= 30 ? 12 : 0;
+	/* a host column only when the trace has several hosts: as wide as
+	 * this packet's longest host name, within a quarter of the pane (at
+	 * least 12); a longer name loses its middle, not the end that tells
+	 * two namespaces of one machine apart */
+	int hw = 0;
+	if (capture_trace_many_hosts(u->t) && w >= 30) {
+		uint32_t hs[16];
+		int nh = render_packet_hosts(u->t, p, hs, 16), longest = 0;
+		for (int k = 0; k < nh; k++) {
+			int l = (int)capture_str_len(u->t, hs[k]);
+			longest = l > longest ? l : longest;
+		}
+		int most = w / 4 > 12 ? w / 4 : 12;
+		hw = longest + 1 < 8 ? 8 : longest + 1 > most ? most : longest + 1;
+	}
 	if (h >= 4) {
-		tui_put_fit(u, y + 1, x, w, hw ? "  host        # layer box [chain] what happened"
-					       : "    # layer box [chain] what happened",
-			    A_DIM, 0);
+		char head[96];
+		snprintf(head, sizeof(head), "  %-*s  # layer box [chain] what happened", hw > 1 ? hw - 1 : 1, "host");
+		tui_put_fit(u, y + 1, x, w, hw ? head : "    # layer box [chain] what happened", A_DIM, 0);
 		y++;
 		h--;
 	}
@@ -126,7 +139,9 @@ static void draw_hops(struct tui *u, int y, int x, int w, int h)
 			struct capture_buf hb = { 0 };
 			if (host)
 				render_esc(&hb, capture_str(u->t, host), capture_str_len(u->t, host), u->ascii);
-			tui_put_text(y + 1 + r, x + 2, hw - 1, hb.p ? hb.p : "?", a | A_DIM, 0);
+			char fit[256];
+			render_fit_middle(fit, sizeof(fit), hb.p ? hb.p : "?", hw - 1, u->ascii);
+			tui_put_text(y + 1 + r, x + 2, hw - 1, fit, a | A_DIM, 0);
 			capture_buf_free(&hb);
 		}
 		tui_put_text(y + 1 + r, x + 2 + hw, w - 2 - hw, cell, a, 0);
@@ -163,15 +178,18 @@ static void draw_detail(struct tui *u, int y, int x, int w, int h)
 static void draw_diagram(struct tui *u, int y, int x, int w, int h)
 {
 	render_route_clear(&u->route);
-	char detail[512] = "", caption[512] = "";
+	char detail[512] = "", caption[512] = "", label[320] = "";
 	const struct nfp_packet *p = tui_selected(u);
 	if (p) {
-		render_route_add(&u->route, u->d, u->t, p, (int)u->hop, 0);
+		/* a journey over several hosts: the diagram is one host's
+		 * netfilter, the selected hop's (h goes to the next host) */
+		uint32_t host = render_journey_host(u->t, p, u->hop, label, sizeof(label), u->ascii);
+		render_route_add_host(&u->route, u->d, u->t, p, (int)u->hop, 0, host);
 		if (p->nhops)
 			render_hop_detail(u->t, p, u->hop, detail, sizeof(detail));
 		render_route_caption(u->t, p, caption, sizeof(caption), u->ascii);
 	}
-	tui_draw_diagram(u, y, x, w, h, detail, caption);
+	tui_draw_diagram(u, y, x, w, h, detail, caption, label);
 	u->at[P_DIAGRAM] = (struct pane_at){ y, x, w, h, 0 };
 }
 
@@ -435,6 +453,14 @@ static enum tui_key_result key(struct tui *u, int ch)
 	case '\t':
 		u->focus = (u->focus + 1) % P__COUNT;
 		break;
+	case 'h': {
+		long nx = p ? render_next_host_hop(u->t, p, u->hop) : -1;
+		if (nx < 0)
+			snprintf(u->msg, sizeof(u->msg), "this packet crossed one host");
+		else
+			u->hop = (uint32_t)nx;
+		break;
+	}
 	case 'z':
 		u->zoom = !u->zoom;
 		if (u->zoom)

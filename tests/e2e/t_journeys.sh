@@ -73,4 +73,35 @@ merged purge --print > "$tmp/purge.txt"
 grep -q 'interface_output *freed' "$tmp/purge.txt" || { grep -n 'interface_output' "$tmp/purge.txt"; exit 1; }
 merged rule --print > "$tmp/rule.txt"
 grep -q "^  fate: dropped at filter:FORWARD on $H2 by rule handle 24 in DOCKER-USER" "$tmp/rule.txt" || { grep fate "$tmp/rule.txt"; exit 1; }
+# compare of the first and a later packet: the nat chains of both hosts,
+# each host's walk under its name, the same words as the explorer's
+merged http --compare 1,3 --ascii > "$tmp/c13.txt"
+grep -q "^packet 3 skips nat:PREROUTING, nat:POSTROUTING on $H1 and nat:PREROUTING, nat:POSTROUTING on $H2:" "$tmp/c13.txt" ||
+	{ sed -n '/differences/,$p' "$tmp/c13.txt"; exit 1; }
+grep -q "^nat:PREROUTING (network) on $H2 only in packet 1" "$tmp/c13.txt"
+[ "$(grep -c "^   on $H1 *| *on $H1\$" "$tmp/c13.txt")" = 1 ] && [ "$(grep -c "^   on $H2 *| *on $H2\$" "$tmp/c13.txt")" = 1 ] ||
+	{ grep -n ' on ' "$tmp/c13.txt"; exit 1; }
+# host 2's nat rows face each other: the DNAT only in the first packet,
+# the probes both made aligned on the same row
+grep -q "^ 21 net  nat:PREROUTING \[DOCKER\] rule #12 dnat to 172.18.0.2:80 *< *-\$" "$tmp/c13.txt"
+grep -q "^ 19 net  raw:PREROUTING \[probe_pre\] policy accept (probe) *| *17 net  raw:PREROUTING" "$tmp/c13.txt"
+# request and reply: each host's walk against the same host's
+merged http --compare 1,2 --ascii > "$tmp/c12.txt"
+grep -q "^ 22 net  mangle:FORWARD \[probe_fwd\] policy accept (probe) *| *4 net  mangle:FORWARD" "$tmp/c12.txt" ||
+	{ cat "$tmp/c12.txt"; exit 1; }
+# the explorer: c and r find the later packet and the reply across the
+# hosts; its words are --compare's
+screen() { LC_ALL=C.UTF-8 "$N" -r "$F/lab2j-$1-host1.rec" -r "$F/lab2j-$1-host2.rec" --screen 200x50 --keys "$2" 2>/dev/null; }
+screen http c > "$tmp/s.txt"
+grep -q "compare 1 vs 3" "$tmp/s.txt"
+grep -q "^ packet 3 skips nat:PREROUTING, nat:POSTROUTING on $H1 and nat:PREROUTING, nat:POSTROUTING on $H2:" "$tmp/s.txt"
+screen http r | grep -q "compare 1 vs 2"
+screen http "j r" | grep -q "compare 2 vs 3"
+# the diagram is one host's; h goes to the next host of the journey
+screen http "" | grep -q "host $H1 (1 of 2)\$"
+screen http h > "$tmp/s.txt"
+grep -q "host $H2 (2 of 2)\$" "$tmp/s.txt"
+grep -q "hop 19/32" "$tmp/s.txt"
+screen http "h h" | grep -q "host $H1 (1 of 2)\$"
+screen rule End | grep -q "host $H2 (2 of 2)\$"
 echo ok
