@@ -386,7 +386,7 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 		if (!(in->flags & NFP_IN_ADDRS))
 			r |= kvu(b, "inproto", in->proto);
 	}
-	if (in->flags & NFP_IN_ADDRS) {
+	if ((in->flags & NFP_IN_ADDRS) && !(in->flags & NFP_IN_TUNNEL)) {
 		/* the header inside an ICMP error */
 		r |= kvaddr(b, "insaddr", in->src, in->l3);
 		r |= kvaddr(b, "indaddr", in->dst, in->l3);

@@ -5,6 +5,7 @@
 
 #include "../../capture/record.h"
 #include "../../capture/tunnel.h"
+#include "../../render/text.h"
 
 #define TUN "tests/fixtures/tunnel/"
 
@@ -23,12 +24,12 @@ static char *slurp_text(const char *path, size_t *len)
 /* every H line of the real host-1 recording reads back; the outer packets
  * carry VXLAN with VNI 1 (nft trace events keep 20 bytes of the transport
  * header: the VNI but not the carried packet) and write out as they came */
-START_TEST(record_tunnel_fields_round_trip)
+static void round_trip(const char *path, unsigned *nhop, unsigned *ntun, unsigned *ncarried)
 {
 	size_t len;
-	char *text = slurp_text(TUN "x2x-host1.rec", &len);
+	char *text = slurp_text(path, &len);
 	struct capture_strpool *sp = capture_strpool_new();
-	unsigned ntun = 0, nhop = 0;
+	*nhop = *ntun = *ncarried = 0;
 	for (char *line = text; line < text + len;) {
 		char *nl = memchr(line, '\n', (size_t)(text + len - line));
 		size_t n = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
@@ -38,29 +39,44 @@ START_TEST(record_tunnel_fields_round_trip)
 		uint32_t nkey, nval;
 		const char *err = NULL;
 		int r = capture_rec_parse(line, n, sp, &h, &loss, &nk, &nkey, &nval, &err);
-		ck_assert_int_ge(r, 0);
+		ck_assert_msg(r >= 0, "%s: %s", path, err);
 		if (r == NFP_REC_HOP) {
-			nhop++;
+			++*nhop;
 			struct capture_buf b = { 0 };
 			ck_assert_int_eq(capture_rec_write_hop(&b, &h, sp), 0);
 			ck_assert_uint_eq(b.len, n + 1);
 			ck_assert_int_eq(memcmp(b.p, line, n), 0);
 			capture_buf_free(&b);
 			if (h.inner.flags & NFP_IN_TUNNEL) {
-				ntun++;
+				++*ntun;
 				ck_assert_str_eq(nfp_tunnel_name(&h.inner), "vxlan");
 				ck_assert_uint_eq(nfp_inner_vni(&h.inner), 1);
 				ck_assert(!nfp_inner_is_error(&h.inner));
 				ck_assert_uint_eq(h.pk.proto, 17);
 				ck_assert_uint_eq(h.pk.dport, 8472);
 				ck_assert_uint_eq(h.pk.len, 134); /* 84 + 50 */
+				if (h.inner.flags & NFP_IN_IPID)
+					++*ncarried;
 			}
 		}
 		line += n + 1;
 	}
+	capture_strpool_free(sp);
+}
+
+/* every H line of the real recordings reads back and writes out as it came;
+ * the outer packets carry VXLAN with VNI 1 (nft trace events keep 20 bytes
+ * of the transport header: the VNI but not the carried packet; NFLOG
+ * payloads have the carried packet too) */
+START_TEST(record_tunnel_fields_round_trip)
+{
+	unsigned nhop, ntun, ncarried;
+	round_trip(TUN "x2x-host1.rec", &nhop, &ntun, &ncarried);
 	ck_assert_uint_eq(nhop, 126);
 	ck_assert_uint_eq(ntun, 24);
-	capture_strpool_free(sp);
+	ck_assert_uint_eq(ncarried, 0);
+	round_trip(TUN "nflog-host1.rec", &nhop, &ntun, &ncarried);
+	ck_assert_uint_eq(ncarried, 4);
 }
 END_TEST
 
@@ -265,6 +281,73 @@ START_TEST(x2x_one_host_alone)
 }
 END_TEST
 
+/* the far host drops the outer packets (a rule at its INPUT): the journey
+ * is one packet that dies in the tunnel, on host 2, by that rule */
+START_TEST(x2x_dropped_in_the_tunnel)
+{
+	struct msgs ms;
+	struct capture_trace *t = load_hosts(TUN "drop-host1.rec", TUN "drop-host2.rec", &ms);
+	ck_assert_uint_eq(capture_trace_count(t), 2);
+	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++) {
+		const struct nfp_packet *p = capture_trace_packet(t, n);
+		ck_assert_uint_eq(p->ident.proto, 1);
+		struct capture_tunnel tu;
+		ck_assert_int_eq(capture_packet_tunnel(t, p, &tu), 1);
+		ck_assert_int_eq(tu.died, 1);
+		ck_assert_uint_eq(tu.last + 1, p->nhops);
+		ck_assert(is_host(t, tu.to_host, "vm/nfpl-host2"));
+		ck_assert_int_eq(p->fate.kind, NFP_FATE_DROPPED);
+		ck_assert_int_eq(p->fate.by, NFP_FATE_BY_RULE);
+		const struct nfp_hop *fh = capture_packet_hop(t, p, p->fate.hop);
+		ck_assert(is_host(t, fh->host, "vm/nfpl-host2"));
+		ck_assert(capture_hop_is_tunnel(fh));
+		ck_assert_str_eq(capture_str(t, fh->chain), "input");
+		struct capture_buf b = { 0 };
+		ck_assert_int_eq(render_fate_text(&b, t, p, 1), 0);
+		ck_assert_msg(strstr(b.p, "dropped at filter:INPUT on vm/nfpl-host2"), "%s", b.p);
+		capture_buf_free(&b);
+	}
+	unload_hosts(t);
+}
+END_TEST
+
+/* NFLOG copies of the outer packets (the real payload): the frame inside
+ * names the packet each hop belongs to */
+START_TEST(nflog_payload_names_the_carried_packet)
+{
+	struct msgs ms;
+	struct capture_trace *t = load_hosts(TUN "nflog-host1.rec", TUN "nflog-host2.rec", &ms);
+	ck_assert_uint_eq(capture_trace_count(t), 4);
+	unsigned nlog = 0;
+	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++) {
+		const struct nfp_packet *p = capture_trace_packet(t, n);
+		struct capture_tunnel tu;
+		ck_assert_int_eq(capture_packet_tunnel(t, p, &tu), 1);
+		ck_assert_int_eq(tu.died, 0);
+		ck_assert_int_eq(p->fate.kind, NFP_FATE_FORWARDED);
+		for (uint32_t i = 0; i < p->nhops; i++) {
+			const struct nfp_hop *h = capture_packet_hop(t, p, i);
+			if (h->source != NFP_SRC_NFLOG)
+				continue;
+			nlog++;
+			const struct nfp_inner *in = &h->inner;
+			ck_assert_uint_eq(in->flags & NFP_IN_VXLAN, NFP_IN_VXLAN);
+			ck_assert_uint_eq(nfp_inner_vni(in), 1);
+			ck_assert_uint_eq(in->flags & (NFP_IN_ADDRS | NFP_IN_IPID | NFP_IN_ICMPID),
+					  NFP_IN_ADDRS | NFP_IN_IPID | NFP_IN_ICMPID);
+			ck_assert_uint_eq(in->ipid, p->ident.ipid);
+			ck_assert_uint_eq(in->sport, p->ident.sport);
+			ck_assert_uint_eq(in->dport, p->ident.dport);
+			ck_assert_int_eq(memcmp(in->src, p->ident.src, 16), 0);
+			ck_assert_int_eq(memcmp(in->dst, p->ident.dst, 16), 0);
+			ck_assert(!nfp_inner_is_error(in));
+		}
+	}
+	ck_assert_uint_eq(nlog, 8); /* out of one host, into the other, 4 packets */
+	unload_hosts(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tunnel");
@@ -275,6 +358,8 @@ int main(void)
 	tcase_add_test(tc, x2x_one_journey_per_ping);
 	tcase_add_test(tc, x2x_shifted_clock);
 	tcase_add_test(tc, x2x_one_host_alone);
+	tcase_add_test(tc, x2x_dropped_in_the_tunnel);
+	tcase_add_test(tc, nflog_payload_names_the_carried_packet);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
