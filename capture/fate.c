@@ -805,13 +805,28 @@ static void link_answers(struct capture_trace *t, size_t num)
 	}
 }
 
-static void count(struct capture_trace *t, const struct nfp_fate *f)
+static void count(struct capture_trace *t, const struct nfp_packet *p)
 {
+	const struct nfp_fate *f = &p->fate;
 	struct capture_fate_stats *s = &capture_trace_counters(t)->fate;
 	s->kind[f->kind < NFP_FATE__COUNT ? f->kind : 0]++;
 	if (f->kind != NFP_FATE_DROPPED && f->kind != NFP_FATE_REJECTED)
 		return;
-	s->died_at[f->layer < 3 ? f->layer : 0][f->box < NFP_BOX__COUNT ? f->box : 0]++;
+	int l = f->layer < 3 ? f->layer : 0, bx = f->box < NFP_BOX__COUNT ? f->box : 0;
+	s->died_at[l][bx][f->kind == NFP_FATE_REJECTED]++;
+	if ((f->by == NFP_FATE_BY_RULE || f->by == NFP_FATE_BY_POLICY) && f->hop < p->nhops) {
+		/* the box table counts the deciding hop under the verdict its
+		 * fate names: nft's reject reaches the trace as a drop, a log
+		 * line as no verdict (its rule text says log ... drop) */
+		const struct nfp_hop *h = capture_packet_hop(t, p, f->hop);
+		int v = f->kind == NFP_FATE_REJECTED ? NFP_V_REJECT : NFP_V_DROP;
+		int was = h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER;
+		unsigned long *bv = capture_trace_counters(t)->box_verdict[l][bx];
+		if (h->box == f->box && was != v && bv[was]) {
+			bv[was]--;
+			bv[v]++;
+		}
+	}
 	if (!f->reason)
 		return;
 	for (int i = 0; i < NFP_FATE_NREASONS; i++) {
@@ -835,7 +850,7 @@ void capture_fate_compute(struct capture_trace *t, size_t num)
 	decide(t, num, &p->fate);
 	learn_hosts(t, p);
 	link_answers(t, num);
-	count(t, &p->fate);
+	count(t, p);
 }
 
 /* ---- the packet filter ------------------------------------------------- */

@@ -91,8 +91,8 @@ struct capture_fate_hosts {
 #define NFP_FATE_NREASONS 64
 struct capture_fate_stats {
 	unsigned long kind[NFP_FATE__COUNT];
-	/* dropped or rejected packets by [layer][box] of death */
-	unsigned long died_at[3][NFP_BOX__COUNT];
+	/* dropped [0] and rejected [1] packets by [layer][box] of death */
+	unsigned long died_at[3][NFP_BOX__COUNT][2];
 	struct {
 		uint32_t reason; /* strpool id */
 		unsigned long n;

@@ -446,8 +446,8 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 		r |= putf(b, "packets dropped %lu (over --max-packets)\n", s->dropped_packets);
 	/* hops per (layer, box) and verdict, counted as packets settled */
 	const unsigned long(*cnt)[NFP_BOX__COUNT][NFP_V_OTHER + 1] = s->box_verdict;
-	r |= putf(b, "\n%-8s %-20s %8s %8s %8s %8s %8s\n", "layer", "box", "hops", "accept", "drop", "jump/ret",
-		  "other");
+	r |= putf(b, "\n%-8s %-20s %8s %8s %8s %8s %8s %8s\n", "layer", "box", "hops", "accept", "drop", "reject",
+		  "jump/ret", "other");
 	for (int l = 0; l < 3; l++)
 		for (int bx = 0; bx < NFP_BOX__COUNT; bx++) {
 			unsigned long tot = 0;
@@ -456,10 +456,10 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 			if (!tot)
 				continue;
 			unsigned long acc = cnt[l][bx][NFP_V_ACCEPT];
-			unsigned long drop = cnt[l][bx][NFP_V_DROP] + cnt[l][bx][NFP_V_REJECT];
+			unsigned long drop = cnt[l][bx][NFP_V_DROP], rej = cnt[l][bx][NFP_V_REJECT];
 			unsigned long jr = cnt[l][bx][NFP_V_JUMP] + cnt[l][bx][NFP_V_GOTO] + cnt[l][bx][NFP_V_RETURN];
-			r |= putf(b, "%-8s %-20s %8lu %8lu %8lu %8lu %8lu\n", l ? nfp_layer_name(l) : "?",
-				  bx ? nfp_box_name(bx) : "(unknown)", tot, acc, drop, jr, tot - acc - drop - jr);
+			r |= putf(b, "%-8s %-20s %8lu %8lu %8lu %8lu %8lu %8lu\n", l ? nfp_layer_name(l) : "?",
+				  bx ? nfp_box_name(bx) : "(unknown)", tot, acc, drop, rej, jr, tot - acc - drop - rej - jr);
 		}
 	/* the hops on "(unknown)", per cause */
 	for (int w = 1; w < NFP_UNPLACED__COUNT; w++)
@@ -474,12 +474,12 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t)
 	int head = 0;
 	for (int l = 0; l < 3; l++)
 		for (int bx = 0; bx < NFP_BOX__COUNT; bx++) {
-			if (!fs->died_at[l][bx])
+			if (!fs->died_at[l][bx][0] && !fs->died_at[l][bx][1])
 				continue;
 			if (!head++)
-				r |= putf(b, "\n%-8s %-20s %8s\n", "layer", "dropped at", "packets");
-			r |= putf(b, "%-8s %-20s %8lu\n", l ? nfp_layer_name(l) : "?", bx ? nfp_box_name(bx) : "(unknown)",
-				  fs->died_at[l][bx]);
+				r |= putf(b, "\n%-8s %-20s %8s %8s\n", "layer", "died at", "dropped", "rejected");
+			r |= putf(b, "%-8s %-20s %8lu %8lu\n", l ? nfp_layer_name(l) : "?", bx ? nfp_box_name(bx) : "(unknown)",
+				  fs->died_at[l][bx][0], fs->died_at[l][bx][1]);
 		}
 	for (int i = 0; i < NFP_FATE_NREASONS && fs->reasons[i].reason; i++) {
 		if (i == 0)

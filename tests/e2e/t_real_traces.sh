@@ -234,6 +234,15 @@ while read -r trace rules; do
 		fail=1
 	fi
 	python3 "$tmp/facts.py" "$trace" "$out.json" "$tmp/facts" || fail=1
+	# one word for one verdict: a REJECT is "reject" in the box table and
+	# "rejected" in the fate and died-at tables, never a drop
+	read -r bdrop brej fdrop frej ddrop drej < <(awk '/^layer +box/ {t=1; next} /^layer +died at/ {t=3; next}
+		/^fate / {t=2; next} /^$/ {t=0} t==1 {bd+=$5; br+=$6} t==2 && $1=="dropped" {fd=$2} t==2 && $1=="rejected" {fr=$2}
+		t==3 {dd+=$3; dr+=$4} END {print bd+0, br+0, fd+0, fr+0, dd+0, dr+0}' "$out.stats")
+	if [ "$frej" != "$drej" ] || [ "$fdrop" != "$ddrop" ] || [ "$brej" != "$frej" ]; then
+		echo "$trace: --stats: box table drop $bdrop reject $brej, fates dropped $fdrop rejected $frej, died at dropped $ddrop rejected $drej"
+		fail=1
+	fi
 done <<<"$TRACES"
 n=$(wc -l < "$tmp/facts")
 [ $fail = 0 ] && echo "$(echo "$TRACES" | grep -c .) real traces: lines accounted, $n facts true"

@@ -65,7 +65,7 @@ START_TEST(legacy_reject_drop_with_rules)
 		ck_assert_str_eq(nfp_box_name(F(&L, p)->box), "filter:INPUT");
 		ck_assert_str_eq(S(&L, F(&L, p)->rule_text), "-A INPUT -p tcp -m tcp --dport 2525 -j DROP");
 	}
-	ck_assert_uint_eq(capture_trace_stats(L.t)->fate.died_at[NFP_LAYER_NETWORK][NFP_BOX_FILTER_INPUT], 3);
+	ck_assert_uint_eq(capture_trace_stats(L.t)->fate.died_at[NFP_LAYER_NETWORK][NFP_BOX_FILTER_INPUT][0], 3);
 	/* 1. bridged ping a->b leaves through the port to b; 3. r->a is made here */
 	ck_assert_int_eq(F(&L, 1)->kind, NFP_FATE_FORWARDED);
 	ck_assert_str_eq(S(&L, F(&L, 1)->dev), "agbpb");
