@@ -36,13 +36,15 @@ assert (f["kind"], f["dev"], f["rule"], f["rule_text"]) == ("forwarded", "agbpb"
 assert {p["proto"] for p in pk} == {"icmp", "tcp", "udp"}, {p["proto"] for p in pk}
 PY
 
-# --stats: packets per fate and per drop box
+# --stats: packets per fate and per box of death, a REJECT under its own word
 # shellcheck disable=SC2086
 $N $L6 --stats > "$tmp/s"
 grep -Eq '^dropped +4$' "$tmp/s"
 grep -Eq '^rejected +1$' "$tmp/s"
-grep -Eq '^network +filter:INPUT +3$' "$tmp/s"
-grep -Eq '^network +filter:FORWARD +2$' "$tmp/s"
+grep -Eq '^layer +died at +dropped +rejected$' "$tmp/s"
+grep -Eq '^network +filter:INPUT +3 +0$' "$tmp/s"
+grep -Eq '^network +filter:FORWARD +1 +1$' "$tmp/s"
+grep -Eq '^network +filter:FORWARD +38 +20 +1 +1 +0 +16$' "$tmp/s"
 
 # the diagram: a cross at the box where it died, the caption says so
 for size in "200 50" "120 40" "80 24"; do
