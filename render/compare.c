@@ -169,8 +169,10 @@ void render_compare_cell(const struct capture_trace *t, const struct nfp_packet 
 		capture_buf_putc(&chain, ']');
 	}
 	char line[512];
-	snprintf(line, sizeof(line), "%3d %-4.4s %s%s %s%s", hop + 1, h->layer == NFP_LAYER_LINK ? "link" : "net",
-		 *box ? box : "?", chain.p ? chain.p : "", act, (h->flags & NFP_HOP_PROBE) ? " (probe)" : "");
+	/* the outer packet of a tunnel the packet crossed, in its place */
+	snprintf(line, sizeof(line), "%3d %-4.4s %s%s %s%s%s", hop + 1, h->layer == NFP_LAYER_LINK ? "link" : "net",
+		 *box ? box : "?", chain.p ? chain.p : "", act, (h->flags & NFP_HOP_PROBE) ? " (probe)" : "",
+		 capture_hop_is_tunnel(h) ? " (tunnel)" : "");
 	capture_buf_free(&chain);
 	fit_pad(out, cap, line, w, ascii);
 }

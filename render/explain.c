@@ -1,6 +1,8 @@
 /* explain: hop explanations and detail lines (see explain.h). */
 #include "explain.h"
 
+#include "../capture/tunnel.h"
+
 #include "../capture/box.h"
 #include "../capture/dropreason.h"
 #include "print.h"
@@ -466,6 +468,22 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 	r |= field(b, "devices", dev.p ? dev.p : "-");
 	capture_buf_free(&dev);
 	const struct nfp_pkt *pk = &h->pk;
+	int outer = capture_hop_is_tunnel(h);
+	struct capture_tunnel tu;
+	if (outer && capture_packet_tunnel(t, p, &tu)) {
+		/* the packet is inside the outer one here: say which */
+		struct capture_buf tb = { 0 };
+		const char *tn = nfp_tunnel_name(&h->inner);
+		PUTS(&tb, tn ? tn : tu.kind);
+		if (tn) {
+			snprintf(v, sizeof(v), " vni %u", nfp_inner_vni(&h->inner));
+			PUTS(&tb, v);
+		}
+		PUTS(&tb, ": the outer packet that carries it, ");
+		render_tunnel_text(&tb, t, &tu, ascii);
+		r |= field(b, "tunnel", tb.p ? tb.p : "-");
+		capture_buf_free(&tb);
+	}
 	if (pk->flags & NFP_PK_ADDRS) {
 		char s[48], d[48];
 		render_addr(pk, 0, s, sizeof(s));
@@ -473,10 +491,12 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 		int n = snprintf(v, sizeof(v), "%s > %s", s, d);
 		if ((pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID))
 			n = snprintf(v, sizeof(v), "%s:%u > %s:%u", s, pk->sport, d, pk->dport);
-		/* NAT: compare with the previous hop that had addresses */
-		for (uint32_t k = hi; k-- > 0;) {
-			const struct nfp_pkt *q = &capture_packet_hop(t, p, k)->pk;
-			if (!(q->flags & NFP_PK_ADDRS))
+		/* NAT: compare with the previous hop that had addresses (of the
+		 * same packet: the outer one of a tunnel is no rewrite) */
+		for (uint32_t k = hi; k-- > 0 && !outer;) {
+			const struct nfp_hop *qh = capture_packet_hop(t, p, k);
+			const struct nfp_pkt *q = &qh->pk;
+			if (!(q->flags & NFP_PK_ADDRS) || capture_hop_is_tunnel(qh))
 				continue;
 			if (memcmp(q->src, pk->src, 16) || memcmp(q->dst, pk->dst, 16) ||
 			    ((q->flags & pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID) &&
