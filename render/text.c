@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* length of a valid UTF-8 sequence at s, or 0 */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* length of a valid UTF-8 sequence at s (its code point in *cp), or 0 */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp_out)
 {
 	unsigned c = s[0];
 	size_t l;
@@ -38,10 +38,22 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
-	/* C1 controls and bidi overrides could still confuse a terminal */
-	if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
-		return 0;
+	*cp_out = cp;
 	return l;
+}
+
+/* C1 controls and bidi overrides could still confuse a terminal */
+static int cp_unsafe(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* length of a valid UTF-8 sequence at s that is safe to print raw, or 0 */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned cp;
+	size_t l = utf8_seq(s, n, &cp);
+	return l && !cp_unsafe(cp) ? l : 0;
 }
 
 int render_esc(struct capture_buf *b, const char *s, size_t n, int ascii)
@@ -82,30 +94,38 @@ int render_esc(struct capture_buf *b, const char *s, size_t n, int ascii)
 
 int render_json_str(struct capture_buf *b, const char *s, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
 	/* fast path: plain printable ASCII needs no escaping at all */
 	size_t plain = 0;
-	while (plain < n && (unsigned char)s[plain] >= 0x20 && (unsigned char)s[plain] < 0x7f && s[plain] != '"' &&
-	       s[plain] != '\\')
+	while (plain < n && u[plain] >= 0x20 && u[plain] < 0x7f && s[plain] != '"' && s[plain] != '\\')
 		plain++;
 	if (plain == n)
 		return capture_buf_putc(b, '"') | capture_buf_put(b, s, n) | capture_buf_putc(b, '"');
-	struct capture_buf tmp = { 0 };
-	if (render_esc(&tmp, s, n, 0) < 0) {
-		capture_buf_free(&tmp);
-		return -1;
+	/* JSON's own escapes, so a reader gets the bytes back: controls (C0,
+	 * DEL, C1) and bidi overrides as \uXXXX (never raw on a terminal),
+	 * a byte that is not UTF-8 as U+FFFD (JSON text is UTF-8) */
+	int r = capture_buf_putc(b, '"') | capture_buf_put(b, s, plain);
+	size_t i = plain;
+	while (i < n && r == 0) {
+		unsigned cp = u[i];
+		size_t l = 1;
+		if (cp >= 0x80 && !(l = utf8_seq(u + i, n - i, &cp))) {
+			cp = 0xfffd;
+			l = 1;
+		}
+		if (cp == '"' || cp == '\\') {
+			char e[2] = { '\\', (char)cp };
+			r = capture_buf_put(b, e, 2);
+		} else if (cp < 0x20 || cp == 0x7f || cp_unsafe(cp) || cp == 0xfffd) {
+			char e[6] = { '\\', 'u', hex[cp >> 12 & 15], hex[cp >> 8 & 15], hex[cp >> 4 & 15], hex[cp & 15] };
+			r = capture_buf_put(b, e, 6);
+		} else {
+			r = capture_buf_put(b, s + i, l);
+		}
+		i += l;
 	}
-	int r = capture_buf_putc(b, '"');
-	for (size_t i = 0; i < tmp.len && r == 0; i++) {
-		char c = tmp.p[i];
-		if (c == '"' || c == '\\')
-			r = capture_buf_putc(b, '\\');
-		if (r == 0)
-			r = capture_buf_putc(b, c);
-	}
-	if (r == 0)
-		r = capture_buf_putc(b, '"');
-	capture_buf_free(&tmp);
-	return r;
+	return r | capture_buf_putc(b, '"');
 }
 
 void render_addr(const struct nfp_pkt *pk, int dst, char *out, size_t cap)

@@ -16,8 +16,10 @@
 /* Appends the escaped form of s[0..n) to b. ascii: also escape bytes
  * >= 0x80 (for non-UTF-8 terminals). -1 on ENOMEM. */
 int render_esc(struct capture_buf *b, const char *s, size_t n, int ascii);
-/* Appends s as a JSON string literal (quotes included), escaped as above
- * first, so the result is valid JSON whatever s held. */
+/* Appends s as a JSON string literal (quotes included) that a JSON reader
+ * turns back into s: C0, DEL, C1 controls and bidi overrides as \uXXXX
+ * (so none reaches a terminal raw), a byte that is not UTF-8 as \ufffd.
+ * Valid UTF-8 and valid JSON whatever s held. -1 on ENOMEM. */
 int render_json_str(struct capture_buf *b, const char *s, size_t n);
 
 /* "192.168.0.2" or "fe80::1" into out (>= 46 bytes); "" without address */

@@ -11,11 +11,22 @@ for mode in --print --json --stats; do
 	if LC_ALL=C grep -q "$(printf '\007')" "$tmp/o"; then echo "raw BEL in $mode output"; exit 1; fi
 done
 $N -r "$tmp/h.log" --print | grep -q 'IN=ev\\x1b\]0;pwned\\x07il'
-$N -r "$tmp/h.log" --json | python3 -c '
+# --json: valid UTF-8 and JSON whose strings read back as the bytes the
+# kernel logged (JSON escapes: \u001b, not the text \x1b); C1 controls and
+# bidi overrides escaped too, a byte that is not UTF-8 as U+FFFD
+printf 'TRACE: raw:PREROUTING:policy:2 IN=c1\302\233x\342\200\256y\177z OUT= SRC=10.0.0.3 DST=10.0.0.4 LEN=84 TTL=64 ID=2 PROTO=ICMP TYPE=8 CODE=0 ID=2 SEQ=1\n' >> "$tmp/h.log"
+$N -r "$tmp/h.log" --json > "$tmp/j"
+if LC_ALL=C grep -q "$(printf '\302\233')\|$(printf '\342\200\256')\|$(printf '\177')" "$tmp/j"; then echo "raw C1/bidi/DEL in --json"; exit 1; fi
+python3 - "$tmp/j" <<'PY'
 import json, sys
-for l in sys.stdin:
-    json.loads(l)
-'
+pk = [json.loads(l) for l in open(sys.argv[1], "rb").read().decode("utf-8").splitlines()]
+hops = [h for p in pk for h in p["hops"]]
+ins = {h["in"] for h in hops}
+assert "ev\x1b]0;pwned\x07il" in ins, ins
+assert "c1\u009bx\u202ey\x7fz" in ins, ins
+assert any(h["physin"] == "\x1b[2J" for h in hops), [h["physin"] for h in hops]
+assert any((h["prefix"] or "").startswith("\x1b[31mEVIL\ufffd") for h in hops), [h["prefix"] for h in hops]
+PY
 # a refused capture quotes the user's -e: C0 and C1 controls (CSI as UTF-8
 # c2 9b) are escaped like every outside string
 if [ "$(id -u)" = 0 ]; then

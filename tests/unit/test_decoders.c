@@ -408,7 +408,15 @@ START_TEST(escaping)
 	ck_assert_str_eq(b.p, "a\\x1b[31mb\\\\c\\xff\\xc3\\xa9\\x7f\\xe2\\x80\\xae");
 	b.len = 0;
 	ck_assert_int_eq(render_json_str(&b, "q\"\x01", 3), 0);
-	ck_assert_str_eq(b.p, "\"q\\\"\\\\x01\"");
+	ck_assert_str_eq(b.p, "\"q\\\"\\u0001\"");
+	/* JSON escapes a reader turns back into the bytes: controls, C1 and
+	 * bidi as \uXXXX, a non-UTF-8 byte as U+FFFD, other UTF-8 raw */
+	b.len = 0;
+	ck_assert_int_eq(render_json_str(&b, raw, sizeof(raw) - 1), 0);
+	ck_assert_str_eq(b.p, "\"a\\u001b[31mb\\\\c\\ufffd\xc3\xa9\\u007f\\u202e\"");
+	b.len = 0;
+	ck_assert_int_eq(render_json_str(&b, "\xc2\x9b", 2), 0);
+	ck_assert_str_eq(b.p, "\"\\u009b\"");
 	capture_buf_free(&b);
 }
 END_TEST
