@@ -37,11 +37,6 @@ int capture_query_match(const struct capture_trace *t, size_t num, const char *n
 	return 0;
 }
 
-int capture_packet_matches(const struct capture_trace *t, size_t i, const char *needle, const char *described)
-{
-	return capture_query_match(t, capture_trace_first(t) + i, needle, described);
-}
-
 size_t capture_query_next(const struct capture_trace *t, size_t num, enum capture_next how)
 {
 	const struct nfp_packet *p = capture_trace_packet(t, num);
@@ -65,10 +60,4 @@ size_t capture_query_next(const struct capture_trace *t, size_t num, enum captur
 				return n;
 		}
 	return 0;
-}
-
-long capture_packet_next_in_flow(const struct capture_trace *t, size_t from, enum capture_next how)
-{
-	size_t first = capture_trace_first(t), n = capture_query_next(t, first + from, how);
-	return n ? (long)(n - first) : -1;
 }

@@ -15,9 +15,6 @@
  * be NULL) and in every hop's box, chain, devices and the names the
  * capture learnt for them. An empty needle matches everything. */
 int capture_query_match(const struct capture_trace *t, size_t num, const char *needle, const char *described);
-/* the same for the packet at index i of the kept ones (being replaced by
- * capture_query_match) */
-int capture_packet_matches(const struct capture_trace *t, size_t i, const char *needle, const char *described);
 
 enum capture_next {
 	CAPTURE_NEXT_ANY,	/* the next packet of the flow */
@@ -27,8 +24,5 @@ enum capture_next {
 /* The number of the packet after packet num in its flow as asked, or 0
  * when there is none (or packet num is not kept or has no flow yet). */
 size_t capture_query_next(const struct capture_trace *t, size_t num, enum capture_next how);
-/* the same by index of the kept packets, -1 for none (being replaced by
- * capture_query_next) */
-long capture_packet_next_in_flow(const struct capture_trace *t, size_t from, enum capture_next how);
 
 #endif

@@ -30,6 +30,59 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct nfp_flow {
+	uint32_t id; /* the flow number packets carry in nfp_packet.flow */
+	uint32_t first_packet;
+	uint32_t npackets;
+	uint32_t ct_id;
+	size_t last_packet; /* its latest packet, counted from the first ever (pkt_base + index) */
+	uint8_t replied;    /* a packet went the reply way: conntrack's NEW is over */
+	uint8_t last_dir;   /* direction of its latest packet */
+};
+
+/* The trace's state: private to this file, read through trace.h. */
+struct capture_trace {
+	struct capture_strpool *sp;
+	const struct capture_rules *rules; /* optional, not owned */
+	struct nfp_hop *hops;
+	size_t nhops, caphops;
+	struct nfp_packet *pkts;
+	size_t npkts, cappkts;
+	/* flows that still have packets in memory; with max_packets set, flows
+	 * whose packets are all gone are dropped, so flows[i].id != i */
+	struct nfp_flow *flows;
+	size_t nflows, capflows;
+	size_t flows_total; /* flows ever seen */
+	struct capture_trace_stats st;
+	size_t max_packets; /* 0 = unlimited; past it the oldest complete packets are forgotten */
+	double grace;	    /* seconds without a hop before a packet is complete (NFP_GRACE) */
+	struct capture_trace_hooks hooks;
+	size_t pkt_base;    /* packets dropped before pkts[0]: pkts[i] is number pkt_base + i + 1 */
+	/* stitcher state */
+	uint32_t open[64];
+	int nopen;
+	uint32_t seq;
+	size_t flows_done; /* packets [0, flows_done) have flows */
+	struct flow_slot *fh;
+	size_t fhcap, fhcount;
+	/* the latest IPv4 packets by IP ID (a ring, allocated on first use):
+	 * an ICMP error that keeps only the start of the header it answers
+	 * (nft traces: no addresses) finds its connection by that ID */
+	struct ipid_memo *idmemo;
+	unsigned idnext;
+	struct capture_boxmap boxmap;
+	/* the first host a hop named (strpool id), and whether another host
+	 * came: the outputs show hosts only when there are several */
+	uint32_t host_first;
+	uint8_t host_many;
+	/* names learnt for devices and addresses (strpool ids, key -> name) */
+	struct nfp_name {
+		uint32_t key, val;
+		uint8_t kind;
+	} *names;
+	size_t nnames, capnames;
+};
+
 struct flow_key {
 	uint8_t a[16], b[16];
 	uint16_t pa, pb;
@@ -164,6 +217,12 @@ static void close_idle(struct capture_trace *t, int clock, double now)
 			open_remove(t, i);
 		}
 	}
+}
+
+/* The number of the packet at index i of t->pkts. */
+static size_t number_of(const struct capture_trace *t, size_t i)
+{
+	return t->pkt_base + i + 1;
 }
 
 static void settle(struct capture_trace *t);
@@ -526,7 +585,7 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 		if (twin >= 0) {
 			/* the host whose own namespace it was keeps it */
 			if (h->drop_ns || !t->hops[p->hops[twin]].drop_ns)
-				return (long)capture_trace_number(t, (size_t)pi);
+				return (long)number_of(t, (size_t)pi);
 			memmove(&p->hops[twin], &p->hops[twin + 1], (p->nhops - (size_t)twin - 1) * sizeof(p->hops[0]));
 			p->nhops--;
 			if (p->ins != NFP_NONE && p->ins > (uint32_t)twin)
@@ -615,7 +674,7 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 	p->fresh = 1;
 	const struct nfp_pkt *pk = &h->pk;
 	if (tun && !p->ident_outer && p->ident.flags)
-		return (long)capture_trace_number(t, (size_t)pi); /* the carried packet stays the packet */
+		return (long)number_of(t, (size_t)pi); /* the carried packet stays the packet */
 	if (!tun && p->ident_outer) {
 		/* out of the tunnel: the packet it carried is the journey's */
 		memset(&p->ident, 0, sizeof(p->ident));
@@ -644,7 +703,7 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 			p->ident.flags |= NFP_PK_ICMPID;
 		}
 	}
-	return (long)capture_trace_number(t, (size_t)pi);
+	return (long)number_of(t, (size_t)pi);
 }
 
 /* ---- flows ----------------------------------------------------------- */
@@ -1081,10 +1140,10 @@ static void settle(struct capture_trace *t)
 			t->st.box_verdict[h->layer < 3 ? h->layer : 0][h->box < NFP_BOX__COUNT ? h->box : 0]
 					 [h->verdict <= NFP_V_OTHER ? h->verdict : NFP_V_OTHER]++;
 		}
-		capture_fate_compute(t, capture_trace_number(t, pi));
+		capture_fate_compute(t, number_of(t, pi));
 		t->flows_done++;
 		if (t->hooks.on_done)
-			t->hooks.on_done(t->hooks.done_ctx, t, capture_trace_number(t, pi));
+			t->hooks.on_done(t->hooks.done_ctx, t, number_of(t, pi));
 	}
 }
 
@@ -1258,6 +1317,16 @@ struct nfp_packet *capture_trace_packet_mut(struct capture_trace *t, size_t num)
 	if (num <= t->pkt_base || num > t->pkt_base + t->npkts)
 		return NULL;
 	return &t->pkts[num - t->pkt_base - 1];
+}
+
+const struct nfp_hop *capture_packet_hop(const struct capture_trace *t, const struct nfp_packet *p, uint32_t i)
+{
+	return &t->hops[p->hops[i]];
+}
+
+const char *capture_str(const struct capture_trace *t, uint32_t id)
+{
+	return capture_strpool_get(t->sp, id);
 }
 
 struct nfp_hop *capture_packet_hop_mut(struct capture_trace *t, const struct nfp_packet *p, uint32_t i)

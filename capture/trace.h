@@ -4,16 +4,17 @@
  * stitcher groups them into packets (by trace id and packet identity, see
  * trace.c) and packets into flows (by connection tuple across NAT, or the
  * kernel's conntrack id). Everything downstream reads packets and flows
- * through the functions below, never the fields of struct capture_trace
- * (they are private to trace.c and are being hidden there).
+ * through the functions below: struct capture_trace is opaque (defined in
+ * trace.c). Packets are struct nfp_packet, read-only outside capture/;
+ * their hops[] are handles for capture_packet_hop, not positions.
  *
  * Completion belongs to the trace alone. A packet is complete when it is
  * pushed out of the open set (the 64 most recently touched packets), has
  * had no hop for NFP_IDLE_HOPS hops of the stream, has had no hop for
  * `grace` seconds of the stream's clock (capture_trace_tick), or the input
  * ended (capture_trace_flush). Complete packets get their flows in packet
- * order, are resolved, counted, and handed to on_done; past max_packets
- * the oldest complete ones are forgotten.
+ * order, are resolved, counted, and handed to on_done; past the window
+ * (capture_trace_set_window) the oldest complete ones are forgotten.
  *
  * Packets are addressed by number: the first packet ever is 1, and a
  * number stays the packet's while it is kept (capture_trace_packet).
@@ -41,7 +42,7 @@ struct capture_rules;
 #define NFP_GRACE 0.3	   /* default seconds without a hop before a packet is complete */
 
 struct nfp_packet {
-	uint32_t *hops; /* indices into trace->hops, in traversal order */
+	uint32_t *hops; /* in traversal order: handles for capture_packet_hop */
 	uint32_t nhops, cap;
 	uint32_t flow;	/* flow number (0-based, stable), NFP_NONE until assigned */
 	uint32_t trace_id;
@@ -77,15 +78,6 @@ int capture_hop_is_tunnel(const struct nfp_hop *h);
  * input), 0 neither (no tunnel hop, a drop, a hook not known). */
 int capture_hop_tunnel_side(const struct nfp_hop *h);
 
-struct nfp_flow {
-	uint32_t id; /* the flow number packets carry in nfp_packet.flow */
-	uint32_t first_packet;
-	uint32_t npackets;
-	uint32_t ct_id;
-	size_t last_packet; /* its latest packet, counted from the first ever (pkt_base + index) */
-	uint8_t replied;    /* a packet went the reply way: conntrack's NEW is over */
-	uint8_t last_dir;   /* direction of its latest packet */
-};
 
 struct capture_trace_stats {
 	unsigned long lines, skipped, bad, hops, lost_events, dropped_packets;
@@ -114,47 +106,6 @@ struct capture_trace_hooks {
 	void *done_ctx;
 };
 
-struct capture_trace {
-	struct capture_strpool *sp;
-	const struct capture_rules *rules; /* optional, not owned */
-	struct nfp_hop *hops;
-	size_t nhops, caphops;
-	struct nfp_packet *pkts;
-	size_t npkts, cappkts;
-	/* flows that still have packets in memory; with max_packets set, flows
-	 * whose packets are all gone are dropped, so flows[i].id != i */
-	struct nfp_flow *flows;
-	size_t nflows, capflows;
-	size_t flows_total; /* flows ever seen */
-	struct capture_trace_stats st;
-	size_t max_packets; /* 0 = unlimited; past it the oldest complete packets are forgotten */
-	double grace;	    /* seconds without a hop before a packet is complete (NFP_GRACE) */
-	struct capture_trace_hooks hooks;
-	size_t pkt_base;    /* packets dropped before pkts[0]: pkts[i] is number pkt_base + i + 1 */
-	/* stitcher state */
-	uint32_t open[64];
-	int nopen;
-	uint32_t seq;
-	size_t flows_done; /* packets [0, flows_done) have flows */
-	struct flow_slot *fh;
-	size_t fhcap, fhcount;
-	/* the latest IPv4 packets by IP ID (a ring, allocated on first use):
-	 * an ICMP error that keeps only the start of the header it answers
-	 * (nft traces: no addresses) finds its connection by that ID */
-	struct ipid_memo *idmemo;
-	unsigned idnext;
-	struct capture_boxmap boxmap;
-	/* the first host a hop named (strpool id), and whether another host
-	 * came: the outputs show hosts only when there are several */
-	uint32_t host_first;
-	uint8_t host_many;
-	/* names learnt for devices and addresses (strpool ids, key -> name) */
-	struct nfp_name {
-		uint32_t key, val;
-		uint8_t kind;
-	} *names;
-	size_t nnames, capnames;
-};
 
 /* hooks may be NULL (no resolving, no on_done). NULL with errno on failure. */
 struct capture_trace *capture_trace_new(const struct capture_trace_hooks *hooks);
@@ -259,11 +210,8 @@ int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint
 /* The name for a device or address string id, 0 when none. */
 uint32_t capture_trace_name(const struct capture_trace *t, int kind, const char *key);
 
-static inline const struct nfp_hop *capture_packet_hop(const struct capture_trace *t, const struct nfp_packet *p,
-							uint32_t i)
-{
-	return &t->hops[p->hops[i]];
-}
+/* Hop i (< p->nhops) of kept packet p, in traversal order. */
+const struct nfp_hop *capture_packet_hop(const struct capture_trace *t, const struct nfp_packet *p, uint32_t i);
 
 /* The packet's conntrack state as a word: "not tracked" when the kernel
  * reported no conntrack for it, "unknown" when nothing tells (ARP, an ICMP
@@ -275,15 +223,7 @@ static inline const char *capture_packet_ct_name(const struct nfp_packet *p)
 	return nfp_ct_name(p->ct);
 }
 
-/* The number of the packet at index i of t->pkts. */
-static inline size_t capture_trace_number(const struct capture_trace *t, size_t i)
-{
-	return t->pkt_base + i + 1;
-}
-
-static inline const char *capture_str(const struct capture_trace *t, uint32_t id)
-{
-	return capture_strpool_get(t->sp, id);
-}
+/* The text of interned string id ("" for 0); lives as long as the trace. */
+const char *capture_str(const struct capture_trace *t, uint32_t id);
 
 #endif
