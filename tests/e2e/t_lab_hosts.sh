@@ -1,14 +1,16 @@
 # shellcheck shell=bash disable=SC2154
 # The two-host lab: c1 on host 1 pings x1 on host 2 through the VXLAN
 # overlay (flannel's vxlan backend, by hand); a capture on each host, the
-# recordings merged: one journey per packet over both hosts. Needs root.
+# recordings merged: one journey per packet over both hosts, the overlay's
+# outer packet as its own step (tunnel: true). Needs root.
 set -eu
-check_lab() { # host1.rec host2.rec hostname
+check_lab() { # host1.rec host2.rec hostname [tunnel]
 "$N" -r "$1" -r "$2" --json > "$tmp/m.json" 2>"$tmp/m.err"
-python3 - "$tmp/m.json" "$3/nfpl-host" "$3/nfpl-host2" <<'PY'
+python3 - "$tmp/m.json" "$3/nfpl-host" "$3/nfpl-host2" "${4:-}" <<'PY'
 import json, sys
 pk = [json.loads(l) for l in open(sys.argv[1])]
 h1, h2 = sys.argv[2], sys.argv[3]
+tunnel = sys.argv[4] == "tunnel"
 assert len(pk) == 6, [(p["summary"], p["hosts"]) for p in pk]
 assert [p["direction"] for p in pk] == ["original", "reply"] * 3, [p["direction"] for p in pk]
 for p in pk:
@@ -16,7 +18,23 @@ for p in pk:
     assert p["hosts"] == want, (p["summary"], p["hosts"])
     # the kernel's drop events are machine-wide: both captures of this one
     # machine saw them, so they are left out of the per-host order
-    nd = [h for h in p["hops"] if h["kind"] != "drop"]
+    # the overlay's outer packet: its hops between the two walks, leaving
+    # the sending host and entering the other, VXLAN VNI 1 over the underlay
+    tu = p.get("tunnel")
+    if tunnel:
+        assert tu and tu["kind"] == "vxlan" and tu["vni"] == 1, tu
+        assert [tu["from_host"], tu["to_host"]] == want, tu
+        assert [tu["dev_in"], tu["underlay_out"], tu["underlay_in"], tu["dev_out"]] == ["flannel.1", "eth1", "eth1", "flannel.1"], tu
+        ends = ["192.168.77.1", "192.168.77.2"] if want[0] == h1 else ["192.168.77.2", "192.168.77.1"]
+        assert [tu["src"], tu["dst"], tu["dport"]] == ends + [8472], tu
+        th = [h for h in p["hops"] if h["tunnel"]]
+        assert [h["n"] for h in th] == list(range(tu["first_hop"], tu["last_hop"] + 1)), [h["n"] for h in th]
+        assert all(h["tunnel"] == {"kind": "vxlan", "vni": 1} and h["dport"] == 8472 for h in th), th
+        assert [h["host"] for h in th] == sorted([h["host"] for h in th], key=want.index), [h["host"] for h in th]
+        assert {h["host"] for h in th} == set(want), [h["host"] for h in th]
+    else:
+        assert tu is None, tu
+    nd = [h for h in p["hops"] if h["kind"] != "drop" and not h.get("tunnel")]
     hs = [h["host"] for h in nd]
     k = hs.index(want[1])
     assert hs[:k] == [want[0]] * k and hs[k:] == [want[1]] * (len(hs) - k), hs
@@ -35,6 +53,8 @@ N=$(readlink -f "$NFPATH")
 check_lab tests/fixtures/lab2-host1.rec tests/fixtures/lab2-host2.rec vm
 # a run whose readers interleaved the request's walks on the two hosts
 check_lab tests/fixtures/lab2b-host1.rec tests/fixtures/lab2b-host2.rec vm
+# a run whose captures traced the overlay's outer packets too (tests/fixtures/tunnel)
+check_lab tests/fixtures/tunnel/x2x-host1.rec tests/fixtures/tunnel/x2x-host2.rec vm tunnel
 . tests/e2e/lab_common.sh
 $LAB down >/dev/null
 $LAB up --plain --hosts 2 >/dev/null
@@ -64,5 +84,5 @@ wait $p2 || { cat "$tmp/h2.err"; exit 1; }
 # one host's lab is still the one-host lab
 $LAB down >/dev/null
 
-check_lab "$tmp/h1.rec" "$tmp/h2.rec" "$(hostname)"
+check_lab "$tmp/h1.rec" "$tmp/h2.rec" "$(hostname)" tunnel
 echo ok
