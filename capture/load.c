@@ -514,7 +514,8 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 		}
 		if (vec)
 			vec[i].host = in.host;
-		if (in.hops == 0 && diag)
+		/* one input: the error below names it, once */
+		if (in.hops == 0 && diag && nsrc > 1)
 			diag(ctx, src[i].name, 0, "no trace lines found");
 	}
 	if (vec) {
@@ -532,6 +533,7 @@ enum capture_load_status capture_load(struct capture_trace *t, struct capture_ru
 	/* the input ended: every packet in flight is complete */
 	capture_trace_flush(t);
 	if (nsrc && capture_trace_stats(t)->hops == before) {
+		*bad = nsrc == 1 ? src[0].name : NULL;
 		*why = "no trace lines in the input";
 		return NFP_LOAD_NO_TRACE;
 	}

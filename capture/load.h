@@ -45,7 +45,8 @@ struct capture_load_req {
 };
 
 /* Reads every source into t (then settles and resolves it). On failure
- * *bad names the source at fault and *why may say more. */
+ * *bad names the source at fault (NULL for NFP_LOAD_NO_TRACE over several
+ * sources: each empty one went to diag) and *why may say more. */
 enum capture_load_status capture_load(struct capture_trace *t, struct capture_rules *rules,
 				      const struct capture_load_req *rq, const char **bad, const char **why);
 

@@ -671,12 +671,13 @@ static void draw_edge(const struct render_diagram *d, const struct layout *L, st
 	}
 }
 
-static void too_small(const struct render_diagram *d, struct render_canvas *c)
+static void too_small(const struct render_diagram *d, struct render_canvas *c, const struct render_diagram_opts *o)
 {
 	int w, h;
 	render_diagram_min_size(d, &w, &h);
+	int term = o && (o->around_w > 0 || o->around_h > 0);
 	char need[64];
-	snprintf(need, sizeof(need), "needs %dx%d", w, h);
+	snprintf(need, sizeof(need), "needs %dx%d", w + (term ? o->around_w : 0), h + (term ? o->around_h : 0));
 	const char *lines[] = { "terminal too small", "for the diagram:", need };
 	for (int i = 0; i < 3; i++) {
 		int len = (int)strlen(lines[i]);
@@ -721,7 +722,7 @@ int render_diagram_draw(const struct render_diagram *d, const struct render_rout
 			break;
 	}
 	if (tier == NTIERS) {
-		too_small(d, c);
+		too_small(d, c, o);
 		return -1;
 	}
 	/* boxes first: their interiors are never crossed by arrows */

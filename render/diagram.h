@@ -74,6 +74,10 @@ struct render_diagram_opts {
 	const char *caption; /* a line under the legend when there is room, or NULL */
 	const char *label;   /* escaped text over the diagram, at the right of its
 			      * first free line ("host node2, 2 of 2"), or NULL */
+	/* columns and lines the caller's screen takes beside the canvas: the
+	 * too-small message names the terminal size the diagram needs (0 0:
+	 * the canvas size, as --diagram --width/--height ask for it) */
+	int around_w, around_h;
 };
 
 /* Draws into c (cleared first). Returns the labels used (0 full, 1 short,

@@ -105,7 +105,7 @@ int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d
 			render_hop_detail(t, p, 0, detail, sizeof(detail));
 		render_route_caption(t, p, caption, sizeof(caption), o->ascii);
 	}
-	struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL, NULL };
+	struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL, NULL, 0, 0 };
 	render_diagram_draw(d, num ? &r : NULL, c, &dopts);
 	int rc = render_canvas_text_out(c, b, o->color, o->ascii);
 	render_route_free(&r);

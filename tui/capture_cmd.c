@@ -178,6 +178,8 @@ int capture_main(int argc, char **argv)
 	int c;
 	double v;
 	optind = 1;
+	static char prog[] = "nfpath capture";
+	argv[0] = prog; /* getopt's messages start with it */
 	while ((c = getopt_long(argc, argv, "n:e:c:t:w:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -268,7 +270,7 @@ int capture_main(int argc, char **argv)
 			capture_usage(stdout);
 			return 0;
 		default:
-			capture_usage(stderr);
+			fprintf(stderr, "Try 'nfpath capture --help' for more information.\n");
 			return 2;
 		}
 	}

@@ -151,7 +151,12 @@ void tui_draw_diagram(struct tui *u, int y, int x, int w, int h, const char *det
 		render_fit(d, sizeof(d), detail, w, u->ascii);
 	if (caption)
 		render_fit(c, sizeof(c), caption, w, u->ascii);
-	struct render_diagram_opts o = { u->ascii, d[0] ? d : NULL, c[0] ? c : NULL, label && *label ? label : NULL };
+	/* the message names the terminal size: the canvas plus the lines and
+	 * columns the view keeps for itself around it */
+	int th, tw;
+	getmaxyx(stdscr, th, tw);
+	struct render_diagram_opts o = { u->ascii, d[0] ? d : NULL, c[0] ? c : NULL, label && *label ? label : NULL,
+					 tw > w ? tw - w : 0, th > h ? th - h : 0 };
 	render_diagram_draw(u->d, &u->route, u->canvas, &o);
 	blit(u, u->canvas, y, x);
 }

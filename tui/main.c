@@ -364,6 +364,10 @@ static int parse_args(struct run *r, int argc, char **argv)
 	};
 	int c;
 	long v;
+	/* getopt's own message starts with argv[0]: the program's name, not
+	 * the path it was run by */
+	static char prog[] = "nfpath";
+	argv[0] = prog;
 	while ((c = getopt_long(argc, argv, "r:p:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -469,7 +473,9 @@ static int parse_args(struct run *r, int argc, char **argv)
 			printf("nfpath %s\n", NFP_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			/* getopt said what was wrong in one line; the options
+			 * are a page: point at them (as ls and tcpdump do) */
+			fprintf(stderr, "Try 'nfpath --help' for more information.\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -651,7 +657,7 @@ static int load_input(struct run *r)
 {
 	struct cli_opts *o = &r->o;
 	struct capture_trace *t = r->t;
-	const char *bad, *why;
+	const char *bad = NULL, *why;
 	/* ^C while the text outputs read: stop reading and finish with what
 	 * was read, as tcpdump prints its counts (the explorer takes the
 	 * signals itself once it runs) */
@@ -667,6 +673,7 @@ static int load_input(struct run *r)
 	}
 	if (st == NFP_LOAD_OK && r->stream_is_file && capture_trace_stats(t)->hops == 0) {
 		st = NFP_LOAD_NO_TRACE;
+		bad = NULL;
 		why = "no trace lines in the input";
 	}
 	if (r->dc.total > r->dc.shown)
@@ -686,7 +693,14 @@ static int load_input(struct run *r)
 		file_error(bad, 0, why);
 		return EXIT_USAGE;
 	case NFP_LOAD_NO_TRACE:
-		fprintf(stderr, "nfpath: no usable input: %s (%lu lines read)\n", why, capture_trace_stats(t)->lines);
+		if (bad) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "no usable input: no trace lines in it (%lu lines read)",
+				 capture_trace_stats(t)->lines);
+			file_error(bad, 0, msg);
+		} else {
+			fprintf(stderr, "nfpath: no usable input: %s (%lu lines read)\n", why, capture_trace_stats(t)->lines);
+		}
 		return EXIT_USAGE;
 	case NFP_LOAD_NOMEM:
 		fprintf(stderr, "nfpath: out of memory while reading input\n");
@@ -905,7 +919,7 @@ int cli_bench(struct capture_trace *t, const struct cli_opts *o)
 		fprintf(stderr, "nfpath: bench set-up failed\n");
 		return 1;
 	}
-	struct render_diagram_opts dopts = { 0, NULL, NULL, NULL };
+	struct render_diagram_opts dopts = { 0, NULL, NULL, NULL, 0, 0 };
 	int runs = 2000, tier = -1;
 	double t0 = mono();
 	for (int i = 0; i < runs; i++) {

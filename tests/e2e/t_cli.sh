@@ -11,8 +11,19 @@ $N -r /nonexistent --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "missing 
 grep -q "/nonexistent: No such file" "$tmp/e" || { cat "$tmp/e"; exit 1; }
 printf 'hello\nworld\n' > "$tmp/none.log"
 $N -r "$tmp/none.log" --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "no trace lines should exit 2"; exit 1; }
-grep -q "none.log: no trace lines found" "$tmp/e" || { cat "$tmp/e"; exit 1; }
-$N --bogus >/dev/null 2>&1; [ $? = 2 ] || { echo "unknown option should exit 2"; exit 1; }
+# one clear line, naming the file
+grep -q "none.log: no usable input: no trace lines in it (2 lines read)" "$tmp/e" || { cat "$tmp/e"; exit 1; }
+[ "$(wc -l < "$tmp/e")" = 1 ] || { echo "an input with no trace lines: one error line, not:"; cat "$tmp/e"; exit 1; }
+: > "$tmp/empty.log"
+$N -r "$tmp/empty.log" --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "an empty file should exit 2"; exit 1; }
+[ "$(wc -l < "$tmp/e")" = 1 ] || { echo "an empty file: one error line, not:"; cat "$tmp/e"; exit 1; }
+# an unknown option: what is wrong and where to look, not the whole --help (as ls, tcpdump)
+$N --bogus >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "unknown option should exit 2"; exit 1; }
+[ ! -s "$tmp/o" ] && [ "$(cat "$tmp/e")" = "nfpath: unrecognized option '--bogus'
+Try 'nfpath --help' for more information." ] || { echo "unknown option:"; cat "$tmp/o" "$tmp/e"; exit 1; }
+$N capture --bogus >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "capture: unknown option should exit 2"; exit 1; }
+[ ! -s "$tmp/o" ] && [ "$(cat "$tmp/e")" = "nfpath capture: unrecognized option '--bogus'
+Try 'nfpath capture --help' for more information." ] || { echo "capture unknown option:"; cat "$tmp/o" "$tmp/e"; exit 1; }
 $N -r $S --packet 9 --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "packet out of range should exit 2"; exit 1; }
 $N -r $S --rules "$tmp/none.log" --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "bad rules should exit 2"; exit 1; }
 set -e
@@ -31,6 +42,12 @@ demo_hops=$($N --demo --stats | awk '/^hops/ {print $2}')
 args=(); for _ in $(seq 1 65); do args+=(-r "$S"); done
 $N "${args[@]}" --demo --stats > "$tmp/o"
 grep -q "^hops *$((65 * 34 + demo_hops))$" "$tmp/o" || { cat "$tmp/o"; exit 1; }
+# the diagram's too-small message names the terminal size it really needs
+# (the diagram's 21 lines and the screen's top, key and status lines)
+$N --demo --screen 61x23 > "$tmp/o"
+grep -q 'needs 61x24' "$tmp/o" || { echo "61x23: the diagram should say it needs 61x24:"; cat "$tmp/o"; exit 1; }
+$N --demo --screen 61x24 > "$tmp/o"
+if grep -q 'too small' "$tmp/o" || ! grep -q 'FORWARD' "$tmp/o"; then echo "61x24 should draw the diagram:"; cat "$tmp/o"; exit 1; fi
 # help lists every option
 $N --help > "$tmp/h"
 for o in --read --rules --demo --live --print --json --stats --diagram --compare --packet --no-route --width \
