@@ -59,7 +59,7 @@ START_TEST(every_size)
 		for (int h = 1; h <= 60; h += (h < 30 ? 2 : 7))
 			for (int ascii = 0; ascii < 2; ascii++) {
 				struct render_canvas *c = render_canvas_new(w, h);
-				struct render_diagram_opts o = { ascii, "detail", "caption", NULL };
+				struct render_diagram_opts o = { ascii, "detail", "caption", NULL, 0, 0 };
 				int tier = render_diagram_draw(d, &r, c, &o);
 				struct capture_buf b = { 0 };
 				render_canvas_text_out(c, &b, 0, ascii);
@@ -85,7 +85,7 @@ START_TEST(every_size)
 			}
 	/* the sizes: the whole diagram with full labels from 200x50 */
 	struct render_canvas *c = render_canvas_new(200, 50);
-	struct render_diagram_opts o = { 0, NULL, NULL, NULL };
+	struct render_diagram_opts o = { 0, NULL, NULL, NULL, 0, 0 };
 	ck_assert_int_eq(render_diagram_draw(d, &r, c, &o), 0);
 	render_canvas_free(c);
 	c = render_canvas_new(80, 24);
@@ -139,7 +139,7 @@ START_TEST(cells_name_their_box)
 		for (uint32_t k = 0; k < p->nhops; k++) {
 			render_route_clear(&r);
 			render_route_add(&r, d, L.t, p, (int)k, 0);
-			struct render_diagram_opts o = { 1, NULL, NULL, NULL };
+			struct render_diagram_opts o = { 1, NULL, NULL, NULL, 0, 0 };
 			ck_assert_int_ge(render_diagram_draw(d, &r, c, &o), 0);
 			int want = render_hop_node(d, L.t, p, k), seen = 0;
 			for (int y = 0; y < c->h; y++)
