@@ -666,7 +666,14 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 	switch (f->kind) {
 	case NFP_FATE_FORWARDED:
 	case NFP_FATE_SENT:
-		r |= PUTS(b, f->kind == NFP_FATE_SENT ? "sent: made here, left through " : "forwarded: left through ");
+		if (f->kind == NFP_FATE_SENT && capture_trace_many_hosts(t) && p->nhops && capture_packet_hop(t, p, 0)->host) {
+			/* a journey over several hosts: "here" would be the last one */
+			r |= PUTS(b, "sent: made on ");
+			esc_id(b, t, capture_packet_hop(t, p, 0)->host, ascii);
+			r |= PUTS(b, ", left through ");
+		} else {
+			r |= PUTS(b, f->kind == NFP_FATE_SENT ? "sent: made here, left through " : "forwarded: left through ");
+		}
 		if (f->dev)
 			fate_dev(b, t, f, ascii);
 		else

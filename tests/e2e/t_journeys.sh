@@ -10,65 +10,7 @@ F=tests/fixtures/lab2j
 H1=vm/nfpl-host H2=vm/nfpl-host2
 merged() { "$N" -r "$F/lab2j-$1-host1.rec" -r "$F/lab2j-$1-host2.rec" "${@:2}" 2>"$tmp/err"; }
 for w in http rule closed purge; do merged "$w" --json > "$tmp/$w.json"; done
-python3 - "$tmp" "$H1" "$H2" <<'PY'
-import json, sys
-d, h1, h2 = sys.argv[1:4]
-def load(w): return [json.loads(l) for l in open(f"{d}/{w}.json")]
-def nat(p, host):
-    return [(h["box"], h["rule_text"] or h["verdict"]) for h in p["hops"]
-            if h["host"] == host and (h["box"] or "").startswith("nat:")]
-
-# HTTP: one connection, 12 segments, every one over both hosts
-pk = load("http")
-assert len(pk) == 12, len(pk)
-assert len({p["flow"] for p in pk}) == 1, [p["flow"] for p in pk]
-for p in pk:
-    want = [h1, h2] if p["direction"] == "original" else [h2, h1]
-    assert p["hosts"] == want, (p["packet"], p["hosts"])
-    assert p["fate"]["kind"] == "forwarded", (p["packet"], p["fate"]["text"])
-    assert p["fate"]["host"] == want[1], (p["packet"], p["fate"])
-    assert want[1] in p["fate"]["text"], p["fate"]["text"]
-syn = pk[0]
-assert syn["direction"] == "original" and syn["ct"] == "new", (syn["direction"], syn["ct"])
-# the first packet crosses the nat table on both hosts: host 1
-# masquerades it, host 2 DNATs it to x1
-assert any(b == "nat:POSTROUTING" and v.endswith("masquerade") for b, v in nat(syn, h1)), nat(syn, h1)
-assert any(b == "nat:PREROUTING" and v.endswith("dnat to 172.18.0.2:80") for b, v in nat(syn, h2)), nat(syn, h2)
-for p in pk[2:]:
-    if p["direction"] == "original":
-        assert nat(p, h1) == [] and nat(p, h2) == [], (p["packet"], nat(p, h1), nat(p, h2))
-
-# the DROP rule on host 2: the fate is that rule, on host 2; the kernel's
-# drop, which both captures of this one machine recorded, once, on host 2
-pk = load("rule")
-assert len(pk) == 2, len(pk)
-for p in pk:
-    f = p["fate"]
-    assert p["hosts"] == [h1, h2], p["hosts"]
-    assert (f["kind"], f["by"], f["box"], f["chain"], f["host"]) == ("dropped", "rule", "filter:FORWARD", "DOCKER-USER", h2), f
-    assert "drop" in f["rule_text"] and "172.17.0.2" in f["rule_text"], f["rule_text"]
-    drops = [h for h in p["hops"] if h["kind"] == "drop"]
-    assert [h["host"] for h in drops] == [h2], [(h["host"], h["box"]) for h in drops]
-    assert p["hops"][-1]["host"] == h2
-
-# host 2's closed port: the SYN dies in host 2's TCP, its RST comes back
-pk = load("closed")
-assert len(pk) == 2, len(pk)
-f = pk[0]["fate"]
-assert (f["kind"], f["by"], f["reason"], f["host"]) == ("dropped", "kernel", "NO_SOCKET", h2), f
-assert [h["host"] for h in pk[0]["hops"] if h["kind"] == "drop"] == [h2]
-assert pk[1]["direction"] == "reply" and pk[1]["hosts"] == [h2, h1], (pk[1]["direction"], pk[1]["hosts"])
-assert pk[1]["flow"] == pk[0]["flow"]
-
-# a FIN that x1's closing socket freed (QUEUE_PURGE) reached x1: forwarded
-pk = load("purge")
-fin = [p for p in pk if any(h["kind"] == "drop" for h in p["hops"])]
-assert fin, "no packet with the QUEUE_PURGE hop"
-for p in fin:
-    assert p["fate"]["kind"] == "forwarded", p["fate"]["text"]
-for p in pk:
-    assert p["fate"]["kind"] != "dropped", (p["packet"], p["fate"]["text"])
-PY
+python3 tests/e2e/journeys_check.py "$tmp" "$H1" "$H2" exact
 merged purge --print > "$tmp/purge.txt"
 grep -q 'interface_output *freed' "$tmp/purge.txt" || { grep -n 'interface_output' "$tmp/purge.txt"; exit 1; }
 merged rule --print > "$tmp/rule.txt"

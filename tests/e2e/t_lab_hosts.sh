@@ -85,4 +85,18 @@ wait $p2 || { cat "$tmp/h2.err"; exit 1; }
 $LAB down >/dev/null
 
 check_lab "$tmp/h1.rec" "$tmp/h2.rec" "$(hostname)" tunnel
+
+# c1 fetches the port host 2 publishes for x1 (NAT on both hosts), host 2's
+# DOCKER-USER drops c1's pings, host 2's closed port: captured on both
+# hosts as tests/fixtures/lab2j was made, one journey per packet with its
+# fate on host 2 (tests/e2e/journeys_check.py)
+tests/fixtures/lab2j/make.sh "$N" "$tmp/j" >/dev/null 2>"$tmp/j.err" || { cat "$tmp/j.err"; exit 1; }
+for w in http rule closed; do
+	"$N" -r "$tmp/j/lab2j-$w-host1.rec" -r "$tmp/j/lab2j-$w-host2.rec" --json > "$tmp/j/$w.json" 2>/dev/null
+done
+python3 tests/e2e/journeys_check.py "$tmp/j" "$(hostname)/nfpl-host" "$(hostname)/nfpl-host2"
+"$N" -r "$tmp/j/lab2j-rule-host1.rec" -r "$tmp/j/lab2j-rule-host2.rec" --print 2>/dev/null |
+	grep -q "^  fate: dropped at filter:FORWARD on $(hostname)/nfpl-host2 by rule handle [0-9]* in DOCKER-USER"
+"$N" -r "$tmp/j/lab2j-http-host1.rec" -r "$tmp/j/lab2j-http-host2.rec" --compare 1,3 2>/dev/null |
+	grep -q "skips nat:PREROUTING, nat:POSTROUTING on $(hostname)/nfpl-host and nat:PREROUTING, nat:POSTROUTING on $(hostname)/nfpl-host2"
 echo ok
