@@ -184,16 +184,9 @@ struct crossing {
 	uint8_t has_ts;
 };
 
-/* IP ID, length and the addresses' last bytes: the same outer packet on
- * both hosts (the underlay does not NAT it); 0 when it has no IP ID */
 static uint64_t crossing_key(const struct nfp_hop *h)
 {
-	const struct nfp_pkt *pk = &h->pk;
-	if ((pk->flags & (NFP_PK_IPID | NFP_PK_LEN | NFP_PK_ADDRS)) != (NFP_PK_IPID | NFP_PK_LEN | NFP_PK_ADDRS) ||
-	    (pk->l3 == 6 && !pk->ipid))
-		return 0;
-	const uint8_t *s = pk->src + (pk->l3 == 6 ? 15 : 3), *d = pk->dst + (pk->l3 == 6 ? 15 : 3);
-	return (uint64_t)1 << 63 | (uint64_t)(pk->ipid & 0xfffff) << 32 | (uint64_t)pk->len << 16 | (uint64_t)*s << 8 | *d;
+	return capture_hop_tunnel_key(h);
 }
 
 static int crossing_cmp(const void *a, const void *b)

@@ -22,11 +22,17 @@ struct stream {
 	int has_key, ended;
 };
 
+#define LEFT_RING 256
+
 struct capture_merge {
 	struct capture_trace *t;
 	struct stream *s;
 	size_t ns;
 	double hold, now;
+	/* tunnel outer packets whose hops leaving a host were released
+	 * lately: their hops entering the other host may follow */
+	uint64_t left[LEFT_RING];
+	unsigned nleft;
 };
 
 static int take(void *ctx, const struct nfp_hop *h)
@@ -109,11 +115,40 @@ int capture_merge_end(struct capture_merge *m, size_t i, double now)
 	return capture_input_end(&m->s[i].in);
 }
 
+/* A tunnel's outer packet entering a host waits for its hops leaving the
+ * other: queued in another stream (release those first), or not come yet
+ * while that stream runs and the hold lasts. The hosts' clocks cannot be
+ * trusted within the jitter of their readers (a fraction of a
+ * millisecond), and the stitcher needs the near end first. */
+static int tunnel_waits(const struct capture_merge *m, const struct stream *s, const struct held *e, double now)
+{
+	if (capture_hop_tunnel_side(&e->h) != 2)
+		return 0;
+	uint64_t key = capture_hop_tunnel_key(&e->h);
+	if (!key)
+		return 0;
+	for (unsigned k = 0; k < LEFT_RING && k < m->nleft; k++)
+		if (m->left[(m->nleft - 1 - k) % LEFT_RING] == key)
+			return 0;
+	int running = 0;
+	for (size_t i = 0; i < m->ns; i++) {
+		const struct stream *o = &m->s[i];
+		if (o == s)
+			continue;
+		running |= !o->ended;
+		for (size_t j = o->head; j < o->n && j < o->head + 4096; j++)
+			if (o->q[j].h.host != e->h.host && capture_hop_tunnel_side(&o->q[j].h) == 1 &&
+			    capture_hop_tunnel_key(&o->q[j].h) == key)
+				return 1;
+	}
+	return running && now - e->arrived < m->hold;
+}
+
 long capture_merge_release(struct capture_merge *m, double now)
 {
 	long moved = 0;
 	for (;;) {
-		struct stream *best = NULL;
+		struct stream *best = NULL, *any = NULL;
 		int all = 1; /* every running stream has a hop queued */
 		for (size_t i = 0; i < m->ns; i++) {
 			struct stream *s = &m->s[i];
@@ -122,16 +157,31 @@ long capture_merge_release(struct capture_merge *m, double now)
 					all = 0;
 				continue;
 			}
+			if (!any || s->q[s->head].key < any->q[any->head].key)
+				any = s;
+			if (tunnel_waits(m, s, &s->q[s->head], now))
+				continue;
 			if (!best || s->q[s->head].key < best->q[best->head].key)
 				best = s;
 		}
-		if (!best)
+		if (!any)
 			break;
+		if (!best) {
+			/* every head waits on another: time alone, after the hold */
+			if (now - any->q[any->head].arrived < m->hold)
+				break;
+			best = any;
+		}
 		const struct held *e = &best->q[best->head];
 		if (!all && now - e->arrived < m->hold)
 			break;
 		if (capture_trace_add(m->t, &e->h) < 0)
 			return -1;
+		if (capture_hop_tunnel_side(&e->h) == 1) {
+			uint64_t key = capture_hop_tunnel_key(&e->h);
+			if (key && (!m->nleft || m->left[(m->nleft - 1) % LEFT_RING] != key))
+				m->left[m->nleft++ % LEFT_RING] = key;
+		}
 		best->head++;
 		moved++;
 	}

@@ -14,7 +14,9 @@
  *
  * Clocks are taken as the hosts give them (wall clock; hosts of one
  * journey should run NTP): unlike the file merge (load.c), a live merge
- * cannot look at the whole recording first to estimate offsets.
+ * cannot look at the whole recording first to estimate offsets. One order
+ * does not depend on them: a tunnel's outer packet entering a host waits
+ * (within the hold) for its hops leaving the other.
  *
  * Ownership: the merge owns its inputs and queues; the trace and the
  * names are the caller's and must outlive it. */

@@ -301,6 +301,16 @@ int capture_hop_tunnel_side(const struct nfp_hop *h)
 	return hop_leaves(h) ? 1 : hop_enters(h) ? 2 : 0;
 }
 
+uint64_t capture_hop_tunnel_key(const struct nfp_hop *h)
+{
+	const struct nfp_pkt *pk = &h->pk;
+	if ((pk->flags & (NFP_PK_IPID | NFP_PK_LEN | NFP_PK_ADDRS)) != (NFP_PK_IPID | NFP_PK_LEN | NFP_PK_ADDRS) ||
+	    (pk->l3 == 6 && !pk->ipid))
+		return 0;
+	const uint8_t *s = pk->src + (pk->l3 == 6 ? 15 : 3), *d = pk->dst + (pk->l3 == 6 ? 15 : 3);
+	return (uint64_t)1 << 63 | (uint64_t)(pk->ipid & 0xfffff) << 32 | (uint64_t)pk->len << 16 | (uint64_t)*s << 8 | *d;
+}
+
 static int near_after(const struct nfp_packet *p, const struct nfp_hop *h)
 {
 	if (!(h->flags & NFP_HOP_TS) || !p->has_ts)

@@ -77,6 +77,9 @@ int capture_hop_is_tunnel(const struct nfp_hop *h);
  * made and leaves (output, postrouting), 2 where it arrives (prerouting,
  * input), 0 neither (no tunnel hop, a drop, a hook not known). */
 int capture_hop_tunnel_side(const struct nfp_hop *h);
+/* The outer packet's identity, the same on both hosts (IP ID, length, the
+ * addresses' last bytes; the underlay does not NAT it); 0 without IP ID. */
+uint64_t capture_hop_tunnel_key(const struct nfp_hop *h);
 
 
 struct capture_trace_stats {

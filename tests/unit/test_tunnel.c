@@ -3,6 +3,7 @@
  * (tests/fixtures/tunnel/README.md says how they were made). */
 #include "helpers.h"
 
+#include "../../capture/merge.h"
 #include "../../capture/record.h"
 #include "../../capture/tunnel.h"
 #include "../../render/text.h"
@@ -348,6 +349,54 @@ START_TEST(nflog_payload_names_the_carried_packet)
 }
 END_TEST
 
+/* the live merge of two hosts' streams (--ssh) on the real recordings:
+ * each hop by its host's clock, no offset estimated, the far host's
+ * stream whole first; an outer packet still enters host 2 after it left
+ * host 1 */
+static void merge_streams(const char *f1, const char *f2, struct capture_trace *t)
+{
+	size_t l1, l2;
+	char *a = slurp_text(f1, &l1);
+	char *copy = malloc(l1 + 1);
+	memcpy(copy, a, l1 + 1);
+	char *b = slurp_text(f2, &l2);
+	const char *names[2] = { "host1", "host2" };
+	struct capture_merge *m = capture_merge_new(t, 2, names, 0.5, NULL, NULL);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(capture_merge_feed(m, 1, b, l2, 10.0), 0);
+	for (size_t off = 0; off < l1; off += 777) {
+		size_t n = l1 - off < 777 ? l1 - off : 777;
+		ck_assert_int_eq(capture_merge_feed(m, 0, copy + off, n, 10.2), 0);
+		ck_assert(capture_merge_release(m, 10.2) >= 0);
+	}
+	ck_assert_int_eq(capture_merge_end(m, 0, 10.3), 0);
+	ck_assert_int_eq(capture_merge_end(m, 1, 10.3), 0);
+	ck_assert(capture_merge_release(m, 10.3) >= 0);
+	ck_assert(capture_merge_done(m));
+	capture_trace_flush(t);
+	capture_merge_free(m);
+	free(copy);
+}
+
+START_TEST(live_merge_keeps_tunnel_order)
+{
+	struct capture_trace *t = resolving_trace();
+	merge_streams(TUN "x2x-host1.rec", TUN "x2x-host2.rec", t);
+	check_x2x(t);
+	capture_trace_free(t);
+	t = resolving_trace();
+	merge_streams(TUN "x2x-host1.rec", TUN "x2x-host2-shifted.rec", t);
+	check_x2x(t);
+	capture_trace_free(t);
+	/* host 2's stamps 0.3 ms early: some outer packets "arrive" before
+	 * they left */
+	t = resolving_trace();
+	merge_streams(TUN "x2x-host1.rec", TUN "x2x-host2-behind.rec", t);
+	check_x2x(t);
+	capture_trace_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tunnel");
@@ -360,6 +409,7 @@ int main(void)
 	tcase_add_test(tc, x2x_one_host_alone);
 	tcase_add_test(tc, x2x_dropped_in_the_tunnel);
 	tcase_add_test(tc, nflog_payload_names_the_carried_packet);
+	tcase_add_test(tc, live_merge_keeps_tunnel_order);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
