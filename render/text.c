@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* length of a valid UTF-8 sequence at s (its code point in *cp), or 0 */
@@ -1028,26 +1029,58 @@ void render_packet_line(const struct capture_trace *t, const struct nfp_packet *
 		snprintf(sproto, sizeof(sproto), "%s %s", pk->proto == 58 ? "ICMPv6" : "ICMP", req ? "req" : "reply");
 		snprintf(sextra, sizeof(sextra), " seq %u", pk->dport);
 	}
-	/* addresses go first, then the long words, then names shrink; never
-	 * the fate */
-	for (int level = 0; level < 4; level++) {
-		const char *pr = level >= 2 ? sproto : proto, *ex = level >= 2 ? sextra : extra;
-		int namew = 0;
-		if (level == 3) {
+	/* addresses go first, then the long words, then a fate that repeats
+	 * the destination's name keeps its sign alone, then names shrink
+	 * (a short one lends its spare columns to the other), then the echo
+	 * sequence goes; never the fate's kind */
+	char tail2[160];
+	snprintf(tail2, sizeof(tail2), "%s", tail);
+	size_t fl = fate ? strlen(fate) : 0, dl = strlen(dst.name);
+	if (dl && fl > dl + 1 && fate[fl - dl - 1] == ' ' && strcmp(fate + fl - dl, dst.name) == 0) {
+		size_t t2 = strlen(tail2) - dl - 1;
+		tail2[t2] = '\0'; /* "  -> c2" with dst c2: "  ->" */
+	}
+	/* the higher port of two is the client's ephemeral one: the least
+	 * said by a tight line */
+	struct endpoint src2 = src, dst2 = dst;
+	if (src.port[0] && dst.port[0])
+		(atoi(src.port) >= atoi(dst.port) ? src2.port : dst2.port)[0] = '\0';
+	enum { LEVELS = 7 };
+	for (int level = 0; level < LEVELS; level++) {
+		const char *pr = level >= 2 ? sproto : proto, *ex = level >= 5 ? "" : level >= 2 ? sextra : extra;
+		const char *tl = level >= 3 ? tail2 : tail;
+		const struct endpoint *se = level >= 6 ? &src2 : &src, *de = level >= 6 ? &dst2 : &dst;
+		tailw = render_cols(tl, strlen(tl));
+		int sw = 0, dw = 0, sn = render_cols(se->name, strlen(se->name)), dn = render_cols(de->name, strlen(de->name));
+		if (level >= 4) {
 			snprintf(head, sizeof(head), "%s  > %s", pr, ex);
-			int fixed = render_cols(head, strlen(head)) + tailw + (int)strlen(src.port) + (int)strlen(dst.port) +
-				    (src.port[0] ? 2 : 0) + (src.name[0] ? 0 : (int)strlen(src.addr)) +
-				    (dst.name[0] ? 0 : (int)strlen(dst.addr));
-			int names = !!src.name[0] + !!dst.name[0];
-			namew = names ? (w - fixed) / names : 0;
-			if (namew < 2)
-				namew = 2;
+			int fixed = render_cols(head, strlen(head)) + tailw + (int)strlen(se->port) + (int)strlen(de->port) +
+				    (se->port[0] ? 1 : 0) + (de->port[0] ? 1 : 0) + (se->name[0] ? 0 : (int)strlen(se->addr)) +
+				    (de->name[0] ? 0 : (int)strlen(de->addr));
+			int room = w - fixed;
+			if (se->name[0] && de->name[0]) {
+				sw = dw = room / 2;
+				if (sn < sw)
+					dw = room - sn;
+				else if (dn < dw)
+					sw = room - dn;
+			} else {
+				sw = dw = room;
+			}
+			sw = sw < 2 ? 2 : sw;
+			dw = dw < 2 ? 2 : dw;
 		}
-		endpoint_text(&src, level > 1 ? level - 1 : level, namew, ascii, s, sizeof(s));
-		endpoint_text(&dst, level > 1 ? level - 1 : level, namew, ascii, d, sizeof(d));
+		int el = level >= 4 ? 2 : level >= 1 ? 1 : 0;
+		endpoint_text(se, el, sw, ascii, s, sizeof(s));
+		endpoint_text(de, el, dw, ascii, d, sizeof(d));
 		snprintf(head, sizeof(head), "%s %s > %s%s", pr, s, d, ex);
-		if (render_cols(head, strlen(head)) + tailw <= w || level == 3)
+		/* a name cut below 4 columns says little: first drop more */
+		int legible = level < 4 || ((!se->name[0] || sw >= (sn < 4 ? sn : 4)) && (!de->name[0] || dw >= (dn < 4 ? dn : 4)));
+		if ((render_cols(head, strlen(head)) + tailw <= w && legible) || level == LEVELS - 1) {
+			if (tl != tail)
+				snprintf(tail, sizeof(tail), "%s", tl);
 			break;
+		}
 	}
 	int room = w - tailw;
 	char fitted[512];

@@ -48,6 +48,12 @@ $N --demo --screen 61x23 > "$tmp/o"
 grep -q 'needs 61x24' "$tmp/o" || { echo "61x23: the diagram should say it needs 61x24:"; cat "$tmp/o"; exit 1; }
 $N --demo --screen 61x24 > "$tmp/o"
 if grep -q 'too small' "$tmp/o" || ! grep -q 'FORWARD' "$tmp/o"; then echo "61x24 should draw the diagram:"; cat "$tmp/o"; exit 1; fi
+# at 120x40 the packet list narrows sensibly: words and the fate's repeated
+# name go before a name is cut to one letter ("h… > c1")
+for keys in "" "j j j j j j j j j j j j"; do
+	LC_ALL=C.UTF-8 $N --demo --screen 120x40 --keys "$keys" | sed -n '/^  # fl/,/^ packet /p' | cut -c1-48 > "$tmp/o"
+	if grep -E '[ >][^ >]…' "$tmp/o"; then echo "a name cut to one letter at 120x40:"; cat "$tmp/o"; exit 1; fi
+done
 # help lists every option
 $N --help > "$tmp/h"
 for o in --read --rules --demo --live --print --json --stats --diagram --compare --packet --no-route --width \
