@@ -333,10 +333,19 @@ static struct capture_rules *load_legacy(void)
 
 /* ---- receive thread ------------------------------------------------------
  * The kernel drops trace events when the socket queue is full, so one
- * thread does nothing but recv() into 1 MiB blocks; the main thread decodes
- * and writes. Blocks queue without limit up to max_bytes; past that the
- * receiver still reads (so the kernel never overruns) and counts exactly
- * how many messages it had to drop. */
+ * thread does nothing but receive into 1 MiB blocks; the main thread
+ * decodes and writes. Up to max_blocks blocks queue (24 MiB); past
+ * that the receiver still reads (so the kernel never overruns) and counts
+ * exactly how many messages it had to drop.
+ *
+ * A flood brings some 250,000 trace events a second, each its own
+ * datagram: one recvmmsg() takes up to RX_BATCH of them (a syscall per
+ * event cost the receiver a whole core), into fixed slots the size of the
+ * largest message, and their bytes are then packed into the block. Blocks
+ * the main thread is done with come back for reuse, as many as the queue
+ * may hold: a fresh 1 MiB mapping per block cost a page fault per page and
+ * TLB flushes on both cores (a third of the receiver's time), and the
+ * memory stays what the queue's limit allows, whatever happens. */
 struct rx_block {
 	struct rx_block *next;
 	size_t used;
@@ -345,6 +354,12 @@ struct rx_block {
 
 #define RX_BLOCK (1u << 20)
 #define RX_MSG_MAX 65536
+#define RX_BATCH 64
+/* slots a few cache lines more than 64 KiB apart: at exactly 64 KiB the
+ * starts of all of them compete for the same cache sets, and what the
+ * kernel wrote is evicted before it is copied out */
+#define RX_SLOT (RX_MSG_MAX + 7 * 64)
+#define RX_NAP_NS 1000000L /* a pause after the socket ran dry, in ns */
 #define RX_HOLD 0.02 /* seconds a received message may wait in a part-filled block */
 
 struct rx {
@@ -352,17 +367,52 @@ struct rx {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct rx_block *head, *tail;
-	size_t queued, max_bytes;
+	struct rx_block *spare; /* done with, for reuse, under mu */
+	size_t queued, max_blocks; /* blocks in the queue, and its limit */
 	unsigned long dropped, overruns;
 	int quit; /* __atomic: set by the main thread, read by the receiver */
 	int eof;
 	int err; /* errno that ended the receiver, under mu with eof; 0 when asked to stop */
 };
 
+/* a spare block, or a new one; NULL when out of memory */
+static struct rx_block *rx_block_get(struct rx *r)
+{
+	pthread_mutex_lock(&r->mu);
+	struct rx_block *b = r->spare;
+	if (b)
+		r->spare = b->next;
+	pthread_mutex_unlock(&r->mu);
+	if (!b)
+		b = malloc(sizeof(*b) + RX_BLOCK);
+	if (b)
+		b->used = 0;
+	return b;
+}
+
+/* keeps b for reuse; call with mu held. A block is made only when none
+ * is spare, that is when all are queued or in the two threads' hands: at
+ * most max_blocks + 2 ever exist. */
+static void rx_block_put_locked(struct rx *r, struct rx_block *b)
+{
+	b->next = r->spare;
+	r->spare = b;
+}
+
+/* the main thread is done with b (NULL: nothing) */
+static void rx_block_put(struct rx *r, struct rx_block *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&r->mu);
+	rx_block_put_locked(r, b);
+	pthread_mutex_unlock(&r->mu);
+}
+
 static void rx_push(struct rx *r, struct rx_block *b)
 {
 	pthread_mutex_lock(&r->mu);
-	if (r->queued + b->used > r->max_bytes) {
+	if (r->queued >= r->max_blocks) {
 		/* count the messages we cannot keep */
 		unsigned long n = 0;
 		for (size_t off = 0; off < b->used;) {
@@ -372,8 +422,8 @@ static void rx_push(struct rx *r, struct rx_block *b)
 			n++;
 		}
 		r->dropped += n;
+		rx_block_put_locked(r, b);
 		pthread_mutex_unlock(&r->mu);
-		free(b);
 		return;
 	}
 	b->next = NULL;
@@ -382,9 +432,18 @@ static void rx_push(struct rx *r, struct rx_block *b)
 	else
 		r->head = b;
 	r->tail = b;
-	r->queued += b->used;
+	r->queued++;
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
+}
+
+/* 1 when the main thread has nothing queued */
+static int rx_idle(struct rx *r)
+{
+	pthread_mutex_lock(&r->mu);
+	int idle = !r->head;
+	pthread_mutex_unlock(&r->mu);
+	return idle;
 }
 
 static void *rx_main(void *arg)
@@ -392,18 +451,28 @@ static void *rx_main(void *arg)
 	struct rx *r = arg;
 	struct rx_block *b = NULL;
 	int err = 0;
+	/* the slots: only the pages messages reach are ever resident */
+	char *slots = malloc((size_t)RX_BATCH * RX_SLOT);
+	struct mmsghdr mm[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	if (!slots) {
+		err = ENOMEM;
+		goto done;
+	}
+	for (int i = 0; i < RX_BATCH; i++) {
+		iov[i] = (struct iovec){ slots + (size_t)i * RX_SLOT, RX_MSG_MAX };
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
 	if (keep_only_net_admin() < 0) {
 		err = EPERM;
 		goto done;
 	}
 	while (!__atomic_load_n(&r->quit, __ATOMIC_RELAXED)) {
-		if (!b) {
-			b = malloc(sizeof(*b) + RX_BLOCK);
-			if (!b) {
-				err = ENOMEM;
-				break;
-			}
-			b->used = 0;
+		if (!b && !(b = rx_block_get(r))) {
+			err = ENOMEM;
+			break;
 		}
 		struct pollfd pfd = { r->fd, POLLIN, 0 };
 		/* hand over a partly filled block when the stream pauses */
@@ -415,18 +484,13 @@ static void *rx_main(void *arg)
 			}
 			continue;
 		}
+		int nap = 0;
 		for (;;) {
-			if (RX_BLOCK - b->used < RX_MSG_MAX + 12) {
-				rx_push(r, b);
-				b = malloc(sizeof(*b) + RX_BLOCK);
-				if (!b) {
-					err = ENOMEM;
-					goto done;
-				}
-				b->used = 0;
-			}
-			ssize_t n = recv(r->fd, b->data + b->used + 12, RX_MSG_MAX, MSG_DONTWAIT);
+			int n = recvmmsg(r->fd, mm, RX_BATCH, MSG_DONTWAIT, NULL);
 			if (n < 0) {
+				/* an overrun is reported once, by the call after the
+				 * kernel dropped (recvmmsg keeps it for the next call
+				 * when it had datagrams to return first) */
 				if (errno == ENOBUFS) {
 					__atomic_add_fetch(&r->overruns, 1, __ATOMIC_RELAXED);
 					continue;
@@ -439,24 +503,51 @@ static void *rx_main(void *arg)
 				err = errno;
 				goto done;
 			}
-			uint32_t len = (uint32_t)n;
+			/* one clock read per batch: all of it had arrived by then */
 			double ts = now_real();
-			memcpy(b->data + b->used, &len, 4);
-			memcpy(b->data + b->used + 4, &ts, 8);
-			b->used += 12 + (size_t)n;
+			for (int i = 0; i < n; i++) {
+				uint32_t len = mm[i].msg_len;
+				if (RX_BLOCK - b->used < (size_t)len + 12) {
+					rx_push(r, b);
+					if (!(b = rx_block_get(r))) {
+						err = ENOMEM;
+						goto done;
+					}
+				}
+				memcpy(b->data + b->used, &len, 4);
+				memcpy(b->data + b->used + 4, &ts, 8);
+				memcpy(b->data + b->used + 12, iov[i].iov_base, len);
+				b->used += 12 + (size_t)len;
+			}
+			/* fewer than asked: the socket is empty */
+			if (n < RX_BATCH) {
+				nap = n > 0;
+				break;
+			}
 		}
 		/* and one the stream never lets pause: the main thread sees each
-		 * message within RX_HOLD of its arrival, not when 1 MiB is full */
+		 * message within RX_HOLD of its arrival, not when 1 MiB is full.
+		 * Only when it waits: blocks behind others go full, so the queue's
+		 * blocks hold what its limit says (part-filled ones held a tenth,
+		 * and were mapped and unmapped by the dozen each second) */
 		if (b->used) {
 			double first;
 			memcpy(&first, b->data + 4, 8);
-			if (now_real() - first >= RX_HOLD) {
+			if (now_real() - first >= RX_HOLD && rx_idle(r)) {
 				rx_push(r, b);
 				b = NULL;
 			}
 		}
+		/* the socket ran dry while events kept coming: let the next
+		 * ones gather in the kernel's queue (room for a second of a
+		 * flood), so one wake-up takes hundreds, not a few */
+		if (nap) {
+			struct timespec ts = { 0, RX_NAP_NS };
+			nanosleep(&ts, NULL);
+		}
 	}
 done:
+	free(slots);
 	if (b && b->used)
 		rx_push(r, b);
 	else
@@ -496,7 +587,7 @@ static struct rx_block *rx_pop(struct rx *r, int ms)
 		r->head = b->next;
 		if (!r->head)
 			r->tail = NULL;
-		r->queued -= b->used;
+		r->queued--;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return b;
@@ -582,6 +673,20 @@ static void namer_take(struct namer *n, struct capture_buf *out)
 	pthread_mutex_unlock(&n->mu);
 }
 
+/* what the ruleset listing said of a chain and of a rule, by the trace's
+ * string ids (see chain_memo_get); emptied when the listing is replaced */
+#define LIVE_MEMO 256
+struct chain_memo {
+	uint32_t table, chain;
+	uint8_t family, valid, known, base, hook;
+	int16_t prio;
+};
+struct text_memo {
+	uint64_t handle;
+	uint32_t table, chain, text;
+	uint8_t family, valid;
+};
+
 /* One capture, from set-up to tear-down. capture_live_run is phases over
  * it: set-up (namespace, socket, NFLOG), arm (trace tables, rules, names,
  * threads), receive, drain, tear-down. Tear-down undoes whatever was done,
@@ -604,11 +709,15 @@ struct live {
 	struct capture_trace *t;
 	struct capture_rules *rules, *legacy; /* rules may be replaced by a fresh listing */
 	struct capture_buf out;		      /* records not yet written */
+	struct capture_rec_tail tail;	      /* the packet fields last written, as text */
 	struct capture_nl_state nls; /* the dispatch's: decoder state and loss counts */
 	struct ifcache ifc;
 	uint32_t own_table;
 	double last_refresh;
+	struct chain_memo chains[LIVE_MEMO];
+	struct text_memo texts[LIVE_MEMO];
 	unsigned raw_kept;
+	const char *raw_dir; /* NFPATH_RAW_DIR, read once: not per datagram */
 	/* the threads */
 	struct rx rx;
 	pthread_t rxt;
@@ -672,6 +781,44 @@ static int kernel_sends_ct(void)
 	return maj > 6 || (maj == 6 && min >= 16);
 }
 
+/* What the ruleset says of a chain, by its interned names: the lookup by
+ * strings (hashing table and chain names) was a tenth of the decoder's
+ * time in a flood, for the same few chains at every event. */
+static const struct chain_memo *chain_memo_get(struct live *lv, const struct nfp_hop *h, const char *tab,
+					       const char *chain)
+{
+	struct chain_memo *m = &lv->chains[(h->table * 31u + h->chain * 7u + h->family) % LIVE_MEMO];
+	if (m->valid && m->table == h->table && m->chain == h->chain && m->family == h->family)
+		return m;
+	int hook, prio, isnat;
+	*m = (struct chain_memo){ .table = h->table, .chain = h->chain, .family = h->family, .valid = 1 };
+	if (capture_rules_chain_hook(lv->rules, h->family, tab, chain, &hook, &prio, &isnat) == 0) {
+		m->base = 1;
+		m->hook = (uint8_t)hook;
+		m->prio = (int16_t)prio;
+	}
+	/* a user chain is known too: only a chain the listing does not hold
+	 * is a reason to list again (every second, in a flood, it was) */
+	m->known = m->base || capture_rules_chain_len(lv->rules, h->family, tab, chain) >= 0;
+	return m;
+}
+
+/* The text of the rule with h's handle (0 when the listing has none),
+ * interned once per rule instead of at every event. */
+static uint32_t text_memo_get(struct live *lv, struct nfp_hop *h)
+{
+	uint64_t key = h->handle * 0x9e3779b97f4a7c15ull ^ h->chain * 0xff51afd7ed558ccdull ^ h->table ^
+		       (uint64_t)h->family << 56;
+	struct text_memo *m = &lv->texts[(key >> 32) % LIVE_MEMO];
+	if (m->valid && m->handle == h->handle && m->table == h->table && m->chain == h->chain &&
+	    m->family == h->family)
+		return m->text;
+	set_rule_text(lv, h, lv->rules, 1);
+	*m = (struct text_memo){ .handle = h->handle, .table = h->table, .chain = h->chain, .family = h->family,
+				 .valid = 1, .text = h->rule_text };
+	return m->text;
+}
+
 /* one nftrace event: our own chains become waypoints, chains learn their
  * hook and priority, rules their text. 1 keep, 0 drop. */
 static int finish_nftrace(struct live *lv, struct nfp_hop *h)
@@ -685,28 +832,31 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 			return 0;
 		h->flags |= NFP_HOP_PROBE;
 	}
-	int hook, prio, isnat;
-	if (capture_rules_chain_hook(lv->rules, h->family, tab, chain, &hook, &prio, &isnat) < 0 &&
-	    (h->flags & NFP_HOP_HAVE_PKT) && now_mono() - lv->last_refresh > 1.0) {
+	const struct chain_memo *cm = chain_memo_get(lv, h, tab, chain);
+	if (!cm->known && (h->flags & NFP_HOP_HAVE_PKT) && now_mono() - lv->last_refresh > 1.0) {
 		/* a chain made after we listed: list again */
 		struct capture_rules *nr = load_ruleset();
 		if (nr) {
 			capture_rules_free(lv->rules);
 			lv->rules = nr;
+			memset(lv->chains, 0, sizeof(lv->chains));
+			memset(lv->texts, 0, sizeof(lv->texts));
 		}
 		lv->last_refresh = now_mono();
+		lv->res->listings++;
+		cm = chain_memo_get(lv, h, tab, chain);
 	}
-	if (capture_rules_chain_hook(lv->rules, h->family, tab, chain, &hook, &prio, &isnat) == 0) {
+	if (cm->base) {
 		/* a base chain running out of rules is followed by its policy
 		 * event; only user chains return */
 		if (h->kind == NFP_KIND_RETURN && !(h->flags & NFP_HOP_HANDLE))
 			return 0;
-		h->hook = (uint8_t)hook;
-		h->prio = (int16_t)prio;
+		h->hook = cm->hook;
+		h->prio = cm->prio;
 		h->have_prio = 1;
 	}
-	if (h->flags & NFP_HOP_HANDLE)
-		set_rule_text(lv, h, lv->rules, 1);
+	if ((h->flags & NFP_HOP_HANDLE) && !h->rule_text)
+		h->rule_text = text_memo_get(lv, h);
 	if (lv->nls.mon.kernel_ct && (h->flags & NFP_HOP_HAVE_PKT) && !(h->flags & NFP_HOP_CT) && after_conntrack(h)) {
 		/* the kernel would have said: conntrack did not track it */
 		h->flags |= NFP_HOP_CT;
@@ -722,7 +872,7 @@ static void write_packet(void *ctx, const struct capture_trace *t, size_t num)
 	struct live *lv = ctx;
 	const struct nfp_packet *p = capture_trace_packet(t, num);
 	for (uint32_t i = 0; p && i < p->nhops; i++) {
-		if (capture_rec_write_hop(&lv->out, capture_packet_hop(t, p, i), capture_trace_strings(t)) < 0)
+		if (capture_rec_write_hop_tail(&lv->out, capture_packet_hop(t, p, i), capture_trace_strings(t), &lv->tail) < 0)
 			lv->nomem = 1;
 		lv->res->hops_written++;
 	}
@@ -733,7 +883,7 @@ static void write_packet(void *ctx, const struct capture_trace *t, size_t num)
  * fuzz seeds, and something to attach to a bug report */
 static void keep_raw(struct live *lv, const char *buf, size_t n)
 {
-	const char *dir = getenv("NFPATH_RAW_DIR");
+	const char *dir = lv->raw_dir;
 	if (!dir || lv->raw_kept >= 200)
 		return;
 	char path[512];
@@ -1084,12 +1234,19 @@ static enum capture_live_status live_arm(struct live *lv)
 	lv->rx.fd = mnl_socket_get_fd(lv->nl);
 	/* what we may fall behind by: past it the receiver counts what it
 	 * drops (the loss line) instead of growing without end */
-	lv->rx.max_bytes = (size_t)24 << 20;
-	/* receive blocks are 1 MiB: always their own mapping, so a block
-	 * freed gives its memory back. glibc would otherwise raise its mmap
-	 * threshold after the first free and keep every block ever queued
-	 * resident in the receiver's arena (RSS grew to 105 MB in a flood). */
+	lv->rx.max_blocks = 24;
+	/* receive blocks are 1 MiB: always their own mapping, so the blocks
+	 * are all the receiver's memory there is, whatever else is freed.
+	 * glibc would otherwise raise its mmap threshold after the first free
+	 * and mix blocks with the decoder's memory (RSS grew to 105 MB in a
+	 * flood). */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* and what the decoder frees (a window of packets, their hops, the
+	 * records) is used again a moment later: returning it to the kernel
+	 * at each free cost a page fault per page on the way back, a tenth
+	 * of the decoder's time in a flood. Memory stays bounded by the
+	 * peak of what is in use. */
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	lv->rx_started = pthread_create(&lv->rxt, NULL, rx_main, &lv->rx) == 0;
 	if (!lv->rx_started)
 		return fail(lv, NFP_LIVE_NOMEM, "cannot start the receive thread");
@@ -1162,7 +1319,7 @@ static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
 		memcpy(&len, blk->data + off, 4);
 		memcpy(&ts, blk->data + off + 4, 8);
 		if (process_buf(lv, blk->data + off + 12, len, ts) < 0) {
-			free(blk);
+			rx_block_put(&lv->rx, blk);
 			return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 		}
 		if (ts > lv->clock)
@@ -1177,7 +1334,7 @@ static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
 		if (idle > lv->clock)
 			lv->clock = idle;
 	}
-	free(blk);
+	rx_block_put(&lv->rx, blk);
 	/* drops join their packets before the tick can complete them */
 	if (live_drops_step(lv) < 0)
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
@@ -1275,6 +1432,10 @@ static void live_teardown(struct live *lv)
 		lv->rx.head = b->next;
 		free(b);
 	}
+	for (struct rx_block *b; (b = lv->rx.spare) != NULL;) {
+		lv->rx.spare = b->next;
+		free(b);
+	}
 	pthread_cond_destroy(&lv->rx.cv);
 	pthread_mutex_destroy(&lv->rx.mu);
 	if (lv->namer_started)
@@ -1317,6 +1478,7 @@ enum capture_live_status capture_live_run(const struct capture_live_opts *o, str
 	lv->wd_fd = -1;
 	lv->wd_pid = -1;
 	lv->nlseq = 1;
+	lv->raw_dir = getenv("NFPATH_RAW_DIR");
 	lv->nls.mon.kernel_ct = (uint8_t)kernel_sends_ct();
 	pthread_mutex_init(&lv->rx.mu, NULL);
 	pthread_cond_init(&lv->rx.cv, NULL);

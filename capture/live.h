@@ -48,6 +48,7 @@ struct capture_live_result {
 	unsigned long drops_lost;  /* drop events the ring buffer could not take */
 	unsigned long drops_limited; /* drop events over the rate cap (not sent, like rate-limited packets) */
 	int stopped_by; /* 0 count/time, 1 signal, 2 output closed */
+	unsigned long listings; /* ruleset listings after the first (a chain unknown to it was traced) */
 };
 
 enum capture_live_status {

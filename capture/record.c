@@ -69,8 +69,9 @@ long capture_rec_write_trace(int fd, const struct capture_trace *t)
 	if (r == 0 && (st->lost_events || st->overruns))
 		r = capture_rec_write_loss(&b, st->lost_events, st->overruns);
 	size_t nhops = capture_trace_hop_count(t);
+	struct capture_rec_tail *tail = calloc(1, sizeof(*tail));
 	for (size_t i = 0; i < nhops && r == 0; i++) {
-		r = capture_rec_write_hop(&b, capture_trace_hop(t, i), capture_trace_strings(t));
+		r = capture_rec_write_hop_tail(&b, capture_trace_hop(t, i), capture_trace_strings(t), tail);
 		if (r == 0 && b.len > (1 << 20)) {
 			r = write_all(fd, b.p, b.len);
 			b.len = 0;
@@ -80,6 +81,7 @@ long capture_rec_write_trace(int fd, const struct capture_trace *t)
 		r = write_all(fd, b.p, b.len);
 	int e = errno;
 	capture_buf_free(&b);
+	free(tail);
 	errno = e;
 	return r < 0 ? -1 : (long)nhops;
 }
@@ -111,29 +113,26 @@ int capture_rec_escape(struct capture_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* "\tkey=" */
-static int key(struct capture_buf *b, const char *k)
+/* KEY("name"): the "\tname=" that starts a field, and its length */
+#define KEY(k) "\t" k "=", sizeof(k) + 1
+
+static int key(struct capture_buf *b, const char *k, size_t kl)
 {
-	char tmp[24];
-	size_t kl = strlen(k);
-	tmp[0] = '\t';
-	memcpy(tmp + 1, k, kl);
-	tmp[kl + 1] = '=';
-	return capture_buf_put(b, tmp, kl + 2);
+	return capture_buf_put(b, k, kl);
 }
 
-static int kv(struct capture_buf *b, const char *k, const char *v, size_t vl)
+static int kv(struct capture_buf *b, const char *k, size_t kl, const char *v, size_t vl)
 {
-	if (key(b, k) < 0)
+	if (key(b, k, kl) < 0)
 		return -1;
 	return capture_rec_escape(b, v, vl);
 }
 
-static int kvs(struct capture_buf *b, const char *k, const struct capture_strpool *sp, uint32_t id)
+static int kvs(struct capture_buf *b, const char *k, size_t kl, const struct capture_strpool *sp, uint32_t id)
 {
 	if (!id)
 		return 0;
-	return kv(b, k, capture_strpool_get(sp, id), capture_strpool_len(sp, id));
+	return kv(b, k, kl, capture_strpool_get(sp, id), capture_strpool_len(sp, id));
 }
 
 static size_t utoa(char *d, unsigned long long v)
@@ -148,14 +147,14 @@ static size_t utoa(char *d, unsigned long long v)
 	return sizeof(t) - i;
 }
 
-static int kvu(struct capture_buf *b, const char *k, unsigned long long v)
+static int kvu(struct capture_buf *b, const char *k, size_t kl, unsigned long long v)
 {
 	char num[24];
 	size_t n = utoa(num, v);
-	return key(b, k) | capture_buf_put(b, num, n);
+	return key(b, k, kl) | capture_buf_put(b, num, n);
 }
 
-static int kvaddr(struct capture_buf *b, const char *k, const uint8_t *a, int l3)
+static int kvaddr(struct capture_buf *b, const char *k, size_t kl, const uint8_t *a, int l3)
 {
 	char txt[INET6_ADDRSTRLEN];
 	size_t n = 0;
@@ -170,10 +169,10 @@ static int kvaddr(struct capture_buf *b, const char *k, const uint8_t *a, int l3
 			return -1;
 		n = strlen(txt);
 	}
-	return key(b, k) | capture_buf_put(b, txt, n);
+	return key(b, k, kl) | capture_buf_put(b, txt, n);
 }
 
-static int kvmac(struct capture_buf *b, const char *k, const uint8_t *m)
+static int kvmac(struct capture_buf *b, const char *k, size_t kl, const uint8_t *m)
 {
 	static const char hex[] = "0123456789abcdef";
 	char txt[17];
@@ -183,11 +182,11 @@ static int kvmac(struct capture_buf *b, const char *k, const uint8_t *m)
 		if (i < 5)
 			txt[i * 3 + 2] = ':';
 	}
-	return key(b, k) | capture_buf_put(b, txt, 17);
+	return key(b, k, kl) | capture_buf_put(b, txt, 17);
 }
 
 /* seconds with microseconds, without printf */
-static int kvts(struct capture_buf *b, const char *k, double ts)
+static int kvts(struct capture_buf *b, const char *k, size_t kl, double ts)
 {
 	if (!(ts >= 0 && ts < 1e15)) {
 		/* negative, huge or not a number: printf's form, cut to fit
@@ -198,7 +197,7 @@ static int kvts(struct capture_buf *b, const char *k, double ts)
 			n = 0;
 		if ((size_t)n >= sizeof(t))
 			n = (int)sizeof(t) - 1;
-		return key(b, k) | capture_buf_put(b, t, (size_t)n);
+		return key(b, k, kl) | capture_buf_put(b, t, (size_t)n);
 	}
 	unsigned long long us = (unsigned long long)(ts * 1e6 + 0.5);
 	char t[40];
@@ -210,7 +209,7 @@ static int kvts(struct capture_buf *b, const char *k, double ts)
 		f /= 10;
 	}
 	n += 6;
-	return key(b, k) | capture_buf_put(b, t, n);
+	return key(b, k, kl) | capture_buf_put(b, t, n);
 }
 
 /* N record kinds, by the number capture_rec_parse reports */
@@ -251,62 +250,62 @@ int capture_rec_write_drop_loss(struct capture_buf *b, unsigned long lost)
 int capture_rec_write_start(struct capture_buf *b, const char *host, size_t hl, double realtime, double monotonic)
 {
 	int r = capture_buf_put(b, "#S", 2);
-	r |= kv(b, "host", host, hl);
-	r |= kvts(b, "realtime", realtime);
-	r |= kvts(b, "monotonic", monotonic);
+	r |= kv(b, KEY("host"), host, hl);
+	r |= kvts(b, KEY("realtime"), realtime);
+	r |= kvts(b, KEY("monotonic"), monotonic);
 	r |= capture_buf_putc(b, '\n');
 	return r ? -1 : 0;
 }
 
-int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
+/* the fields of the hop itself, up to the packet's */
+static int write_head(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
 {
-	const struct nfp_pkt *pk = &h->pk;
 	int r = capture_buf_putc(b, 'H');
 	const char *src = nfp_source_name(h->source);
-	r |= kv(b, "src", src, strlen(src));
+	r |= kv(b, KEY("src"), src, strlen(src));
 	const char *fam = nfp_family_name(h->family);
-	r |= kv(b, "fam", fam, strlen(fam));
+	r |= kv(b, KEY("fam"), fam, strlen(fam));
 	if (h->flags & NFP_HOP_TRACE_ID) {
 		static const char hex[] = "0123456789abcdef";
 		char id[8];
 		for (int i = 0; i < 8; i++)
 			id[i] = hex[(h->trace_id >> (28 - 4 * i)) & 15];
-		r |= kv(b, "tid", id, 8);
+		r |= kv(b, KEY("tid"), id, 8);
 	}
-	r |= kvs(b, "table", sp, h->table);
-	r |= kvs(b, "chain", sp, h->chain);
+	r |= kvs(b, KEY("table"), sp, h->table);
+	r |= kvs(b, KEY("chain"), sp, h->chain);
 	const char *kind = nfp_kind_name(h->kind);
-	r |= kv(b, "kind", kind, strlen(kind));
+	r |= kv(b, KEY("kind"), kind, strlen(kind));
 	if (h->rule >= 0)
-		r |= kvu(b, "rule", (unsigned long long)h->rule);
+		r |= kvu(b, KEY("rule"), (unsigned long long)h->rule);
 	if (h->flags & NFP_HOP_HANDLE)
-		r |= kvu(b, "handle", h->handle);
+		r |= kvu(b, KEY("handle"), h->handle);
 	if (h->verdict) {
 		const char *v = nfp_verdict_name(h->verdict);
-		r |= kv(b, "verdict", v, strlen(v));
+		r |= kv(b, KEY("verdict"), v, strlen(v));
 	}
-	r |= kvs(b, "jump", sp, h->jump);
-	r |= kvs(b, "in", sp, h->in);
-	r |= kvs(b, "out", sp, h->out);
-	r |= kvs(b, "physin", sp, h->physin);
-	r |= kvs(b, "physout", sp, h->physout);
+	r |= kvs(b, KEY("jump"), sp, h->jump);
+	r |= kvs(b, KEY("in"), sp, h->in);
+	r |= kvs(b, KEY("out"), sp, h->out);
+	r |= kvs(b, KEY("physin"), sp, h->physin);
+	r |= kvs(b, KEY("physout"), sp, h->physout);
 	if (h->flags & NFP_HOP_TS)
-		r |= kvts(b, "ts", h->ts);
+		r |= kvts(b, KEY("ts"), h->ts);
 	if (h->flags & NFP_HOP_CT) {
 		const char *c = nfp_ct_name(h->ct_state);
-		r |= kv(b, "ct", c, strlen(c));
+		r |= kv(b, KEY("ct"), c, strlen(c));
 		if (h->ct_dir) {
 			const char *d = nfp_dir_name(h->ct_dir);
-			r |= kv(b, "ctdir", d, strlen(d));
+			r |= kv(b, KEY("ctdir"), d, strlen(d));
 		}
 	}
 	if (h->ct_id)
-		r |= kvu(b, "ctid", h->ct_id);
+		r |= kvu(b, KEY("ctid"), h->ct_id);
 	if (h->flags & NFP_HOP_PROBE)
-		r |= kv(b, "probe", "1", 1);
+		r |= kv(b, KEY("probe"), "1", 1);
 	if (h->hook) {
 		const char *hk = nfp_hook_name(h->hook);
-		r |= kv(b, "hook", hk, strlen(hk));
+		r |= kv(b, KEY("hook"), hk, strlen(hk));
 	}
 	if (h->have_prio) {
 		char pr[12];
@@ -314,92 +313,127 @@ int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const 
 		if (h->prio < 0)
 			pr[n++] = '-';
 		n += utoa(pr + n, (unsigned long long)(h->prio < 0 ? -(int)h->prio : h->prio));
-		r |= kv(b, "prio", pr, n);
+		r |= kv(b, KEY("prio"), pr, n);
 	}
-	r |= kvs(b, "reason", sp, h->drop_reason);
-	r |= kvs(b, "loc", sp, h->drop_location);
-	r |= kvs(b, "ns", sp, h->drop_ns);
-	r |= kvs(b, "host", sp, h->host);
-	r |= kvs(b, "text", sp, h->rule_text);
-	r |= kvs(b, "prefix", sp, h->prefix);
+	r |= kvs(b, KEY("reason"), sp, h->drop_reason);
+	r |= kvs(b, KEY("loc"), sp, h->drop_location);
+	r |= kvs(b, KEY("ns"), sp, h->drop_ns);
+	r |= kvs(b, KEY("host"), sp, h->host);
+	r |= kvs(b, KEY("text"), sp, h->rule_text);
+	r |= kvs(b, KEY("prefix"), sp, h->prefix);
 	if (h->line)
-		r |= kvu(b, "line", h->line);
+		r |= kvu(b, KEY("line"), h->line);
+	return r;
+}
+
+/* the packet's fields, which end the line (and the line's end) */
+static int write_tail(struct capture_buf *b, const struct nfp_hop *h)
+{
+	const struct nfp_pkt *pk = &h->pk;
+	int r = 0;
 	if (pk->flags & NFP_PK_ADDRS) {
-		r |= kvaddr(b, "saddr", pk->src, pk->l3);
-		r |= kvaddr(b, "daddr", pk->dst, pk->l3);
+		r |= kvaddr(b, KEY("saddr"), pk->src, pk->l3);
+		r |= kvaddr(b, KEY("daddr"), pk->dst, pk->l3);
 	}
 	if (pk->flags & NFP_PK_PROTO)
-		r |= kvu(b, "proto", pk->proto);
+		r |= kvu(b, KEY("proto"), pk->proto);
 	if (pk->flags & NFP_PK_PORTS) {
-		r |= kvu(b, "sport", pk->sport);
-		r |= kvu(b, "dport", pk->dport);
+		r |= kvu(b, KEY("sport"), pk->sport);
+		r |= kvu(b, KEY("dport"), pk->dport);
 	}
 	if (pk->flags & NFP_PK_ICMP) {
-		r |= kvu(b, "itype", pk->icmp_type);
-		r |= kvu(b, "icode", pk->icmp_code);
+		r |= kvu(b, KEY("itype"), pk->icmp_type);
+		r |= kvu(b, KEY("icode"), pk->icmp_code);
 	}
 	if (pk->flags & NFP_PK_ICMPID) {
-		r |= kvu(b, "iid", pk->sport);
-		r |= kvu(b, "iseq", pk->dport);
+		r |= kvu(b, KEY("iid"), pk->sport);
+		r |= kvu(b, KEY("iseq"), pk->dport);
 	}
 	if (pk->flags & NFP_PK_IPID)
-		r |= kvu(b, "ipid", pk->ipid);
+		r |= kvu(b, KEY("ipid"), pk->ipid);
 	if (pk->flags & NFP_PK_TTL)
-		r |= kvu(b, "ttl", pk->ttl);
+		r |= kvu(b, KEY("ttl"), pk->ttl);
 	if (pk->flags & NFP_PK_LEN)
-		r |= kvu(b, "len", pk->len);
+		r |= kvu(b, KEY("len"), pk->len);
 	if (pk->flags & NFP_PK_MACS) {
-		r |= kvmac(b, "macsrc", pk->mac_src);
-		r |= kvmac(b, "macdst", pk->mac_dst);
+		r |= kvmac(b, KEY("macsrc"), pk->mac_src);
+		r |= kvmac(b, KEY("macdst"), pk->mac_dst);
 	}
 	if (pk->flags & NFP_PK_MARK)
-		r |= kvu(b, "mark", pk->mark);
+		r |= kvu(b, KEY("mark"), pk->mark);
 	if (pk->flags & NFP_PK_DF)
-		r |= kv(b, "df", "1", 1);
+		r |= kv(b, KEY("df"), "1", 1);
 	if (pk->tcp_flags)
-		r |= kvu(b, "tcpflags", pk->tcp_flags);
+		r |= kvu(b, KEY("tcpflags"), pk->tcp_flags);
 	if (pk->flags & NFP_PK_ARP)
-		r |= kvu(b, "arpop", pk->arp_op);
+		r |= kvu(b, KEY("arpop"), pk->arp_op);
 	const struct nfp_inner *in = &h->inner;
 	if (in->flags & NFP_IN_TUNNEL) {
 		/* the packet is a tunnel's outer one: the tunnel, its VNI and
 		 * the carried packet's identity when the source had it */
 		const char *tn = nfp_tunnel_name(in);
-		r |= kv(b, "tun", tn, strlen(tn));
-		r |= kvu(b, "vni", nfp_inner_vni(in));
+		r |= kv(b, KEY("tun"), tn, strlen(tn));
+		r |= kvu(b, KEY("vni"), nfp_inner_vni(in));
 		if (in->flags & NFP_IN_ADDRS) {
-			r |= kvaddr(b, "tinsaddr", in->src, in->l3);
-			r |= kvaddr(b, "tindaddr", in->dst, in->l3);
-			r |= kvu(b, "tinproto", in->proto);
+			r |= kvaddr(b, KEY("tinsaddr"), in->src, in->l3);
+			r |= kvaddr(b, KEY("tindaddr"), in->dst, in->l3);
+			r |= kvu(b, KEY("tinproto"), in->proto);
 		}
 		if (in->flags & NFP_IN_IPID)
-			r |= kvu(b, "tinipid", in->ipid);
+			r |= kvu(b, KEY("tinipid"), in->ipid);
 		if (in->flags & NFP_IN_ICMPID) {
-			r |= kvu(b, "tiniid", in->sport);
-			r |= kvu(b, "tiniseq", in->dport);
+			r |= kvu(b, KEY("tiniid"), in->sport);
+			r |= kvu(b, KEY("tiniseq"), in->dport);
 		} else if (in->flags & NFP_IN_PORTS) {
-			r |= kvu(b, "tinsport", in->sport);
-			r |= kvu(b, "tindport", in->dport);
+			r |= kvu(b, KEY("tinsport"), in->sport);
+			r |= kvu(b, KEY("tindport"), in->dport);
 		}
 	} else if (in->flags & NFP_IN_IPID) {
-		r |= kvu(b, "inipid", in->ipid);
+		r |= kvu(b, KEY("inipid"), in->ipid);
 		if (!(in->flags & NFP_IN_ADDRS))
-			r |= kvu(b, "inproto", in->proto);
+			r |= kvu(b, KEY("inproto"), in->proto);
 	}
 	if ((in->flags & NFP_IN_ADDRS) && !(in->flags & NFP_IN_TUNNEL)) {
 		/* the header inside an ICMP error */
-		r |= kvaddr(b, "insaddr", in->src, in->l3);
-		r |= kvaddr(b, "indaddr", in->dst, in->l3);
-		r |= kvu(b, "inproto", in->proto);
+		r |= kvaddr(b, KEY("insaddr"), in->src, in->l3);
+		r |= kvaddr(b, KEY("indaddr"), in->dst, in->l3);
+		r |= kvu(b, KEY("inproto"), in->proto);
 		if (in->flags & NFP_IN_ICMPID)
-			r |= kvu(b, "iniid", in->sport);
+			r |= kvu(b, KEY("iniid"), in->sport);
 		else if (in->flags & NFP_IN_PORTS) {
-			r |= kvu(b, "insport", in->sport);
-			r |= kvu(b, "indport", in->dport);
+			r |= kvu(b, KEY("insport"), in->sport);
+			r |= kvu(b, KEY("indport"), in->dport);
 		}
 	}
 	r |= capture_buf_putc(b, '\n');
+	return r;
+}
+
+int capture_rec_write_hop_tail(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp,
+			       struct capture_rec_tail *tc)
+{
+	int r = write_head(b, h, sp);
+	if (tc && tc->n && memcmp(&tc->pk, &h->pk, sizeof(h->pk)) == 0 &&
+	    memcmp(&tc->in, &h->inner, sizeof(h->inner)) == 0)
+		return (r | capture_buf_put(b, tc->txt, tc->n)) ? -1 : 0;
+	size_t start = b->len;
+	r |= write_tail(b, h);
+	if (tc && !r) {
+		size_t n = b->len - start;
+		tc->n = 0;
+		if (n <= sizeof(tc->txt)) {
+			memcpy(tc->txt, b->p + start, n);
+			tc->n = (uint32_t)n;
+			tc->pk = h->pk;
+			tc->in = h->inner;
+		}
+	}
 	return r ? -1 : 0;
+}
+
+int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
+{
+	return capture_rec_write_hop_tail(b, h, sp, NULL);
 }
 
 /* unescapes v into out (cap bytes); returns length or -1 */

@@ -64,6 +64,22 @@ int capture_rec_escape(struct capture_buf *b, const char *s, size_t n);
 /* Appends hop h as one "H" line (with '\n') to b. -1 on ENOMEM. */
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp);
 
+/* The packet fields that end the H line last written with it, and their
+ * text: the hops of one packet mostly repeat them, and copying the text
+ * is much cheaper than writing it again (the live capture writes a
+ * quarter of a million hops a second in a flood). Caller-owned; start
+ * from a zeroed one. The output is byte for byte what
+ * capture_rec_write_hop writes. */
+struct capture_rec_tail {
+	struct nfp_pkt pk;
+	struct nfp_inner in;
+	uint32_t n; /* bytes in txt, 0 when there is none */
+	char txt[512];
+};
+/* Like capture_rec_write_hop, reusing and updating tail (NULL: none). */
+int capture_rec_write_hop_tail(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp,
+			       struct capture_rec_tail *tail);
+
 /* Appends an "N" line naming a device (kind 1), an address (2) or a
  * container id (3); key and name are escaped. -1 on ENOMEM or bad kind. */
 int capture_rec_write_name(struct capture_buf *b, int kind, const char *key, size_t kl, const char *name, size_t nl);

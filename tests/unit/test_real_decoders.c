@@ -353,6 +353,48 @@ START_TEST(vocabulary)
 }
 END_TEST
 
+/* The live capture writes each hop with the text of the packet fields the
+ * hop before it had, when they are the same (capture_rec_write_hop_tail):
+ * the records must be byte for byte what capture_rec_write_hop writes, on
+ * real captures: an ICMP flood through the plain lab (a packet's hops
+ * mostly alike, NAT-free), an ICMP error with the header inside it, a
+ * tunnel's outer packets, a drop in DOCKER-USER. */
+START_TEST(record_tail_same_bytes)
+{
+	static const char *const recs[] = { FIXTURES "/lab-flood-head.rec", FIXTURES "/live-nflog-icmp-error.rec",
+					    FIXTURES "/tunnel/x2x-host1.rec", FIXTURES "/lab-docker-user-drop.rec" };
+	for (size_t f = 0; f < sizeof(recs) / sizeof(recs[0]); f++) {
+		struct loaded L = load_files(recs[f], NULL, NULL);
+		const struct capture_strpool *sp = capture_trace_strpool(L.t);
+		struct capture_buf plain = { 0 }, tailed = { 0 };
+		struct capture_rec_tail tail;
+		memset(&tail, 0, sizeof(tail));
+		size_t hops = 0, reused = 0;
+		/* in packet order, the tail kept from one packet to the next, as
+		 * the capture writes them */
+		for (size_t p = 0; p < capture_trace_count(L.t); p++)
+			for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
+				const struct nfp_hop *h = hop_at(&L, p, i);
+				reused += tail.n && memcmp(&tail.pk, &h->pk, sizeof(h->pk)) == 0 &&
+					  memcmp(&tail.in, &h->inner, sizeof(h->inner)) == 0;
+				hops++;
+				ck_assert_int_eq(capture_rec_write_hop(&plain, h, sp), 0);
+				ck_assert_int_eq(capture_rec_write_hop_tail(&tailed, h, sp, &tail), 0);
+			}
+		ck_assert_uint_gt(hops, 0);
+		ck_assert_uint_eq(plain.len, tailed.len);
+		ck_assert_msg(memcmp(plain.p, tailed.p, plain.len) == 0, "%s: the records differ", recs[f]);
+		/* the flood's packets repeat their fields at most hops: the copy
+		 * is what is written there */
+		if (f == 0)
+			ck_assert_uint_gt(reused * 2, hops);
+		capture_buf_free(&plain);
+		capture_buf_free(&tailed);
+		unload(&L);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("real decoders");
@@ -367,6 +409,7 @@ int main(void)
 	tcase_add_test(tc, truncated_lines);
 	tcase_add_test(tc, stats_per_cause);
 	tcase_add_test(tc, vocabulary);
+	tcase_add_test(tc, record_tail_same_bytes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
