@@ -9,6 +9,7 @@
 #include "../../render/compare.h"
 #include "../../render/diagram.h"
 #include "../../render/explain.h"
+#include "../../render/text.h"
 #include "../../tui/assets.h"
 
 static struct render_diagram *diagram(void)
@@ -186,6 +187,60 @@ START_TEST(alignment_and_words)
 }
 END_TEST
 
+/* a journey over two hosts (real merged captures of the two-host lab's
+ * HTTP fetch): the diagram draws one host's hops, labelled, h goes to the
+ * next host; compare pairs hops of one host only */
+START_TEST(journey_hosts)
+{
+	struct render_diagram *d = diagram();
+	struct loaded L = { resolving_trace(), capture_rules_new(), 0, 0 };
+	struct capture_source s[2] = { { FIXTURES "/lab2j/lab2j-http-host1.rec", NULL, 0 },
+				       { FIXTURES "/lab2j/lab2j-http-host2.rec", NULL, 0 } };
+	const char *bad, *why;
+	struct capture_load_req rq = { s, 2, NULL, 0, count_diag, &L, NULL, NULL, NULL };
+	L.st = capture_load(L.t, L.r, &rq, &bad, &why);
+	ck_assert_int_eq(L.st, 0);
+	const struct nfp_packet *syn = pkt_at(L.t, 0);
+	char label[128];
+	uint32_t h1 = render_journey_host(L.t, syn, 0, label, sizeof(label), 0);
+	ck_assert_str_eq(label, "host vm/nfpl-host (1 of 2)");
+	long k = render_next_host_hop(L.t, syn, 0);
+	ck_assert_int_gt(k, 0);
+	uint32_t h2 = render_journey_host(L.t, syn, (uint32_t)k, label, sizeof(label), 0);
+	ck_assert_str_eq(label, "host vm/nfpl-host2 (2 of 2)");
+	ck_assert_uint_ne(h1, h2);
+	ck_assert_int_eq(render_next_host_hop(L.t, syn, (uint32_t)k), 0);
+	/* host 1 bridges c1's frame (eb filter INPUT), host 2 DNATs in nat
+	 * PREROUTING at the network layer: each diagram has its own */
+	struct render_route r;
+	ck_assert_int_eq(render_route_init(&r, d), 0);
+	int ebin = render_diagram_find(d, "link/eb:filter:INPUT"), natpre = render_diagram_find(d, "net/nat:PREROUTING");
+	render_route_add_host(&r, d, L.t, syn, (int)k, 0, h2);
+	ck_assert(!(r.node[ebin] & RN_TRAVERSED));
+	ck_assert(r.node[natpre] & RN_TRAVERSED);
+	ck_assert_int_eq(r.current, render_hop_node(d, L.t, syn, (uint32_t)k));
+	render_route_clear(&r);
+	render_route_add_host(&r, d, L.t, syn, 0, 0, h1);
+	ck_assert(r.node[ebin] & RN_TRAVERSED);
+	ck_assert(!(r.node[natpre] & RN_TRAVERSED));
+	render_route_free(&r);
+	/* a host name too long for its column keeps both ends */
+	char fit[64];
+	render_fit_middle(fit, sizeof(fit), "vm/nfpl-host2", 11, 1);
+	ck_assert_str_eq(fit, "vm/~l-host2");
+	/* first vs later packet: no row pairs hops of two hosts */
+	struct render_align al;
+	ck_assert_int_eq(render_align(L.t, syn, pkt_at(L.t, 2), &al), 0);
+	for (size_t i = 0; i < al.n; i++)
+		if (al.rows[i].a >= 0 && al.rows[i].b >= 0)
+			ck_assert_uint_eq(hop_at(&L, 0, (uint32_t)al.rows[i].a)->host,
+					  hop_at(&L, 2, (uint32_t)al.rows[i].b)->host);
+	render_align_free(&al);
+	unload(&L);
+	render_diagram_free(d);
+}
+END_TEST
+
 static char *explain(struct loaded *L, struct render_diagram *d, size_t p, uint32_t h)
 {
 	struct capture_buf b = { 0 };
@@ -334,6 +389,7 @@ int main(void)
 	tcase_add_test(tc, route_marks);
 	tcase_add_test(tc, cells_name_their_box);
 	tcase_add_test(tc, alignment_and_words);
+	tcase_add_test(tc, journey_hosts);
 	tcase_add_test(tc, explanations);
 	tcase_add_test(tc, netlink_fixtures);
 	suite_add_tcase(s, tc);
