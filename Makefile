@@ -78,10 +78,10 @@ e2e: $(B)/nfpath
 
 # fuzz targets: each exercises one decoder; seeds are the project's fixtures
 FUZZ_TARGETS := input klog monitor record netlink pkt rules diagram fate drops
-FUZZ_SEEDS_input := tests/fixtures tests/fixtures/dmesg-styles assets/demo tests/fuzz/regress/input
+FUZZ_SEEDS_input := tests/fixtures tests/fixtures/dmesg-styles tests/fixtures/tunnel assets/demo tests/fuzz/regress/input
 FUZZ_SEEDS_klog := tests/fixtures tests/fixtures/dmesg-styles tests/fuzz/regress/klog
 FUZZ_SEEDS_monitor := tests/fixtures tests/fuzz/regress/monitor
-FUZZ_SEEDS_record := assets/demo tests/fixtures/drops/rec tests/fuzz/regress/record
+FUZZ_SEEDS_record := assets/demo tests/fixtures/drops/rec tests/fixtures/tunnel tests/fuzz/regress/record
 FUZZ_SEEDS_netlink := tests/fixtures/netlink tests/fuzz/regress/netlink
 FUZZ_SEEDS_pkt := tests/fixtures/netlink tests/fuzz/regress/pkt
 FUZZ_SEEDS_rules := tests/fixtures tests/fuzz/regress/rules

@@ -298,7 +298,8 @@ static int tunnel_offset(const struct crossing *ca, size_t na, const struct cros
 		const struct crossing *x = &ca[i];
 		if (!x->has_ts)
 			continue;
-		const struct crossing *y = crossing_find(cb, nb, x->key, x->side == 1 ? 2 : 1, x->first, 0);
+		/* the nearest in time: an IP ID comes back after 65536 packets */
+		const struct crossing *y = crossing_find(cb, nb, x->key, x->side == 1 ? 2 : 1, x->first, 1);
 		if (!y || !y->has_ts)
 			continue;
 		if (x->side == 1) {
@@ -378,12 +379,11 @@ static int merge(struct capture_trace *t, struct hopvec *v, size_t nv, const str
 			rq->diag(rq->diag_ctx, src[i].name, 0, m);
 		}
 	}
-	if (r < 0) {
-	} else if (!several) {
+	if (r == 0 && !several) {
 		for (size_t i = 0; i < nv && r == 0; i++)
 			for (size_t j = 0; j < v[i].n && r == 0; j++)
 				r = capture_trace_add(t, &v[i].h[j]) < 0 ? -1 : 0;
-	} else {
+	} else if (r == 0) {
 		for (;;) {
 			size_t best = nv, any = nv;
 			double bk = 0, ak = 0;
