@@ -104,6 +104,15 @@ void capture_resolve_hop(struct capture_trace *t, const struct capture_rules *ru
 			 struct nfp_hop *h)
 {
 	uint8_t hf = h->flags & NFP_HOP_HANDLE;
+	if (h->kind == NFP_KIND_LOG && h->rule < 0 && h->prefix && rules) {
+		/* a log line names its rule by prefix: give it the rule's
+		 * position, as every other rule hop has one */
+		int fam;
+		const char *tab, *ch;
+		long pos;
+		if (capture_rules_prefix_chain(rules, h->family, capture_str(t, h->prefix), &fam, &tab, &ch, &pos) == 0)
+			h->rule = (int32_t)pos;
+	}
 	struct memo *m = rv && !h->rule_text && rules ? memo_slot(rv->memo, NMEMO, h) : NULL;
 	if (m && m->valid && m->table == h->table && m->chain == h->chain && m->prefix == h->prefix &&
 	    m->rule == h->rule && m->handle == h->handle && m->family == h->family && m->kind == h->kind &&

@@ -158,7 +158,7 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 		capture_buf_free(&col);
 		char verdict[128];
 		render_verdict_label(t, h, verdict, sizeof(verdict), o->ascii);
-		r |= putf(b, "%-10s %-8s", kind, *verdict ? verdict : "-");
+		r |= putf(b, "%-16s %-8s", kind, *verdict ? verdict : "-");
 		if (h->jump && (h->verdict == NFP_V_JUMP || h->verdict == NFP_V_GOTO)) {
 			r |= PUTS(b, " -> ");
 			r |= esc(b, t, h->jump, o->ascii);

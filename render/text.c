@@ -387,10 +387,16 @@ void render_hop_kind(const struct capture_trace *t, const struct nfp_hop *h, cha
 	if (h->kind == NFP_KIND_DROP &&
 	    capture_dropreason_after_delivery(capture_str(t, h->drop_reason), capture_str(t, h->drop_location)))
 		k = "freed";
-	if (h->rule >= 0)
+	/* a rule's number says what it counts: "rule 3" is the third rule of
+	 * its chain (legacy TRACE, iptables -L --line-numbers), "rule handle
+	 * 13" nftables' handle (nft -a list ruleset); a legacy policy or
+	 * return number only counts the rules before it */
+	if (h->kind == NFP_KIND_POLICY || h->kind == NFP_KIND_RETURN)
+		snprintf(out, cap, "%s", k);
+	else if (h->rule >= 0)
 		snprintf(out, cap, "%s %d", k, h->rule);
 	else if (h->flags & NFP_HOP_HANDLE)
-		snprintf(out, cap, "%s #%llu", k, (unsigned long long)h->handle);
+		snprintf(out, cap, "%s handle %llu", k, (unsigned long long)h->handle);
 	else
 		snprintf(out, cap, "%s", k);
 }
@@ -1096,7 +1102,7 @@ void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, c
 	if (h->rule >= 0)
 		snprintf(id, sizeof(id), "rule %d", h->rule);
 	else if (h->flags & NFP_HOP_HANDLE)
-		snprintf(id, sizeof(id), "rule #%llu", (unsigned long long)h->handle);
+		snprintf(id, sizeof(id), "handle %llu", (unsigned long long)h->handle); /* tight columns: "rule" goes */
 	else
 		snprintf(id, sizeof(id), "rule");
 	switch (h->kind) {

@@ -54,6 +54,17 @@ for keys in "" "j j j j j j j j j j j j"; do
 	LC_ALL=C.UTF-8 $N --demo --screen 120x40 --keys "$keys" | sed -n '/^  # fl/,/^ packet /p' | cut -c1-48 > "$tmp/o"
 	if grep -E '[ >][^ >]…' "$tmp/o"; then echo "a name cut to one letter at 120x40:"; cat "$tmp/o"; exit 1; fi
 done
+# a rule number says what it counts: position ("rule 3") or nftables
+# handle ("rule handle 8", "handle 8" in the hop list); no bare "#8", no
+# number on a policy
+R=tests/fixtures/real
+$N -r $R/02-iptnft-nft-a-monitor-trace.txt --print > "$tmp/o"
+grep -q ' rule handle 8  .* jump     -> AGB-FWD' "$tmp/o" || { echo "nft hop: rule handle"; head -12 "$tmp/o"; exit 1; }
+$N -r $R/06-legacy-trace-and-LOG.dmesg --print > "$tmp/o2"
+grep -q ' rule 3  .*PHYSOUT=agbpb' "$tmp/o2" || { echo "legacy hop: rule position"; head -12 "$tmp/o2"; exit 1; }
+LC_ALL=C.UTF-8 $N --demo --screen 200x50 --keys "n n n n n" > "$tmp/o3"
+grep -q 'filter:FORWARD handle 18 jump DOCKER-USER' "$tmp/o3" || { echo "explorer: handle"; cat "$tmp/o3"; exit 1; }
+if grep -n 'rule #\| policy [0-9]' "$tmp/o" "$tmp/o2" "$tmp/o3"; then echo "a rule number that does not say what it counts"; exit 1; fi
 # help lists every option
 $N --help > "$tmp/h"
 for o in --read --rules --demo --live --print --json --stats --diagram --compare --packet --no-route --width \

@@ -14,8 +14,8 @@ grep -q '^  fate: dropped at filter:FORWARD by rule 2 of FORWARD: -A FORWARD -p 
 [ "$(grep -c '^  fate: ' "$tmp/p")" = "$(grep -c '^packet ' "$tmp/p")" ]
 [ "$(grep -c '^  fate: dropped at filter:INPUT by rule 2 of INPUT' "$tmp/p")" = 3 ]
 # NAT targets show their action
-grep -q ' rule 1     masquerade IN=agbbr0 OUT=agbpc' "$tmp/p"
-grep -q ' rule 1     dnat to 10.77.1.2:80 IN=agbpc' "$tmp/p"
+grep -q ' rule 1           masquerade IN=agbbr0 OUT=agbpc' "$tmp/p"
+grep -q ' rule 1           dnat to 10.77.1.2:80 IN=agbpc' "$tmp/p"
 
 # --json: the fate object and lower-case protocols
 # shellcheck disable=SC2086

@@ -25,7 +25,7 @@ grep -q "^nat:PREROUTING (network) on $H2 only in packet 1" "$tmp/c13.txt"
 	{ grep -n ' on ' "$tmp/c13.txt"; exit 1; }
 # host 2's nat rows face each other: the DNAT only in the first packet,
 # the probes both made aligned on the same row
-grep -q "^ 21 net  nat:PREROUTING \[DOCKER\] rule #12 dnat to 172.18.0.2:80 *< *-\$" "$tmp/c13.txt"
+grep -q "^ 21 net  nat:PREROUTING \[DOCKER\] handle 12 dnat to 172.18.0.2:80 *< *-\$" "$tmp/c13.txt"
 grep -q "^ 19 net  raw:PREROUTING \[probe_pre\] policy accept (probe) *| *17 net  raw:PREROUTING" "$tmp/c13.txt"
 # request and reply: each host's walk against the same host's
 merged http --compare 1,2 --ascii > "$tmp/c12.txt"

@@ -39,8 +39,8 @@ START_TEST(nft_alignment_keeps_different_rules_apart)
 	/* the summary names the filter rules each packet alone met */
 	struct capture_buf b = { 0 };
 	render_compare_words(&b, L.t, 1, 3, &al);
-	ck_assert_ptr_nonnull(strstr(b.p, "rule #8 jump AGB-FWD only in packet 1"));
-	ck_assert_ptr_nonnull(strstr(b.p, "rule #7 accept only in packet 3"));
+	ck_assert_ptr_nonnull(strstr(b.p, "handle 8 jump AGB-FWD only in packet 1"));
+	ck_assert_ptr_nonnull(strstr(b.p, "handle 7 accept only in packet 3"));
 	capture_buf_free(&b);
 	render_align_free(&al);
 	unload(&L);
