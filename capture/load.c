@@ -220,7 +220,8 @@ static struct crossing *crossings(const struct hopvec *v, size_t *n, int *err)
 		int ts = (h->flags & NFP_HOP_TS) != 0;
 		c[k++] = (struct crossing){ key, ts ? h->ts : 0, ts ? h->ts : 0, i, (uint8_t)side, (uint8_t)ts };
 	}
-	qsort(c, k, sizeof(*c), crossing_cmp);
+	if (k) /* qsort wants an array even for none: c is NULL without crossings */
+		qsort(c, k, sizeof(*c), crossing_cmp);
 	/* the hops of one crossing are one entry: first time, last hop */
 	size_t o = 0;
 	for (size_t i = 0; i < k; i++) {
