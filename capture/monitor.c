@@ -82,15 +82,22 @@ static int icmp_code_word(const char *w, size_t wl, int v6)
 
 struct capture_mon_pkt *capture_mon_slot(struct capture_mon_state *st, uint32_t id, uint8_t fam, int create)
 {
-	for (unsigned i = 0; i < 64; i++)
+	/* ids are never in two slots: the last one found first, the scan
+	 * of all 64 only when the event is another packet's */
+	unsigned l = st->last % 64;
+	for (unsigned k = 0; k <= 64; k++) {
+		unsigned i = k ? k - 1 : l;
 		if (st->slot[i].used && st->slot[i].id == id && st->slot[i].family == fam) {
 			if (create) /* a new packet line: the fields below start again */
 				memset(&st->slot[i].inner, 0, sizeof(st->slot[i].inner));
+			st->last = i;
 			return &st->slot[i];
 		}
+	}
 	if (!create)
 		return NULL;
 	unsigned i = st->next++ % 64;
+	st->last = i;
 	memset(&st->slot[i], 0, sizeof(st->slot[i]));
 	st->slot[i].used = 1;
 	st->slot[i].id = id;

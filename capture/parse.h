@@ -78,6 +78,7 @@ struct capture_mon_pkt {
 struct capture_mon_state {
 	struct capture_mon_pkt slot[64];
 	unsigned next;
+	unsigned last; /* the slot found last: a packet's events come together */
 	/* the kernel sends conntrack attributes with trace events (Linux
 	 * 6.16+): set by the live capture from the kernel version, and by the
 	 * nftrace decoder when an event carried them. Then an event after
