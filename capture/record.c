@@ -128,11 +128,23 @@ static int kv(struct capture_buf *b, const char *k, size_t kl, const char *v, si
 	return capture_rec_escape(b, v, vl);
 }
 
-static int kvs(struct capture_buf *b, const char *k, size_t kl, const struct capture_strpool *sp, uint32_t id)
+/* a pool string; with tc, one known to need no escape is copied as is
+ * (device, table and chain names and rule texts come back at every hop) */
+static int kvs(struct capture_buf *b, const char *k, size_t kl, const struct capture_strpool *sp,
+	       struct capture_rec_tail *tc, uint32_t id)
 {
 	if (!id)
 		return 0;
-	return kv(b, k, kl, capture_strpool_get(sp, id), capture_strpool_len(sp, id));
+	const char *v = capture_strpool_get(sp, id);
+	size_t n = capture_strpool_len(sp, id);
+	uint32_t *clean = tc ? &tc->clean[id % (sizeof(tc->clean) / sizeof(tc->clean[0]))] : NULL;
+	if (clean && *clean == id)
+		return key(b, k, kl) | capture_buf_put(b, v, n);
+	size_t start = b->len;
+	int r = kv(b, k, kl, v, n);
+	if (clean && !r && b->len - start == kl + n)
+		*clean = id;
+	return r;
 }
 
 static size_t utoa(char *d, unsigned long long v)
@@ -258,7 +270,8 @@ int capture_rec_write_start(struct capture_buf *b, const char *host, size_t hl, 
 }
 
 /* the fields of the hop itself, up to the packet's */
-static int write_head(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
+static int write_head(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp,
+		      struct capture_rec_tail *tc)
 {
 	int r = capture_buf_putc(b, 'H');
 	const char *src = nfp_source_name(h->source);
@@ -272,8 +285,8 @@ static int write_head(struct capture_buf *b, const struct nfp_hop *h, const stru
 			id[i] = hex[(h->trace_id >> (28 - 4 * i)) & 15];
 		r |= kv(b, KEY("tid"), id, 8);
 	}
-	r |= kvs(b, KEY("table"), sp, h->table);
-	r |= kvs(b, KEY("chain"), sp, h->chain);
+	r |= kvs(b, KEY("table"), sp, tc, h->table);
+	r |= kvs(b, KEY("chain"), sp, tc, h->chain);
 	const char *kind = nfp_kind_name(h->kind);
 	r |= kv(b, KEY("kind"), kind, strlen(kind));
 	if (h->rule >= 0)
@@ -284,11 +297,11 @@ static int write_head(struct capture_buf *b, const struct nfp_hop *h, const stru
 		const char *v = nfp_verdict_name(h->verdict);
 		r |= kv(b, KEY("verdict"), v, strlen(v));
 	}
-	r |= kvs(b, KEY("jump"), sp, h->jump);
-	r |= kvs(b, KEY("in"), sp, h->in);
-	r |= kvs(b, KEY("out"), sp, h->out);
-	r |= kvs(b, KEY("physin"), sp, h->physin);
-	r |= kvs(b, KEY("physout"), sp, h->physout);
+	r |= kvs(b, KEY("jump"), sp, tc, h->jump);
+	r |= kvs(b, KEY("in"), sp, tc, h->in);
+	r |= kvs(b, KEY("out"), sp, tc, h->out);
+	r |= kvs(b, KEY("physin"), sp, tc, h->physin);
+	r |= kvs(b, KEY("physout"), sp, tc, h->physout);
 	if (h->flags & NFP_HOP_TS)
 		r |= kvts(b, KEY("ts"), h->ts);
 	if (h->flags & NFP_HOP_CT) {
@@ -315,12 +328,12 @@ static int write_head(struct capture_buf *b, const struct nfp_hop *h, const stru
 		n += utoa(pr + n, (unsigned long long)(h->prio < 0 ? -(int)h->prio : h->prio));
 		r |= kv(b, KEY("prio"), pr, n);
 	}
-	r |= kvs(b, KEY("reason"), sp, h->drop_reason);
-	r |= kvs(b, KEY("loc"), sp, h->drop_location);
-	r |= kvs(b, KEY("ns"), sp, h->drop_ns);
-	r |= kvs(b, KEY("host"), sp, h->host);
-	r |= kvs(b, KEY("text"), sp, h->rule_text);
-	r |= kvs(b, KEY("prefix"), sp, h->prefix);
+	r |= kvs(b, KEY("reason"), sp, tc, h->drop_reason);
+	r |= kvs(b, KEY("loc"), sp, tc, h->drop_location);
+	r |= kvs(b, KEY("ns"), sp, tc, h->drop_ns);
+	r |= kvs(b, KEY("host"), sp, tc, h->host);
+	r |= kvs(b, KEY("text"), sp, tc, h->rule_text);
+	r |= kvs(b, KEY("prefix"), sp, tc, h->prefix);
 	if (h->line)
 		r |= kvu(b, KEY("line"), h->line);
 	return r;
@@ -412,7 +425,7 @@ static int write_tail(struct capture_buf *b, const struct nfp_hop *h)
 int capture_rec_write_hop_tail(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp,
 			       struct capture_rec_tail *tc)
 {
-	int r = write_head(b, h, sp);
+	int r = write_head(b, h, sp, tc);
 	if (tc && tc->n && memcmp(&tc->pk, &h->pk, sizeof(h->pk)) == 0 &&
 	    memcmp(&tc->in, &h->inner, sizeof(h->inner)) == 0)
 		return (r | capture_buf_put(b, tc->txt, tc->n)) ? -1 : 0;

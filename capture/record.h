@@ -75,8 +75,10 @@ struct capture_rec_tail {
 	struct nfp_inner in;
 	uint32_t n; /* bytes in txt, 0 when there is none */
 	char txt[512];
+	uint32_t clean[64]; /* string ids known to need no escape, by id % 64 */
 };
-/* Like capture_rec_write_hop, reusing and updating tail (NULL: none). */
+/* Like capture_rec_write_hop, reusing and updating tail (NULL: none).
+ * One tail serves the strings of one pool only. */
 int capture_rec_write_hop_tail(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp,
 			       struct capture_rec_tail *tail);
 
