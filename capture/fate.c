@@ -591,6 +591,39 @@ static int after_delivery(const struct capture_trace *t, const struct nfp_hop *h
 	       capture_dropreason_after_delivery(capture_str(t, h->drop_reason), capture_str(t, h->drop_location));
 }
 
+/* A frame the bridge flooded (a group address, an unknown unicast) left
+ * by several ports, or by one and up to the host: its copies are one
+ * packet (the stitcher joins them). Counts the bridge ports it left by;
+ * *first gets the first, *up whether a copy went up (the bridge's INPUT). */
+static unsigned flooded(const struct capture_trace *t, const struct nfp_packet *p, uint32_t *first, int *up)
+{
+	uint32_t ports[8];
+	unsigned n = 0;
+	*first = 0;
+	*up = 0;
+	for (uint32_t i = 0; i < p->nhops; i++) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->family != NFP_FAM_BRIDGE || h->kind == NFP_KIND_DROP || !h->box || nfp_box_class(h->box) != 1)
+			continue;
+		int hook = nfp_box_hook(h->box);
+		if (hook == NFP_HOOK_INPUT && h->in)
+			*up = 1;
+		if ((hook != NFP_HOOK_FORWARD && hook != NFP_HOOK_POSTROUTING) || !h->out)
+			continue;
+		int seen = 0;
+		for (unsigned k = 0; k < n && k < 8; k++)
+			seen |= ports[k] == h->out;
+		if (seen)
+			continue;
+		if (n < 8)
+			ports[n] = h->out;
+		if (!n)
+			*first = h->out;
+		n++;
+	}
+	return n;
+}
+
 static void decide(struct capture_trace *t, size_t num, struct nfp_fate *f)
 {
 	const struct nfp_packet *p = capture_trace_packet(t, num);
@@ -654,6 +687,16 @@ static void decide(struct capture_trace *t, size_t num, struct nfp_fate *f)
 	}
 	const struct nfp_hop *L = capture_packet_hop(t, p, li);
 	from_hop(f, L, li);
+	uint32_t port0;
+	int up;
+	unsigned nports = flooded(t, p, &port0, &up);
+	if (nports >= 2 || (nports == 1 && up)) {
+		f->kind = NFP_FATE_FORWARDED;
+		f->flags |= NFP_FATE_F_FLOODED | (up ? NFP_FATE_F_UP : 0);
+		f->nports = (uint8_t)(nports > 255 ? 255 : nports);
+		f->dev = port0;
+		return;
+	}
 	int hook = nfp_box_hook(L->box), cls = nfp_box_class(L->box);
 	int leaving = hook == NFP_HOOK_POSTROUTING || hook == NFP_HOOK_EGRESS || (cls == 1 && hook == NFP_HOOK_OUTPUT);
 	/* did the chain finish? an accept, or any verdict of a policy, does */

@@ -60,11 +60,14 @@ enum nfp_fate_why {
 };
 
 #define NFP_FATE_F_ROUTED 0x01 /* forwarded: seen only leaving the bridge's OUTPUT, from another host's address */
+#define NFP_FATE_F_FLOODED 0x02 /* forwarded: the bridge flooded the frame to nports ports */
+#define NFP_FATE_F_UP 0x04	 /* flooded: a copy went up to the host as well */
 
 struct nfp_fate {
 	uint8_t kind, by, why, layer;
 	uint16_t box;	    /* where it died, or the last box it crossed */
 	uint8_t flags;	    /* NFP_FATE_F_* */
+	uint8_t nports;	    /* NFP_FATE_F_FLOODED: the ports it left by (255: 255 or more) */
 	uint32_t hop;	    /* 0-based hop that decided it (or the last placed hop); UINT32_MAX none */
 	uint32_t table, chain; /* strpool ids of the deciding hop's table and chain */
 	int32_t rule;	    /* rule number in that chain, -1 none */

@@ -470,6 +470,29 @@ static void tunnel_order(struct capture_trace *t, struct nfp_packet *p)
 	free(k);
 }
 
+/* A frame the bridge floods (to a group address: broadcast, multicast)
+ * is cloned for each port it leaves by and passed up as well; nft's
+ * trace id hashes the sk_buff and its input device, so every copy gets an
+ * id of its own, and a copy without addresses (nft prints ARP's operation
+ * alone) has nothing else to tie it to its frame. A copy's bridge or arp
+ * hop joins the open packet of the same frame: the same MACs and ARP
+ * operation, arrived at the bridge from the port the copy came in by. */
+static int flood_copy(const struct capture_trace *t, const struct nfp_packet *p, const struct nfp_hop *h)
+{
+	const struct nfp_hop *first = &t->hops[p->hops[0]];
+	const struct nfp_pkt *a = &first->pk, *b = &h->pk;
+	if ((h->family != NFP_FAM_BRIDGE && h->family != NFP_FAM_ARP) || !pk_has(b, NFP_PK_MACS) || !(b->mac_dst[0] & 1) ||
+	    !pk_has(a, NFP_PK_MACS) || memcmp(a->mac_src, b->mac_src, 6) != 0 || memcmp(a->mac_dst, b->mac_dst, 6) != 0)
+		return 0;
+	if ((a->flags & b->flags & NFP_PK_ARP) && a->arp_op != b->arp_op)
+		return 0;
+	if ((h->flags & NFP_HOP_TS) && p->has_ts && h->ts - p->last_ts > 0.05)
+		return 0;
+	if (first->family != NFP_FAM_BRIDGE || !first->in)
+		return 0;
+	return h->family == NFP_FAM_ARP || !h->in || h->in == first->in;
+}
+
 static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 {
 	if (capture_hop_is_tunnel(h))
@@ -506,7 +529,7 @@ static int find_packet(struct capture_trace *t, const struct nfp_hop *h)
 		}
 		if (m == 0)
 			continue;
-		if (m < 0 && !same_tid)
+		if (m < 0 && !same_tid && !flood_copy(t, p, h))
 			continue;
 		/* back at an entry box it already passed: the next packet. A
 		 * matching trace id and IP ID together outweigh the rank, which

@@ -679,7 +679,20 @@ int render_fate_text(struct capture_buf *b, const struct capture_trace *t, const
 			esc_id(b, t, capture_packet_hop(t, p, 0)->host, ascii);
 			r |= PUTS(b, ", left through ");
 		} else {
+			if (f->flags & NFP_FATE_F_FLOODED) {
+			/* one frame, copied to each port and up to the host */
+			snprintf(line, sizeof(line), "forwarded: flooded by the bridge to %u port%s (", f->nports,
+				 f->nports == 1 ? "" : "s");
+			r |= PUTS(b, line);
+			fate_dev(b, t, f, ascii);
+			snprintf(line, sizeof(line), "%s)%s; last seen at %s", f->nports > 1 ? ", ..." : "",
+				 (f->flags & NFP_FATE_F_UP) ? " and up to the host" : "", box);
+			r |= PUTS(b, line);
+			r |= fate_host(b, t, p, ascii);
+			break;
+		} else {
 			r |= PUTS(b, f->kind == NFP_FATE_SENT ? "sent: made here, left through " : "forwarded: left through ");
+		}
 		}
 		if (f->dev)
 			fate_dev(b, t, f, ascii);
