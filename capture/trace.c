@@ -375,9 +375,13 @@ static int find_tunnel(struct capture_trace *t, const struct nfp_hop *h)
 		/* its latest hop on this host: the far host's walk may have
 		 * come in between (the readers' clocks) */
 		uint32_t last = NFP_NONE;
-		for (uint32_t k = 0; k < p->nhops; k++)
-			if (t->hops[p->hops[k]].host == h->host && (last == NFP_NONE || p->hops[k] > last))
+		for (uint32_t k = 0; k < p->nhops; k++) {
+			const struct nfp_hop *o = &t->hops[p->hops[k]];
+			/* a kernel drop event is no step of the walk (and a
+			 * capture records the drops of the whole machine) */
+			if (o->host == h->host && o->kind != NFP_KIND_DROP && (last == NFP_NONE || p->hops[k] > last))
 				last = p->hops[k];
+		}
 		if (last == NFP_NONE)
 			continue;
 		const struct nfp_hop *lh = &t->hops[last];
@@ -689,7 +693,8 @@ long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)
 	} else if (p->tun == NFP_TUN_INSIDE) {
 		p->tun = NFP_TUN_OUT;
 	}
-	p->last_hook = h->hook;
+	if (h->kind != NFP_KIND_DROP)
+		p->last_hook = h->hook;
 	int rank = nfp_box_rank(h->box);
 	if (rank > p->maxrank)
 		p->maxrank = (uint8_t)rank;

@@ -397,6 +397,28 @@ START_TEST(live_merge_keeps_tunnel_order)
 }
 END_TEST
 
+/* host 2's DOCKER-USER drops c1's pings after the tunnel (the journey
+ * engineer's real capture, tests/fixtures/lab2j): host 1's capture also
+ * recorded the kernel's drop event of host 2 (drops are machine-wide),
+ * which is no step of host 1's walk: the outer packet still joins */
+START_TEST(x2x_drop_after_the_tunnel)
+{
+	struct msgs ms;
+	struct capture_trace *t = load_hosts(FIXTURES "/lab2j/lab2j-rule-host1.rec", FIXTURES "/lab2j/lab2j-rule-host2.rec", &ms);
+	ck_assert_uint_eq(capture_trace_count(t), 2);
+	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++) {
+		const struct nfp_packet *p = capture_trace_packet(t, n);
+		struct capture_tunnel tu;
+		ck_assert_int_eq(capture_packet_tunnel(t, p, &tu), 1);
+		ck_assert_int_eq(tu.died, 0);
+		ck_assert_str_eq(capture_str(t, tu.dev_out), "flannel.1");
+		ck_assert_int_eq(p->fate.kind, NFP_FATE_DROPPED);
+		ck_assert(is_host(t, capture_packet_hop(t, p, p->fate.hop)->host, "vm/nfpl-host2"));
+	}
+	unload_hosts(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tunnel");
@@ -410,6 +432,7 @@ int main(void)
 	tcase_add_test(tc, x2x_dropped_in_the_tunnel);
 	tcase_add_test(tc, nflog_payload_names_the_carried_packet);
 	tcase_add_test(tc, live_merge_keeps_tunnel_order);
+	tcase_add_test(tc, x2x_drop_after_the_tunnel);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
