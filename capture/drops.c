@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -723,32 +722,11 @@ const struct capture_drops_names *capture_drops_names_of(const struct capture_dr
 int capture_drops_selected(const struct capture_drops_sel *sel, const struct nfp_hop *h)
 {
 	const struct nfp_pkt *pk = &h->pk;
-	if (sel->nexpr || !(pk->flags & NFP_PK_PROTO))
+	if (sel->custom || !(pk->flags & NFP_PK_PROTO) || !(pk->flags & NFP_PK_ICMP))
 		return 0;
-	int icmp = pk->proto == 1 || pk->proto == 58;
-	if (!sel->host && !sel->proto && !sel->port) {
-		/* the default selection: ICMP and ICMPv6 echo */
-		return (pk->flags & NFP_PK_ICMP) && ((pk->proto == 1 && (pk->icmp_type == 0 || pk->icmp_type == 8)) ||
-						    (pk->proto == 58 && (pk->icmp_type == 128 || pk->icmp_type == 129)));
-	}
-	if (sel->proto) {
-		if (strcmp(sel->proto, "icmp") == 0 ? !icmp : strcmp(sel->proto, "tcp") == 0 ? pk->proto != 6 : pk->proto != 17)
-			return 0;
-	} else if (sel->port && pk->proto != 6 && pk->proto != 17) {
-		return 0;
-	}
-	if (sel->port && (!(pk->flags & NFP_PK_PORTS) || (pk->sport != sel->port && pk->dport != sel->port)))
-		return 0;
-	if (sel->host) {
-		uint8_t a[16] = { 0 };
-		int l3 = strchr(sel->host, ':') ? 6 : 4;
-		if (inet_pton(l3 == 6 ? AF_INET6 : AF_INET, sel->host, a) != 1 || !(pk->flags & NFP_PK_ADDRS) || pk->l3 != l3)
-			return 0;
-		size_t n = l3 == 6 ? 16 : 4;
-		if (memcmp(pk->src, a, n) != 0 && memcmp(pk->dst, a, n) != 0)
-			return 0;
-	}
-	return 1;
+	/* the default selection: ICMP and ICMPv6 echo */
+	return (pk->proto == 1 && (pk->icmp_type == 0 || pk->icmp_type == 8)) ||
+	       (pk->proto == 58 && (pk->icmp_type == 128 || pk->icmp_type == 129));
 }
 
 static void keep_raw(struct capture_drops *d, const void *rec, size_t len)

@@ -100,12 +100,12 @@ void capture_drops_counts(const struct capture_drops *d, unsigned long *lost, un
 const struct capture_drops_names *capture_drops_names_of(const struct capture_drops *d);
 
 /* The capture's selection, to tell a drop of a selected packet whose
- * hops were all rate-limited away (shown) from any other (not shown). */
+ * hops were all rate-limited away (shown) from any other (not shown). Only
+ * the default selection (ICMP echo) is judged here: any other is a filter
+ * turned into nft rules (--host/--proto/--port too), which the decoder
+ * does not evaluate, so no drop is taken as selected by it. */
 struct capture_drops_sel {
-	const char *host;  /* --host, NULL = any */
-	const char *proto; /* "icmp", "tcp", "udp", NULL = any */
-	int port;	   /* 0 = any */
-	int nexpr;	   /* -e expressions: not evaluated here, so no drop is taken as selected */
+	int custom; /* a selection other than the default */
 };
 
 struct capture_drops_stats {

@@ -636,10 +636,13 @@ static void *namer_main(void *arg)
 			size_t l = nl ? (size_t)(nl - b.p - off) + 1 : b.len - off;
 			/* a key keeps the name it was first given */
 			size_t k = capture_names_key_len(b.p + off, l);
-			if (capture_strpool_find(n->seen, b.p + off, k) == UINT32_MAX) {
+			/* remembered only once queued: a record that could
+			 * not be queued (no memory) is found new at the next
+			 * look; one that could not be remembered is queued
+			 * again then, and the reader keeps its first name */
+			if (capture_strpool_find(n->seen, b.p + off, k) == UINT32_MAX &&
+			    capture_buf_put(&n->pending, b.p + off, l) == 0)
 				capture_strpool_intern(n->seen, b.p + off, k);
-				capture_buf_put(&n->pending, b.p + off, l);
-			}
 			off += l;
 		}
 		n->scans++;
@@ -666,10 +669,9 @@ static void namer_stop(struct namer *n, pthread_t th)
 static void namer_take(struct namer *n, struct capture_buf *out)
 {
 	pthread_mutex_lock(&n->mu);
-	if (n->pending.len) {
-		capture_buf_put(out, n->pending.p, n->pending.len);
+	/* kept for the next call when out cannot take them (no memory) */
+	if (n->pending.len && capture_buf_put(out, n->pending.p, n->pending.len) == 0)
 		n->pending.len = 0;
-	}
 	pthread_mutex_unlock(&n->mu);
 }
 
@@ -957,6 +959,14 @@ static enum capture_live_status write_header(struct live *lv)
 			*c = ' ';
 	int n = snprintf(hdr, sizeof(hdr), NFP_REC_MAGIC "\n# nfpath capture started %s host %s netns %s filter %s%s\n",
 			 when, host, lv->netns_desc, sel, o->no_setup ? " (no set-up)" : "");
+	if (n < 0)
+		return fail(lv, NFP_LIVE_IO, "formatting the header: %s", strerror(errno));
+	if ((size_t)n >= sizeof(hdr)) {
+		/* a long namespace path and filter: the comment line is cut,
+		 * never read past the buffer, and still ends its line */
+		n = (int)sizeof(hdr) - 1;
+		hdr[n - 1] = '\n';
+	}
 	/* the host and its clocks, for a merge with other hosts' recordings:
 	 * two namespaces of one machine are two hosts */
 	char hn[400];
@@ -1092,7 +1102,7 @@ static void live_drops_open(struct live *lv)
 	/* only nfpath's default selection (ICMP echo) is evaluated here; a
 	 * FILTER or -e is nft's to match, so their drops show when they
 	 * join a traced packet */
-	lv->dsel = (struct capture_drops_sel){ NULL, NULL, 0, !is_default_selection(o->sel) };
+	lv->dsel = (struct capture_drops_sel){ !is_default_selection(o->sel) };
 	lv->drops_hold = 0.1;
 }
 
@@ -1290,8 +1300,10 @@ static enum capture_live_status live_arm(struct live *lv)
 		capture_strpool_intern(nm->seen, first_names.p + off, capture_names_key_len(first_names.p + off, l));
 		off += l;
 	}
-	capture_buf_put(&lv->out, first_names.p ? first_names.p : "", first_names.len);
+	int put = capture_buf_put(&lv->out, first_names.p ? first_names.p : "", first_names.len);
 	capture_buf_free(&first_names);
+	if (put < 0)
+		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	lv->namer_started = nm->seen && pthread_create(&lv->namert, NULL, namer_main, nm) == 0;
 	return NFP_LIVE_OK;
 }

@@ -204,14 +204,21 @@ int capture_tool_run(const char *const argv[], double timeout, struct capture_bu
 		posix_spawn_file_actions_destroy(&fa);
 	if (err == 0) {
 		/* its own group, so a hung tool and its children go together */
-		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-		posix_spawnattr_setpgroup(&at, 0);
+		err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+		if (!err)
+			err = posix_spawnattr_setpgroup(&at, 0);
 		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
 		posix_spawn_file_actions_adddup2(&fa, 0, 2);
 		/* the capture's netlink sockets hold its owner tables */
 		posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-		err = posix_spawn(&pid, path, &fa, &at, (char *const *)argv, environ);
+		if (!err)
+			err = posix_spawn(&pid, path, &fa, &at, (char *const *)argv, environ);
+		/* the parent sets the group too (the classic double setpgid):
+		 * whatever the child has run by now, kill(-pid) below finds
+		 * the group; EACCES once it has exec'd means it is set */
+		if (!err)
+			setpgid(pid, pid);
 		posix_spawn_file_actions_destroy(&fa);
 		posix_spawnattr_destroy(&at);
 	}
@@ -242,8 +249,8 @@ int capture_tool_run(const char *const argv[], double timeout, struct capture_bu
 			capture_buf_put(out, chunk, (size_t)n);
 	}
 	close(p[0]);
-	if (timed_out)
-		kill(-pid, SIGKILL);
+	if (timed_out && kill(-pid, SIGKILL) < 0)
+		kill(pid, SIGKILL); /* no group after all: at least the tool */
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -262,16 +262,11 @@ START_TEST(selection_for_rate_limited_drops)
 	decode("closed-0.bin", nm, sp, &h);
 	struct capture_drops_sel any = { 0 };
 	ck_assert_int_eq(capture_drops_selected(&any, &h), 0); /* default: ICMP echo only */
-	struct capture_drops_sel port9 = { NULL, NULL, 9, 0 };
-	ck_assert_int_eq(capture_drops_selected(&port9, &h), 1);
-	struct capture_drops_sel udp = { NULL, "udp", 0, 0 };
-	ck_assert_int_eq(capture_drops_selected(&udp, &h), 0);
-	struct capture_drops_sel host = { "203.0.113.1", NULL, 0, 0 };
-	ck_assert_int_eq(capture_drops_selected(&host, &h), 1);
-	struct capture_drops_sel expr = { NULL, NULL, 0, 1 };
-	ck_assert_int_eq(capture_drops_selected(&expr, &h), 0);
 	decode("noroute-0.bin", nm, sp, &h);
 	ck_assert_int_eq(capture_drops_selected(&any, &h), 1);
+	/* any other selection is nft rules the decoder does not evaluate */
+	struct capture_drops_sel custom = { 1 };
+	ck_assert_int_eq(capture_drops_selected(&custom, &h), 0);
 	capture_strpool_free(sp);
 	capture_drops_names_free(nm);
 }
