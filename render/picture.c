@@ -97,18 +97,34 @@ int render_picture_diagram(struct capture_buf *b, const struct render_diagram *d
 		render_canvas_free(c);
 		return -1;
 	}
-	char detail[512] = "", caption[512] = "";
 	const struct nfp_packet *p = num ? capture_trace_packet(t, num) : NULL;
-	if (p) {
-		render_route_add(&r, d, t, p, 0, 0);
-		if (p->nhops)
-			render_hop_detail(t, p, 0, detail, sizeof(detail));
-		render_route_caption(t, p, caption, sizeof(caption), o->ascii);
+	/* a journey over several hosts: one diagram per host, in the order
+	 * the packet reached them, each of that host's hops, labelled */
+	uint32_t hs[16];
+	int nh = p ? render_packet_hosts(t, p, hs, 16) : 0, rc = 0;
+	if (nh < 2)
+		nh = 1;
+	for (int k = 0; k < nh && rc == 0; k++) {
+		char detail[512] = "", caption[512] = "", label[320] = "";
+		uint32_t first = 0, host = 0;
+		render_route_clear(&r);
+		if (p) {
+			while (nh > 1 && first < p->nhops && capture_packet_hop(t, p, first)->host != hs[k])
+				first++;
+			host = render_journey_host(t, p, first, label, sizeof(label), o->ascii);
+			render_route_add_host(&r, d, t, p, (int)first, 0, host);
+			if (p->nhops)
+				render_hop_detail(t, p, first < p->nhops ? first : 0, detail, sizeof(detail));
+			render_route_caption(t, p, caption, sizeof(caption), o->ascii);
+		}
+		struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL,
+						     label[0] ? label : NULL, 0, 0 };
+		render_diagram_draw(d, num ? &r : NULL, c, &dopts);
+		if (k)
+			rc |= capture_buf_putc(b, '\n');
+		rc |= render_canvas_text_out(c, b, o->color, o->ascii);
 	}
-	struct render_diagram_opts dopts = { o->ascii, detail[0] ? detail : NULL, caption[0] ? caption : NULL, NULL, 0, 0 };
-	render_diagram_draw(d, num ? &r : NULL, c, &dopts);
-	int rc = render_canvas_text_out(c, b, o->color, o->ascii);
 	render_route_free(&r);
 	render_canvas_free(c);
-	return rc;
+	return rc ? -1 : 0;
 }
