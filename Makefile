@@ -10,12 +10,18 @@ PREFIX ?= /usr/local
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# tests and fuzzers drive the pure decoders: everything but libbpf
+CORE_LIBS = $(shell pkg-config --libs $(filter-out libbpf,$(PKGS)) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 CAPTURE_SRC := $(filter-out %.bpf.c,$(wildcard capture/*.c))
 RENDER_SRC := $(wildcard render/*.c)
 TUI_SRC := $(wildcard tui/*.c)
-CORE_OBJ := $(CAPTURE_SRC:%.c=$(B)/%.o) $(RENDER_SRC:%.c=$(B)/%.o)
+# the live capture: the eBPF loader (libbpf) and what drives it; only
+# nfpath links them
+LIVE_SRC := capture/drops.c capture/live.c
+LIVE_OBJ := $(LIVE_SRC:%.c=$(B)/%.o)
+CORE_OBJ := $(filter-out $(LIVE_OBJ),$(CAPTURE_SRC:%.c=$(B)/%.o)) $(RENDER_SRC:%.c=$(B)/%.o)
 TUI_OBJ := $(TUI_SRC:%.c=$(B)/%.o) $(B)/assets.o
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -32,7 +38,7 @@ deps:
 test-deps:
 	@tests/deps.sh test
 
-$(B)/nfpath: $(CORE_OBJ) $(TUI_OBJ)
+$(B)/nfpath: $(CORE_OBJ) $(LIVE_OBJ) $(TUI_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
 
 # order-only: with -j, no object compiles before its packages are installed
@@ -65,7 +71,7 @@ $(B)/assets.o: $(B)/assets.c
 # each unit test links only the core objects (no curses, no main)
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJ) $(B)/assets.o
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags check) -o $@ $(filter %.c %.o,$^) $(CHECK_LIBS) $(PKG_LIBS) -pthread
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags check) -o $@ $(filter %.c %.o,$^) $(CHECK_LIBS) $(CORE_LIBS) -pthread
 
 demo: all
 	@$(B)/nfpath --demo
@@ -93,7 +99,7 @@ REPLAY_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz-replay/fuzz_%)
 
 $(B)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/runner.c $(CORE_OBJ) $(B)/assets.o
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -pthread
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(filter %.c %.o,$^) $(CORE_LIBS) -pthread
 
 # every seed and every past crash through every target (plain and asan builds)
 fuzz-replay: $(REPLAY_BIN)
@@ -104,7 +110,7 @@ fuzz-replay: $(REPLAY_BIN)
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c FORCE
 	@mkdir -p build-fuzz
 	$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/assets.o $(CORE_OBJ:$(B)/%=build-fuzz/%)
-	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(CORE_OBJ:$(B)/%=build-fuzz/%) build-fuzz/assets.o $(PKG_LIBS) -pthread
+	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(CORE_OBJ:$(B)/%=build-fuzz/%) build-fuzz/assets.o $(CORE_LIBS) -pthread
 
 # make fuzz FUZZ_SECONDS=600: every target for that long; prints executions
 # and crashes per target (crash inputs land in build-fuzz/, copy them to

@@ -47,11 +47,15 @@ int capture_drops_names_parse(struct capture_drops_names *n, const char *text, s
 int capture_drops_names_dump(const struct capture_drops_names *n, const uint64_t *addrs, size_t naddrs, char **out,
 			     size_t *outlen);
 
-/* /proc/kallsyms text: keeps the text symbols (t/T). 0 or -1 on ENOMEM. */
+/* /proc/kallsyms text: keeps the text symbols (t/T), sorted for lookup.
+ * 0 or -1 on ENOMEM. */
 int capture_drops_names_kallsyms(struct capture_drops_names *n, const char *text, size_t len);
 /* A reason or a namespace, one at a time. 0 or -1 on ENOMEM. */
 int capture_drops_names_reason(struct capture_drops_names *n, uint32_t num, const char *name, size_t len);
 int capture_drops_names_ns(struct capture_drops_names *n, uint32_t inode, const char *dev);
+/* The namespaces recorded, by index (the loader's in-kernel filter). */
+size_t capture_drops_names_ns_count(const struct capture_drops_names *n);
+uint32_t capture_drops_names_ns_inode(const struct capture_drops_names *n, size_t i);
 
 /* Name of a reason ("IP_RPFILTER") or NULL when the table has none. */
 const char *capture_drops_reason(const struct capture_drops_names *n, uint32_t num);

@@ -73,6 +73,32 @@ int capture_names_parse_docker(const char *line, char *name, size_t ncap, char *
 	return name[0] ? 0 : -1;
 }
 
+int capture_names_nsid(struct mnl_socket *nl, int fd, uint32_t seq)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	const struct nlmsghdr *r = (const struct nlmsghdr *)buf;
+	if (n <= 0 || !mnl_nlmsg_ok(r, (int)n) || r->nlmsg_type != RTM_NEWNSID)
+		return -1;
+	const struct nlattr *a;
+	int id = -1;
+	mnl_attr_for_each(a, r, sizeof(struct rtgenmsg))
+	{
+		if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_get_payload_len(a) >= 4)
+			id = (int32_t)mnl_attr_get_u32(a);
+	}
+	return id;
+}
+
 /* the id the current namespace gives the namespace in file path, or -1 */
 static int nsid_of(const char *path)
 {
@@ -81,28 +107,8 @@ static int nsid_of(const char *path)
 		return -1;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
 	int id = -1;
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-		char buf[MNL_SOCKET_BUFFER_SIZE];
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = RTM_GETNSID;
-		nlh->nlmsg_flags = NLM_F_REQUEST;
-		nlh->nlmsg_seq = 1;
-		struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-		g->rtgen_family = AF_UNSPEC;
-		mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
-			ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-			const struct nlmsghdr *r = (const struct nlmsghdr *)buf;
-			if (n > 0 && mnl_nlmsg_ok(r, (int)n) && r->nlmsg_type == RTM_NEWNSID) {
-				const struct nlattr *a;
-				mnl_attr_for_each(a, r, sizeof(struct rtgenmsg))
-				{
-					if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_get_payload_len(a) >= 4)
-						id = (int32_t)mnl_attr_get_u32(a);
-				}
-			}
-		}
-	}
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0)
+		id = capture_names_nsid(nl, fd, 1);
 	if (nl)
 		mnl_socket_close(nl);
 	close(fd);

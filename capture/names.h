@@ -33,6 +33,13 @@ int capture_tool_path(const char *name, char *path, size_t cap);
 /* Parsers, pure, for tests. */
 /* one line of `ip -d -o link show`: ifname, and the peer's netns name or
  * id (-1 when none). Returns 0 when the line is a link. */
+struct mnl_socket;
+/* The id the current namespace gives the namespace open as fd (an
+ * RTM_GETNSID request on nl, a bound NETLINK_ROUTE socket; seq its
+ * sequence number), or -1. The one place both the namer and the drop
+ * tracer's namespace filter ask it. */
+int capture_names_nsid(struct mnl_socket *nl, int fd, uint32_t seq);
+
 int capture_names_parse_link(const char *line, char *ifname, size_t ifcap, char *nsname, size_t nscap, int *nsid);
 /* one line of our `docker inspect --format`: "/name|id|sandbox|ip,ip," */
 int capture_names_parse_docker(const char *line, char *name, size_t ncap, char *id, size_t icap, char *sandbox,
