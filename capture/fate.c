@@ -553,8 +553,14 @@ static int routed_here(struct capture_trace *t, size_t num)
 		if (h->kind != NFP_KIND_DROP && h->family != NFP_FAM_BRIDGE)
 			return 0;
 	}
-	for (size_t q = num + 1; q <= capture_trace_last(t) && q <= num + 256; q++)
+	if (host_has(hs, pk->l3, pk->src))
+		return 0;
+	/* each later packet is looked at once ahead of its turn */
+	size_t q = hs->looked > num ? hs->looked + 1 : num + 1;
+	for (; q <= capture_trace_last(t) && q <= num + 256; q++)
 		learn_hosts(t, capture_trace_packet(t, q));
+	if (q - 1 > hs->looked)
+		hs->looked = q - 1;
 	return host_family(hs, pk->l3) && !host_has(hs, pk->l3, pk->src);
 }
 

@@ -88,6 +88,7 @@ struct capture_fate_hosts {
 	uint8_t addr[NFP_FATE_HOSTS][16];
 	uint8_t l3[NFP_FATE_HOSTS];
 	uint8_t n, next;
+	size_t looked; /* packets up to this number were looked at ahead of their turn */
 };
 
 /* Counted as packets settle (--stats streams: the packets are gone by then). */
