@@ -25,6 +25,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <linux/capability.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -83,21 +86,38 @@ int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap
 	static const char *const fams[] = { "bridge", "inet" };
 	static const char *const hooks[] = { "prerouting", "input", "forward", "output", "postrouting" };
 	static const char *const probe[] = { "probe_pre", "probe_in", "probe_fwd", "probe_out", "probe_post" };
+	/* --rate is the total of the selection. Each packet is decided once,
+	 * where it first meets a marking chain: a frame entering on a bridge
+	 * port at the bridge's prerouting, any other packet at inet
+	 * prerouting (received) or output (made here); a later table sees the
+	 * skb's trace flag as the first one left it, so a packet over the
+	 * limit is never traced half-way. One limit object serves every rule
+	 * of its table, but two tables cannot share one: with a bridge, each
+	 * table gets half of the rate (per minute, so an odd N halves
+	 * exactly); without one, the inet table decides everything. */
+	int bridged = !o->no_bridge;
 	for (int f = 0; f < 2; f++) {
+		int decides = f == 1 || bridged;
 		OUT("table %s %s {\n\tflags owner\n", fams[f], NFP_TABLE);
 		if (o->owner_pid > 0)
 			OUT("\tcomment \"nfpath capture pid %d\"\n", o->owner_pid);
-		/* one limit for every rule of the table: --rate is the total of
-		 * the selection, however many rules it takes */
-		if (o->rate > 0)
-			OUT("\tlimit nfp_rate {\n\t\trate %d/second\n\t}\n", o->rate);
+		if (o->rate > 0 && decides)
+			OUT("\tlimit nfp_rate {\n\t\trate %ld/minute\n\t}\n", bridged ? o->rate * 30L : o->rate * 60L);
 		/* one empty base chain at every hook reports each traced packet
 		 * crossing it, with its devices; the first ones also mark the
 		 * packets to trace (the earliest point a packet can be marked) */
 		for (int i = 0; i < 5; i++) {
-			int marks = !o->no_setup && (i == 0 || (f == 1 && i == 3));
+			int marks = !o->no_setup && decides && (i == 0 || (f == 1 && i == 3));
 			OUT("\tchain %s {\n\t\ttype filter hook %s priority %d; policy accept;\n", probe[i], hooks[i],
 			    marks ? -400 : -399);
+			if (marks && f == 1 && i == 0) {
+				/* decided already: at the bridge (a device without a
+				 * kind, a NIC, does not match), or at output before
+				 * looping back */
+				if (bridged)
+					OUT("\t\tmeta iifkind \"bridge\" return\n");
+				OUT("\t\tmeta iiftype loopback return\n");
+			}
 			for (int k = 0; marks && k < (sel ? sel->n[f] : 3); k++) {
 				const char *r = sel ? sel->rule[f][k] : echo[k];
 				OUT("\t\t%s%s%smeta nftrace set 1\n", r, *r ? " " : "",
@@ -1204,6 +1224,28 @@ static enum capture_live_status setup_failed(struct live *lv, int err)
 
 /* Installs the trace tables, reads the rules and the names, gives up
  * privileges, and starts the receiver and the namer. */
+/* Whether this network namespace has a bridge now (a device whose driver
+ * says "bridge"). When unsure, yes: then the rate is split, never doubled. */
+static int has_bridge(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int found = !ifs || s < 0;
+	for (struct if_nameindex *i = ifs; i && i->if_index && !found; i++) {
+		struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+		ifr.ifr_data = (char *)&di;
+		found = ioctl(s, SIOCETHTOOL, &ifr) == 0 && strcmp(di.driver, "bridge") == 0;
+	}
+	if (s >= 0)
+		close(s);
+	if (ifs)
+		if_freenameindex(ifs);
+	return found;
+}
+
 static enum capture_live_status live_arm(struct live *lv)
 {
 	const struct capture_live_opts *o = lv->o;
@@ -1222,6 +1264,7 @@ static enum capture_live_status live_arm(struct live *lv)
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	struct capture_live_opts mine = *o;
 	mine.owner_pid = (int)getpid();
+	mine.no_bridge = !has_bridge();
 	int n = capture_live_script(&mine, script, cap);
 	if (n < 0 || (size_t)n >= cap) {
 		free(script);

@@ -22,6 +22,7 @@ struct capture_live_opts {
 	const char *expr[8]; /* the raw -e expressions in sel, to name the one nft refuses */
 	int nexpr;
 	int rate;	     /* traced packets/s for the whole selection, 0 = no limit */
+	int no_bridge;	     /* the namespace has no bridge: the inet table decides every packet */
 	int owner_pid;	     /* named in the tables' comment, for a second capture to tell (0 = none) */
 	int no_setup;	     /* only listen */
 	int no_nflog;	     /* leave nf_log bindings alone (no legacy TRACE) */
