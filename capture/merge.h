@@ -29,6 +29,7 @@
 #include "trace.h"
 
 #define NFP_MERGE_HOLD 0.5 /* seconds a hop waits for a quiet host, by default */
+#define NFP_MERGE_FOREVER 1e300 /* hold for files: a hop waits until its place is known */
 
 struct capture_merge;
 
@@ -46,6 +47,35 @@ int capture_merge_end(struct capture_merge *m, size_t i, double now);
 /* Moves every hop whose place is known by now into the trace. Returns the
  * number moved, or -1 with errno on ENOMEM. */
 long capture_merge_release(struct capture_merge *m, double now);
+
+/* Stream i's clock runs off seconds ahead of the others': its hops are
+ * placed at their time minus off. */
+void capture_merge_set_offset(struct capture_merge *m, size_t i, double off);
+/* How far stream b's clock runs ahead of stream a's, from the packets both
+ * have queued now (see load.c): *nboth packets (0: no estimate, *off 0).
+ * -1 with errno on ENOMEM. */
+int capture_merge_clock_offset(const struct capture_merge *m, size_t a, size_t b, double *off, size_t *nboth);
+/* While paused nothing goes to the trace: every hop is queued (until the
+ * offsets are known). */
+void capture_merge_pause(struct capture_merge *m, int on);
+/* Files: a tunnel's outer packet never enters a host before its hops
+ * leaving the other went (readers' clocks jitter by more than a hop): a
+ * hop where it enters waits while the stream it left from still has them,
+ * or has not been read NFP_PACKET_GAP seconds past it. */
+void capture_merge_order_tunnels(struct capture_merge *m, int on);
+/* After a release that stopped for it: the stream to read more of (a
+ * tunnel hop waits to know), or the stream count when none. */
+size_t capture_merge_wants(const struct capture_merge *m);
+/* How far stream b's clock runs ahead of stream a's from the tunnel
+ * crossings between the hops both have queued (see load.c): *off when
+ * there are crossings both ways (*nab a to b, *nba b to a), else lo and
+ * hi bound it. -1 with errno on ENOMEM. */
+int capture_merge_tunnel_offset(const struct capture_merge *m, size_t a, size_t b, double *off, double *lo, double *hi,
+				size_t *nab, size_t *nba);
+/* Hops queued in stream i. */
+size_t capture_merge_queued(const struct capture_merge *m, size_t i);
+/* Stream i ended (capture_merge_end). */
+int capture_merge_ended(const struct capture_merge *m, size_t i);
 
 /* Hops waiting in the queues, or a stream in mid-line: the trace must not
  * call packets complete by the clock yet. */

@@ -60,6 +60,8 @@ END {
 	printf "%-34s %8.3f %8.2f   goal <= 3.00\n", "nfpath --json > /dev/null", t["json"], t["json"] / t["awk"]
 	printf "peak RSS of --json: %d KiB for %d hops = %.0f bytes/hop (goal < 200)\n", r["json"], hops, r["json"] * 1024 / hops
 }'
+# several hosts' recordings merged against read one after another
+NFPATH=$NFPATH tests/bench_merge.sh
 # drawing: one frame, and the explorer with ~100,000 packets loaded
 "$NFPATH" -r "$tmp/big.log" --bench-render
 if [ "$(id -u)" = 0 ]; then
