@@ -391,6 +391,7 @@ struct rx {
 	size_t queued, max_blocks; /* blocks in the queue, and its limit */
 	unsigned long dropped, overruns;
 	int quit; /* __atomic: set by the main thread, read by the receiver */
+	int nap;  /* the socket's queue is deep enough for the receiver to pause */
 	int eof;
 	int err; /* errno that ended the receiver, under mu with eof; 0 when asked to stop */
 };
@@ -541,7 +542,7 @@ static void *rx_main(void *arg)
 			}
 			/* fewer than asked: the socket is empty */
 			if (n < RX_BATCH) {
-				nap = n > 0;
+				nap = n > 0 && r->nap;
 				break;
 			}
 		}
@@ -1047,6 +1048,11 @@ static enum capture_live_status live_setup(struct live *lv)
 	int rcv = 256 << 20;
 	if (setsockopt(mnl_socket_get_fd(lv->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		setsockopt(mnl_socket_get_fd(lv->nl), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* the receiver's pause when the socket runs dry needs room for a
+	 * millisecond of a flood (some 300 events of a few KiB): only with
+	 * the deep queue, not the default 208 KiB */
+	socklen_t rl = sizeof(rcv);
+	lv->rx.nap = getsockopt(mnl_socket_get_fd(lv->nl), SOL_SOCKET, SO_RCVBUF, &rcv, &rl) == 0 && rcv >= (16 << 20);
 
 	if (!o->no_nflog) {
 		bindings_save(&lv->bind);
