@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <net/if.h>
@@ -373,6 +374,7 @@ struct rx_block {
 };
 
 #define RX_BLOCK (1u << 20)
+#define LIVE_NICE (-5) /* the decoder's nice value */
 #define RX_MSG_MAX 65536
 #define RX_BATCH 64
 /* slots a few cache lines more than 64 KiB apart: at exactly 64 KiB the
@@ -642,6 +644,8 @@ struct namer {
 static void *namer_main(void *arg)
 {
 	struct namer *n = arg;
+	/* created by the decoder, with its priority: the names are no hurry */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 0);
 	for (;;) {
 		pthread_mutex_lock(&n->mu);
 		int quit = n->quit;
@@ -1306,6 +1310,17 @@ static enum capture_live_status live_arm(struct live *lv)
 	 * of the decoder's time in a flood. Memory stays bounded by the
 	 * peak of what is in use. */
 	mallopt(M_TRIM_THRESHOLD, 16 << 20);
+	/* every selected packet traced: take the whole queue now, so the
+	 * capture's memory is the same after an hour as after a second
+	 * (blocks taken as bursts came kept it growing to its bound) */
+	if (o->rate == 0)
+		for (size_t i = 0; i < lv->rx.max_blocks + 2; i++) {
+			struct rx_block *b = malloc(sizeof(*b) + RX_BLOCK);
+			if (!b)
+				break; /* the receiver makes them as needed */
+			memset(b, 0, sizeof(*b) + RX_BLOCK);
+			rx_block_put(&lv->rx, b);
+		}
 	lv->rx_started = pthread_create(&lv->rxt, NULL, rx_main, &lv->rx) == 0;
 	if (!lv->rx_started)
 		return fail(lv, NFP_LIVE_NOMEM, "cannot start the receive thread");
@@ -1315,6 +1330,11 @@ static enum capture_live_status live_arm(struct live *lv)
 	 * as it starts (capabilities are per thread). */
 	struct sched_param sp = { .sched_priority = 1 };
 	pthread_setschedparam(lv->rxt, SCHED_RR, &sp);
+	/* and the decoder (this thread) ahead of ordinary work: in a flood
+	 * the traced traffic and the decoder share the CPUs, and at an equal
+	 * share the decoder fell behind and events were lost over the
+	 * queue's limit (a ping -f then slows down instead). Best effort. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LIVE_NICE);
 	/* the names need a look into other namespaces (CAP_SYS_ADMIN): take
 	 * it now, then give up everything but CAP_NET_ADMIN */
 	struct capture_buf first_names = { 0 };
