@@ -846,6 +846,24 @@ static uint32_t text_memo_get(struct live *lv, struct nfp_hop *h)
 	return m->text;
 }
 
+/* Lists the ruleset again (at most once a second: a flood of events from
+ * what the listing lacks must not list it at every event). 1 when it did. */
+static int relist(struct live *lv)
+{
+	if (now_mono() - lv->last_refresh <= 1.0)
+		return 0;
+	struct capture_rules *nr = load_ruleset();
+	if (nr) {
+		capture_rules_free(lv->rules);
+		lv->rules = nr;
+		memset(lv->chains, 0, sizeof(lv->chains));
+		memset(lv->texts, 0, sizeof(lv->texts));
+	}
+	lv->last_refresh = now_mono();
+	lv->res->listings++;
+	return 1;
+}
+
 /* one nftrace event: our own chains become waypoints, chains learn their
  * hook and priority, rules their text. 1 keep, 0 drop. */
 static int finish_nftrace(struct live *lv, struct nfp_hop *h)
@@ -860,17 +878,8 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 		h->flags |= NFP_HOP_PROBE;
 	}
 	const struct chain_memo *cm = chain_memo_get(lv, h, tab, chain);
-	if (!cm->known && (h->flags & NFP_HOP_HAVE_PKT) && now_mono() - lv->last_refresh > 1.0) {
+	if (!cm->known && (h->flags & NFP_HOP_HAVE_PKT) && relist(lv)) {
 		/* a chain made after we listed: list again */
-		struct capture_rules *nr = load_ruleset();
-		if (nr) {
-			capture_rules_free(lv->rules);
-			lv->rules = nr;
-			memset(lv->chains, 0, sizeof(lv->chains));
-			memset(lv->texts, 0, sizeof(lv->texts));
-		}
-		lv->last_refresh = now_mono();
-		lv->res->listings++;
 		cm = chain_memo_get(lv, h, tab, chain);
 	}
 	if (cm->base) {
@@ -882,8 +891,13 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 		h->prio = cm->prio;
 		h->have_prio = 1;
 	}
-	if ((h->flags & NFP_HOP_HANDLE) && !h->rule_text)
+	if ((h->flags & NFP_HOP_HANDLE) && !h->rule_text) {
 		h->rule_text = text_memo_get(lv, h);
+		/* a rule inserted after we listed (an operator's DROP while the
+		 * capture runs): list again for its text */
+		if (!h->rule_text && (h->flags & NFP_HOP_HAVE_PKT) && relist(lv))
+			h->rule_text = text_memo_get(lv, h);
+	}
 	if (lv->nls.mon.kernel_ct && (h->flags & NFP_HOP_HAVE_PKT) && !(h->flags & NFP_HOP_CT) && after_conntrack(h)) {
 		/* the kernel would have said: conntrack did not track it */
 		h->flags |= NFP_HOP_CT;
