@@ -1318,12 +1318,6 @@ static enum capture_live_status live_arm(struct live *lv)
 	 * and mix blocks with the decoder's memory (RSS grew to 105 MB in a
 	 * flood). */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-	/* and what the decoder frees (a window of packets, their hops, the
-	 * records) is used again a moment later: returning it to the kernel
-	 * at each free cost a page fault per page on the way back, a tenth
-	 * of the decoder's time in a flood. Memory stays bounded by the
-	 * peak of what is in use. */
-	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	/* every selected packet traced: take the whole queue now, so the
 	 * capture's memory is the same after an hour as after a second
 	 * (blocks taken as bursts came kept it growing to its bound) */
