@@ -79,7 +79,7 @@ const char *capture_fate_dev_name(const struct capture_trace *t, const struct nf
 {
 	if (!f->dev)
 		return "";
-	return capture_str(t, capture_trace_name(t, 1, capture_str(t, f->dev)));
+	return capture_str(t, capture_trace_name_on(t, f->dev_host, 1, capture_str(t, f->dev)));
 }
 
 /* ---- rule text --------------------------------------------------------- */
@@ -897,6 +897,16 @@ void capture_fate_compute(struct capture_trace *t, size_t num)
 	memset(&p->fate, 0, sizeof(p->fate));
 	p->fate.answers = answered;
 	decide(t, num, &p->fate);
+	/* the device's host: the latest hop that names it (a journey over
+	 * two hosts crosses an eth1 on each) */
+	for (uint32_t i = p->nhops; p->fate.dev && i-- > 0;) {
+		const struct nfp_hop *h = capture_packet_hop(t, p, i);
+		if (h->in == p->fate.dev || h->out == p->fate.dev || h->physin == p->fate.dev ||
+		    h->physout == p->fate.dev) {
+			p->fate.dev_host = h->host;
+			break;
+		}
+	}
 	learn_hosts(t, p);
 	link_answers(t, num);
 	count(t, p);

@@ -74,6 +74,7 @@ struct nfp_fate {
 	uint32_t rule_text; /* strpool id, 0 none */
 	uint32_t reason, location; /* strpool ids from an NFP_KIND_DROP hop (also NETFILTER_DROP on a rule) */
 	uint32_t dev;	    /* forwarded/sent: the port or device it left by; delivered/unknown: where it came in */
+	uint32_t dev_host;  /* strpool id of the host dev is on (its name is that host's), 0 none */
 	size_t answer;	    /* rejected: number of the packet the kernel sent in answer, 0 none */
 	size_t answers;	    /* this packet is the answer to the REJECT of packet number N, 0 none */
 };

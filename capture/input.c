@@ -160,7 +160,7 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 			return 0;
 		}
 		if (r == NFP_REC_NAME)
-			return capture_trace_add_name(t, nk, nkey, nval);
+			return capture_trace_add_name(t, in->host, nk, nkey, nval);
 		r = r == NFP_REC_HOP ? NFP_PARSE_HOP : r < 0 ? NFP_PARSE_BAD : NFP_PARSE_SKIP;
 	} else {
 		r = decode_line(s, n, &in->mon, capture_trace_strpool(t), &h, &err);

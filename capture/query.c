@@ -4,14 +4,14 @@
 #include <string.h>
 
 /* s or the name learnt for device s */
-static int dev_matches(const struct capture_trace *t, uint32_t id, const char *needle)
+static int dev_matches(const struct capture_trace *t, uint32_t host, uint32_t id, const char *needle)
 {
 	if (!id)
 		return 0;
 	const char *s = capture_str(t, id);
 	if (strstr(s, needle))
 		return 1;
-	uint32_t nm = capture_trace_name(t, 1, s);
+	uint32_t nm = capture_trace_name_on(t, host, 1, s);
 	return nm && strstr(capture_str(t, nm), needle);
 }
 
@@ -30,8 +30,8 @@ int capture_query_match(const struct capture_trace *t, size_t num, const char *n
 	for (uint32_t k = 0; k < p->nhops; k++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, k);
 		if (strstr(nfp_box_name(h->box), needle) || strstr(capture_str(t, h->chain), needle) ||
-		    dev_matches(t, h->in, needle) || dev_matches(t, h->out, needle) || dev_matches(t, h->physin, needle) ||
-		    dev_matches(t, h->physout, needle))
+		    dev_matches(t, h->host, h->in, needle) || dev_matches(t, h->host, h->out, needle) || dev_matches(t, h->host, h->physin, needle) ||
+		    dev_matches(t, h->host, h->physout, needle))
 			return 1;
 	}
 	return 0;

@@ -75,9 +75,10 @@ struct capture_trace {
 	 * came: the outputs show hosts only when there are several */
 	uint32_t host_first;
 	uint8_t host_many;
-	/* names learnt for devices and addresses (strpool ids, key -> name) */
+	/* names learnt for devices and addresses (strpool ids, key -> name),
+	 * each on the host whose recording named it (0: no host named) */
 	struct nfp_name {
-		uint32_t key, val;
+		uint32_t key, val, host;
 		uint8_t kind;
 	} *names;
 	size_t nnames, capnames;
@@ -1477,28 +1478,52 @@ int capture_trace_name_at(const struct capture_trace *t, size_t i, int *kind, ui
 }
 
 
-int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val)
+int capture_trace_add_name(struct capture_trace *t, uint32_t host, int kind, uint32_t key, uint32_t val)
 {
 	for (size_t i = 0; i < t->nnames; i++)
-		if (t->names[i].kind == kind && t->names[i].key == key) {
+		if (t->names[i].kind == kind && t->names[i].key == key && t->names[i].host == host) {
 			t->names[i].val = val;
 			return 0;
 		}
 	if (capture_grow((void **)&t->names, &t->capnames, t->nnames + 1, sizeof(*t->names)) < 0)
 		return -1;
-	t->names[t->nnames++] = (struct nfp_name){ key, val, (uint8_t)kind };
+	t->names[t->nnames++] = (struct nfp_name){ key, val, host, (uint8_t)kind };
 	return 0;
 }
 
-uint32_t capture_trace_name(const struct capture_trace *t, int kind, const char *key)
+/* Two hosts' recordings can name one key differently (each host has its
+ * eth1; Docker gives each host's first container 172.17.0.2): the name is
+ * the one the asked host's recording gave, or one given without a host;
+ * for no host, or an address its own host did not name, the name every
+ * host agrees on, else none. A device is never named by another host. */
+uint32_t capture_trace_name_on(const struct capture_trace *t, uint32_t host, int kind, const char *key)
 {
-	if (!t->nnames)
+	if (!t->nnames || !key)
 		return 0;
 	uint32_t id = capture_strpool_find(t->sp, key, strlen(key));
 	if (id == UINT32_MAX || id == 0)
 		return 0;
-	for (size_t i = 0; i < t->nnames; i++)
-		if (t->names[i].kind == kind && t->names[i].key == id)
-			return t->names[i].val;
-	return 0;
+	uint32_t any = 0, hostless = 0;
+	int agree = 1;
+	for (size_t i = 0; i < t->nnames; i++) {
+		const struct nfp_name *n = &t->names[i];
+		if (n->kind != kind || n->key != id)
+			continue;
+		if (host && n->host == host)
+			return n->val;
+		if (!n->host)
+			hostless = n->val;
+		if (any && any != n->val)
+			agree = 0;
+		if (!any)
+			any = n->val;
+	}
+	if (host && kind == 1)
+		return hostless;
+	return agree ? any : 0;
+}
+
+uint32_t capture_trace_name(const struct capture_trace *t, int kind, const char *key)
+{
+	return capture_trace_name_on(t, 0, kind, key);
 }

@@ -208,9 +208,13 @@ struct capture_boxmap *capture_trace_boxmap(struct capture_trace *t);
 struct nfp_packet *capture_trace_packet_mut(struct capture_trace *t, size_t num);
 struct nfp_hop *capture_packet_hop_mut(struct capture_trace *t, const struct nfp_packet *p, uint32_t i);
 
-/* Records a name for a device (kind 1) or address text (kind 2). */
-int capture_trace_add_name(struct capture_trace *t, int kind, uint32_t key, uint32_t val);
-/* The name for a device or address string id, 0 when none. */
+/* Records a name for a device (kind 1) or address text (kind 2) that the
+ * recording of host (strpool id, 0 when it named none) gave. */
+int capture_trace_add_name(struct capture_trace *t, uint32_t host, int kind, uint32_t key, uint32_t val);
+/* The name of a device or address on host (a hop's host; 0 when not
+ * known), 0 when none: another host's name for a device is never given,
+ * and for no host only a name every host that named it agrees on. */
+uint32_t capture_trace_name_on(const struct capture_trace *t, uint32_t host, int kind, const char *key);
 uint32_t capture_trace_name(const struct capture_trace *t, int kind, const char *key);
 
 /* Hop i (< p->nhops) of kept packet p, in traversal order. */

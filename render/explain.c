@@ -191,7 +191,7 @@ int render_explain(struct capture_buf *b, const struct capture_trace *t, const s
 		}
 		if (h->drop_ns) {
 			const char *via = capture_str(t, h->drop_ns);
-			const char *nm = render_name(t, 1, via);
+			const char *nm = render_name_on(t, h->host, 1, via);
 			r |= PUTS(b, ", inside the network namespace behind ");
 			r |= render_esc(b, via, strlen(via), 0);
 			if (*nm) {
@@ -453,7 +453,7 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 		PUTS(&dev, dn[k]);
 		capture_buf_putc(&dev, '=');
 		render_esc(&dev, capture_str(t, dv[k]), capture_str_len(t, dv[k]), ascii);
-		const char *nm = render_name(t, 1, capture_str(t, dv[k]));
+		const char *nm = render_name_on(t, h->host, 1, capture_str(t, dv[k]));
 		if (*nm) {
 			PUTS(&dev, " [");
 			render_esc(&dev, nm, strlen(nm), ascii);

@@ -24,10 +24,10 @@ void render_hop_detail(const struct capture_trace *t, const struct nfp_packet *p
 
 #include "print.h"
 
-static void port(struct capture_buf *b, const struct capture_trace *t, uint32_t dev, int ascii)
+static void port(struct capture_buf *b, const struct capture_trace *t, uint32_t host, uint32_t dev, int ascii)
 {
 	render_esc(b, capture_str(t, dev), capture_str_len(t, dev), ascii);
-	const char *nm = render_name(t, 1, capture_str(t, dev));
+	const char *nm = render_name_on(t, host, 1, capture_str(t, dev));
 	if (*nm) {
 		capture_buf_put(b, " [", 2);
 		render_esc(b, nm, strlen(nm), ascii);
@@ -40,16 +40,17 @@ void render_route_caption(const struct capture_trace *t, const struct nfp_packet
 	/* the bridge port (PHYSIN, or a bridge-family hop's own device) says
 	 * more than the bridge itself; where it went is the packet's fate,
 	 * so a packet that never left is never said to leave */
-	uint32_t in = 0;
+	uint32_t in = 0, in_host = 0;
 	for (uint32_t i = 0; i < p->nhops && !in; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
 		in = h->physin ? h->physin : h->in;
+		in_host = h->host;
 	}
 	const struct nfp_fate *f = &p->fate;
 	struct capture_buf b = { 0 };
 	if (in) {
 		capture_buf_put(&b, "enters at ", 10);
-		port(&b, t, in, ascii);
+		port(&b, t, in_host, in, ascii);
 		capture_buf_put(&b, ", ", 2);
 	}
 	const char *box = f->box ? nfp_box_name(f->box) : "a box nfpath could not place";
@@ -60,7 +61,7 @@ void render_route_caption(const struct capture_trace *t, const struct nfp_packet
 	case NFP_FATE_SENT:
 		if (f->dev) {
 			capture_buf_put(&b, "leaves at ", 10);
-			port(&b, t, f->dev, ascii);
+			port(&b, t, f->dev_host, f->dev, ascii);
 		} else {
 			capture_buf_put(&b, "leaves", 6);
 		}

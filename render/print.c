@@ -26,11 +26,16 @@ static int putf(struct capture_buf *b, const char *fmt, ...)
 	return capture_buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-const char *render_name(const struct capture_trace *t, int kind, const char *key)
+const char *render_name_on(const struct capture_trace *t, uint32_t host, int kind, const char *key)
 {
 	if (!key || !*key)
 		return "";
-	return capture_str(t, capture_trace_name(t, kind, key));
+	return capture_str(t, capture_trace_name_on(t, host, kind, key));
+}
+
+const char *render_name(const struct capture_trace *t, int kind, const char *key)
+{
+	return render_name_on(t, 0, kind, key);
 }
 
 /* decimal without printf: the JSON writer emits millions of numbers */
@@ -56,12 +61,13 @@ static int esc(struct capture_buf *b, const struct capture_trace *t, uint32_t id
 	return render_esc(b, capture_str(t, id), capture_str_len(t, id), ascii);
 }
 
-static int dev(struct capture_buf *b, const struct capture_trace *t, const char *label, uint32_t id, int ascii)
+static int dev(struct capture_buf *b, const struct capture_trace *t, const char *label, const struct nfp_hop *h,
+	       uint32_t id, int ascii)
 {
 	if (!id)
 		return 0;
 	int r = PUTS(b, " ") | PUTS(b, label) | esc(b, t, id, ascii);
-	const char *nm = render_name(t, 1, capture_str(t, id));
+	const char *nm = render_name_on(t, h->host, 1, capture_str(t, id));
 	if (*nm) {
 		r |= PUTS(b, " [");
 		r |= render_esc(b, nm, strlen(nm), ascii);
@@ -163,10 +169,10 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 			r |= PUTS(b, " -> ");
 			r |= esc(b, t, h->jump, o->ascii);
 		}
-		r |= dev(b, t, "IN=", h->in, o->ascii);
-		r |= dev(b, t, "OUT=", h->out, o->ascii);
-		r |= dev(b, t, "PHYSIN=", h->physin, o->ascii);
-		r |= dev(b, t, "PHYSOUT=", h->physout, o->ascii);
+		r |= dev(b, t, "IN=", h, h->in, o->ascii);
+		r |= dev(b, t, "OUT=", h, h->out, o->ascii);
+		r |= dev(b, t, "PHYSIN=", h, h->physin, o->ascii);
+		r |= dev(b, t, "PHYSOUT=", h, h->physout, o->ascii);
 		if (h->flags & NFP_HOP_PROBE)
 			r |= PUTS(b, " (nfpath probe)");
 		if (outer)

@@ -23,5 +23,7 @@ int render_print_stats(struct capture_buf *b, const struct capture_trace *t);
 
 /* Display name for a device or address, "" when unknown (issue: names). */
 const char *render_name(const struct capture_trace *t, int kind, const char *key);
+/* The same on a host (a hop's): a device's name is only its own host's. */
+const char *render_name_on(const struct capture_trace *t, uint32_t host, int kind, const char *key);
 
 #endif

@@ -1154,11 +1154,11 @@ void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, c
 
 /* ---- bridge ports a routed-family hop does not name ------------------- */
 
-static void dev_named(const struct capture_trace *t, uint32_t id, int ascii, char *out, size_t cap)
+static void dev_named(const struct capture_trace *t, uint32_t host, uint32_t id, int ascii, char *out, size_t cap)
 {
 	struct capture_buf e = { 0 };
 	render_esc(&e, capture_str(t, id), capture_str_len(t, id), ascii);
-	uint32_t nm = capture_trace_name(t, 1, capture_str(t, id));
+	uint32_t nm = capture_trace_name_on(t, host, 1, capture_str(t, id));
 	if (nm) {
 		struct capture_buf n = { 0 };
 		render_esc(&n, capture_str(t, nm), capture_str_len(t, nm), ascii);
@@ -1180,7 +1180,7 @@ int render_bridge_ports(const struct capture_trace *t, const struct nfp_packet *
 	uint32_t in = 0, outp = 0;
 	for (uint32_t k = 0; k < p->nhops; k++) {
 		const struct nfp_hop *b = capture_packet_hop(t, p, k);
-		if (b->family != NFP_FAM_BRIDGE)
+		if (b->family != NFP_FAM_BRIDGE || b->host != h->host)
 			continue;
 		if (b->in && !in)
 			in = b->in;
@@ -1191,9 +1191,9 @@ int render_bridge_ports(const struct capture_trace *t, const struct nfp_packet *
 		return 0;
 	char a[200] = "?", z[200] = "?";
 	if (in)
-		dev_named(t, in, ascii, a, sizeof(a));
+		dev_named(t, h->host, in, ascii, a, sizeof(a));
 	if (outp)
-		dev_named(t, outp, ascii, z, sizeof(z));
+		dev_named(t, h->host, outp, ascii, z, sizeof(z));
 	snprintf(out, cap, "%s > %s", a, z);
 	return 1;
 }

@@ -6,6 +6,7 @@
 #include "../../capture/merge.h"
 #include "../../capture/record.h"
 #include "../../capture/tunnel.h"
+#include "../../render/print.h"
 #include "../../render/text.h"
 
 #define TUN "tests/fixtures/tunnel/"
@@ -240,6 +241,50 @@ START_TEST(x2x_one_journey_per_ping)
 }
 END_TEST
 
+/* Each host's recording names its own eth1 after the far end of its veth
+ * (nfpl-host2 from host 1, nfpl-host from host 2): a hop's device gets its
+ * own host's name, whichever input came last (the last one won both). */
+static void check_names_per_host(struct capture_trace *t)
+{
+	int seen = 0;
+	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++) {
+		const struct nfp_packet *p = capture_trace_packet(t, n);
+		for (uint32_t i = 0; p && i < p->nhops; i++) {
+			const struct nfp_hop *h = capture_packet_hop(t, p, i);
+			const char *dev = h->out ? capture_str(t, h->out) : h->in ? capture_str(t, h->in) : "";
+			if (strcmp(dev, "eth1") != 0)
+				continue;
+			const char *want = strstr(capture_str(t, h->host), "host2") ? "nfpl-host" : "nfpl-host2";
+			ck_assert_str_eq(capture_str(t, capture_trace_name_on(t, h->host, 1, "eth1")), want);
+			seen++;
+		}
+	}
+	ck_assert_int_gt(seen, 10);
+	/* asked for no host, the hosts disagree: no name rather than a wrong one */
+	ck_assert_uint_eq(capture_trace_name(t, 1, "eth1"), 0);
+	/* an address one host named, the other did not: that name */
+	ck_assert_str_eq(capture_str(t, capture_trace_name(t, 2, "172.17.0.2")), "nfpl-c1");
+	/* --print says so on each host's hops */
+	struct capture_buf b = { 0 };
+	struct render_print_opts o = { .ascii = 1 };
+	ck_assert_int_eq(render_print_packet(&b, t, capture_trace_first(t) + 2, &o), 0);
+	ck_assert_msg(strstr(b.p, "OUT=eth1 [nfpl-host2] (nfpath probe) (tunnel)"), "%s", b.p);
+	ck_assert_msg(strstr(b.p, "IN=eth1 [nfpl-host] (nfpath probe) (tunnel)"), "%s", b.p);
+	capture_buf_free(&b);
+}
+
+START_TEST(x2x_names_are_each_hosts_own)
+{
+	struct msgs ms;
+	struct capture_trace *t = load_hosts(TUN "x2x-host1.rec", TUN "x2x-host2.rec", &ms);
+	check_names_per_host(t);
+	unload_hosts(t);
+	t = load_hosts(TUN "x2x-host2.rec", TUN "x2x-host1.rec", &ms);
+	check_names_per_host(t);
+	unload_hosts(t);
+}
+END_TEST
+
 /* host 2's clock 2.5 s ahead (a derived recording, README): the crossings
  * place it, the journeys are the same, the correction is said */
 START_TEST(x2x_shifted_clock)
@@ -427,6 +472,7 @@ int main(void)
 	tcase_add_test(tc, record_tunnel_fields_round_trip);
 	tcase_add_test(tc, record_tunnel_fields_bad);
 	tcase_add_test(tc, x2x_one_journey_per_ping);
+	tcase_add_test(tc, x2x_names_are_each_hosts_own);
 	tcase_add_test(tc, x2x_shifted_clock);
 	tcase_add_test(tc, x2x_one_host_alone);
 	tcase_add_test(tc, x2x_dropped_in_the_tunnel);
