@@ -341,7 +341,7 @@ void render_packet_summary(const struct capture_trace *t, const struct nfp_packe
 	for (int k = 0; k < 2; k++) {
 		const char *a = k ? d : s;
 		char *outn = k ? dn : sn;
-		uint32_t id = capture_trace_name(t, 2, a);
+		uint32_t id = capture_trace_name_on(t, h->host, 2, a);
 		int ports = (pk->flags & NFP_PK_PORTS) && !(pk->flags & NFP_PK_ICMPID);
 		char addr[80];
 		if (ports)
@@ -559,7 +559,7 @@ void render_fate_short(const struct capture_trace *t, const struct nfp_packet *p
 		const char *nm = capture_fate_dev_name(t, f);
 		char dst[48];
 		render_addr(&p->cur, 1, dst, sizeof(dst));
-		uint32_t an = *nm || !dst[0] ? 0 : capture_trace_name(t, 2, dst);
+		uint32_t an = *nm || !dst[0] ? 0 : capture_trace_name_on(t, f->dev_host, 2, dst);
 		if (*nm)
 			render_esc(&b, nm, strlen(nm), ascii);
 		else if (an)
@@ -951,7 +951,8 @@ struct endpoint {
 	char port[8];  /* "8080" or "" */
 };
 
-static void endpoint_of(const struct capture_trace *t, const struct nfp_pkt *pk, int dst, struct endpoint *e)
+static void endpoint_of(const struct capture_trace *t, uint32_t host, const struct nfp_pkt *pk, int dst,
+			struct endpoint *e)
 {
 	char a[48];
 	render_addr(pk, dst, a, sizeof(a));
@@ -960,7 +961,7 @@ static void endpoint_of(const struct capture_trace *t, const struct nfp_pkt *pk,
 	snprintf(e->addr, sizeof(e->addr), ports && pk->l3 == 6 ? "[%s]" : "%s", a);
 	if (ports)
 		snprintf(e->port, sizeof(e->port), "%u", dst ? pk->dport : pk->sport);
-	uint32_t id = a[0] ? capture_trace_name(t, 2, a) : 0;
+	uint32_t id = a[0] ? capture_trace_name_on(t, host, 2, a) : 0;
 	if (id) {
 		struct capture_buf n = { 0 };
 		render_esc(&n, capture_str(t, id), capture_str_len(t, id), 0);
@@ -1035,8 +1036,8 @@ void render_packet_line(const struct capture_trace *t, const struct nfp_packet *
 		return;
 	}
 	struct endpoint src, dst;
-	endpoint_of(t, pk, 0, &src);
-	endpoint_of(t, pk, 1, &dst);
+	endpoint_of(t, h->host, pk, 0, &src);
+	endpoint_of(t, h->host, pk, 1, &dst);
 	int tailw = render_cols(tail, strlen(tail));
 	char head[640], s[200], d[200];
 	/* shorter ICMP words and the echo sequence alone, for tight lines */
