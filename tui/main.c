@@ -504,10 +504,6 @@ static int parse_args(struct run *r, int argc, char **argv)
 			fprintf(stderr, "nfpath: --ssh does not go with --bench-render\n");
 			return EXIT_USAGE;
 		}
-		if (!r->hosts.n && o->mode != CLI_NONE && o->mode != CLI_TUI) {
-			fprintf(stderr, "nfpath: --live opens the explorer; for text use nfpath capture | nfpath -r - --print\n");
-			return EXIT_USAGE;
-		}
 	} else if (r->nsrc == 0 && !o->demo) {
 		fprintf(stderr, "nfpath: no input: give -r FILE or --demo (see --help)\n");
 		return EXIT_USAGE;
@@ -516,6 +512,12 @@ static int parse_args(struct run *r, int argc, char **argv)
 		o->ascii = 1;
 	if (o->mode == CLI_NONE)
 		o->mode = isatty(1) ? CLI_TUI : CLI_PRINT;
+	/* a local --live is the explorer: piped, it would trace nothing */
+	if (r->live_argv && !r->hosts.n && o->mode != CLI_TUI) {
+		fprintf(stderr, "nfpath: --live opens the explorer%s; for text use nfpath capture | nfpath -r - --print\n",
+			isatty(1) ? "" : ", which needs a terminal");
+		return EXIT_USAGE;
+	}
 	r->streaming = o->mode == CLI_PRINT || o->mode == CLI_JSON || o->mode == CLI_STATS;
 	return GO_ON;
 }

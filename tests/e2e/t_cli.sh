@@ -24,6 +24,10 @@ Try 'nfpath --help' for more information." ] || { echo "unknown option:"; cat "$
 $N capture --bogus >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "capture: unknown option should exit 2"; exit 1; }
 [ ! -s "$tmp/o" ] && [ "$(cat "$tmp/e")" = "nfpath capture: unrecognized option '--bogus'
 Try 'nfpath capture --help' for more information." ] || { echo "capture unknown option:"; cat "$tmp/o" "$tmp/e"; exit 1; }
+# --live is the explorer: with its output piped it said nothing and exited 0
+$N --live -n nfpl-none </dev/null >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "--live piped should exit 2"; exit 1; }
+[ ! -s "$tmp/o" ] && grep -q "^nfpath: --live opens the explorer, which needs a terminal" "$tmp/e" ||
+	{ echo "--live piped:"; cat "$tmp/o" "$tmp/e"; exit 1; }
 $N -r $S --packet 9 --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "packet out of range should exit 2"; exit 1; }
 $N -r $S --rules "$tmp/none.log" --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "bad rules should exit 2"; exit 1; }
 set -e
