@@ -579,7 +579,7 @@ static long drop_twin(const struct capture_trace *t, const struct nfp_packet *p,
 long capture_trace_match(struct capture_trace *t, const struct nfp_hop *h)
 {
 	int oi = find_packet(t, h);
-	return oi < 0 ? -1 : (long)t->open[oi];
+	return oi < 0 ? -1 : (long)number_of(t, t->open[oi]);
 }
 
 long capture_trace_add(struct capture_trace *t, const struct nfp_hop *src)

@@ -117,9 +117,9 @@ void capture_trace_free(struct capture_trace *t);
 /* Copies hop h into the trace and stitches it. Returns the number of the
  * packet it joined, or -1 with errno on allocation failure. */
 long capture_trace_add(struct capture_trace *t, const struct nfp_hop *h);
-/* The open packet hop h would join, or -1 when it would start a new one
- * (the live capture keeps a kernel drop only when it belongs to a traced
- * packet). Changes nothing. */
+/* The number of the open packet hop h would join, or -1 when it would
+ * start a new one (the live capture keeps a kernel drop only when it
+ * belongs to a traced packet). Changes nothing. */
 long capture_trace_match(struct capture_trace *t, const struct nfp_hop *h);
 
 /* The stream's clock moved to now (seconds, any clock that only goes
