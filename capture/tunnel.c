@@ -44,8 +44,8 @@ int capture_packet_tunnel(const struct capture_trace *t, const struct nfp_packet
 	}
 	if (!seen)
 		return 0;
-	if (!tu->kind)
-		tu->kind = "vxlan"; /* only a drop of it was seen: by its port */
+	if (!tu->kind) /* only a drop of it was seen: by its port (Geneve's is 6081) */
+		tu->kind = tu->outer.dport == 6081 ? "geneve" : "vxlan";
 	/* the carried packet's way into the tunnel and out of it */
 	for (uint32_t i = tu->first; i-- > 0 && !tu->dev_in;) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);

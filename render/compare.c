@@ -218,6 +218,20 @@ static int is_nat_box(int box)
 	       box == NFP_BOX_NAT_INPUT;
 }
 
+
+/* A line made by snprintf into line[cap] (n: what snprintf returned): the
+ * names in it come from the input and have no length limit, so a longer
+ * line is cut, still ending with its newline. */
+static int put_line(struct capture_buf *b, char *line, int n, size_t cap)
+{
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= cap) {
+		n = (int)cap - 1;
+		line[n - 1] = '\n';
+	}
+	return capture_buf_put(b, line, (size_t)n);
+}
 int render_compare_words(struct capture_buf *b, const struct capture_trace *t, size_t na, size_t nb,
 			 const struct render_align *al)
 {
@@ -252,7 +266,7 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 				on_host(t, h->host, on, sizeof(on));
 				int n = snprintf(line, sizeof(line), "%s (%s)%s only in packet %zu\n", nfp_box_name(h->box),
 						 nfp_layer_name(h->layer), on, side ? nb : na);
-				r |= capture_buf_put(b, line, (size_t)n);
+				r |= put_line(b, line, n, sizeof(line));
 				said++;
 			}
 		}
@@ -280,14 +294,14 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 		int n = snprintf(line, sizeof(line), "%s (%s)%s chain %s %s only in packet %zu\n", nfp_box_name(h->box),
 				 nfp_layer_name(h->layer), on, ch.p ? ch.p : "?", act, side ? nb : na);
 		capture_buf_free(&ch);
-		r |= capture_buf_put(b, line, (size_t)n);
+		r |= put_line(b, line, n, sizeof(line));
 		said++;
 	}
 	if (pa->ct != pb->ct || pa->ct_kernel != pb->ct_kernel || pa->dir != pb->dir) {
 		int n = snprintf(line, sizeof(line), "conntrack: %s %s in packet %zu, %s %s in packet %zu\n",
 				 capture_packet_ct_name(pa), nfp_dir_name(pa->dir), na, capture_packet_ct_name(pb),
 				 nfp_dir_name(pb->dir), nb);
-		r |= capture_buf_put(b, line, (size_t)n);
+		r |= put_line(b, line, n, sizeof(line));
 		said++;
 	}
 	/* the iptables nat boxes (not ebtables' nat, which every frame
@@ -329,12 +343,12 @@ int render_compare_words(struct capture_buf *b, const struct capture_trace *t, s
 					 "nat table; conntrack applies the NAT chosen then to %s\n",
 					 no, boxes, nf,
 					 reply ? "its replies, reversed" : "the later packets");
-			r |= capture_buf_put(b, line, (size_t)n);
+			r |= put_line(b, line, n, sizeof(line));
 		}
 	}
 	int n = snprintf(line, sizeof(line), "%zu hops in packet %zu, %zu in packet %zu; %zu only in %zu, %zu only in %zu\n",
 			 (size_t)pa->nhops, na, (size_t)pb->nhops, nb, only_a, na, only_b, nb);
-	r |= capture_buf_put(b, line, (size_t)n);
+	r |= put_line(b, line, n, sizeof(line));
 	if (!said) {
 		const char *same = "same boxes in both packets\n";
 		r |= capture_buf_put(b, same, strlen(same));

@@ -46,4 +46,11 @@ grep -q "host $H2 (2 of 2)\$" "$tmp/s.txt"
 grep -q "hop 19/32" "$tmp/s.txt"
 screen http "h h" | grep -q "host $H1 (1 of 2)\$"
 screen rule End | grep -q "host $H2 (2 of 2)\$"
+# a tunnel seen only by its kernel drop is named by its port: the real
+# drop of host 2's outer VXLAN packet, and the same line sent to Geneve's
+# port 6081 (derived), which read "vxlan"
+{ echo "# nfpath recording v1"; grep -m1 "kind=drop" tests/fixtures/tunnel/drop-host2.rec; } > "$tmp/kd.rec"
+"$N" -r "$tmp/kd.rec" --print 2>/dev/null | grep -q "tunnel: .*:8472 vxlan" || { echo "drop-only tunnel: not vxlan"; exit 1; }
+sed 's/dport=8472/dport=6081/' "$tmp/kd.rec" > "$tmp/kd6081.rec"
+"$N" -r "$tmp/kd6081.rec" --print 2>/dev/null | grep -q "tunnel: .*:6081 geneve" || { echo "drop-only tunnel on 6081: not geneve"; exit 1; }
 echo ok
