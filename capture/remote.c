@@ -215,7 +215,7 @@ static void fail(struct capture_remote_host *h, const char *fmt, const char *arg
 static int start_one(struct capture_remote_set *s, size_t i, const char *ssh)
 {
 	struct capture_remote_host *h = &s->host[i];
-	static char cmd[16384];
+	char cmd[16384]; /* the far command line, quoted; lives until the exec */
 	if (capture_remote_command(s, i, cmd, sizeof(cmd)) < 0) {
 		fail(h, "%s", "the capture arguments are too long");
 		return 0;
@@ -263,7 +263,10 @@ static int start_one(struct capture_remote_set *s, size_t i, const char *ssh)
 		dup2(p[1], 1);
 		dup2(h->err_fd, 2);
 		execv(ssh, (char *const *)argv);
-		dprintf(2, "cannot run %s: %s\n", ssh, strerror(errno));
+		/* a forked child of a threaded program: async-signal-safe calls only */
+		static const char msg[] = "cannot run ssh from the system directories\n";
+		if (write(2, msg, sizeof(msg) - 1) < 0)
+			_exit(255);
 		_exit(255);
 	}
 	close(p[1]);
@@ -290,13 +293,11 @@ int capture_remote_start(struct capture_remote_set *s, struct capture_trace *t, 
 	free(names);
 	if (!s->merge)
 		return -1;
-	int started = 0;
 	for (size_t i = 0; i < s->n; i++)
-		started += start_one(s, i, ssh);
+		start_one(s, i, ssh);
 	for (size_t i = 0; i < s->n; i++)
 		if (s->host[i].state == NFP_REMOTE_FAILED)
 			capture_merge_end(s->merge, i, 0);
-	(void)started;
 	return 0;
 }
 

@@ -64,9 +64,9 @@ int capture_remote_parse(struct capture_remote_set *s, int argc, char **argv, ch
  * argument quoted). Returns its length, or -1 when it does not fit. */
 int capture_remote_command(const struct capture_remote_set *s, size_t i, char *buf, size_t cap);
 
-/* Starts every host's ssh and the merge into t. -1 with errno when
- * nothing could be started (no ssh, no memory); a host that cannot start
- * is FAILED and the others run. */
+/* Starts every host's ssh and the merge into t. -1 with errno when no ssh
+ * is in the system directories or memory ran out; otherwise 0, and a host
+ * that cannot start is FAILED (with its error) while the others run. */
 int capture_remote_start(struct capture_remote_set *s, struct capture_trace *t, capture_diag_fn diag, void *diag_ctx);
 
 /* Reads what every host sent by now without blocking, merges it, and
