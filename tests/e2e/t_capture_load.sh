@@ -63,4 +63,11 @@ wait $cpid || { cat "$tmp/long.err"; exit 1; }
 complete=$(grep -o '([0-9]* complete)' "$tmp/long.err" | tr -dc 0-9)
 echo "steady ping: RSS ${early} KiB at 12 s, ${late} KiB at 29 s; $complete packets complete"
 [ "$complete" -ge 15000 ] || { echo "the capture saw too little"; cat "$tmp/long.err"; exit 1; }
-[ $((late * 100)) -le $((early * 110)) ] || { echo "memory grows: ${early} -> ${late} KiB"; exit 1; }
+# AddressSanitizer holds freed memory in its quarantine (256 MB) before
+# reusing it, so under `make asan` RSS grows by design (102 -> 112 MB seen):
+# the plain build's run is the one that checks flatness
+if grep -q __asan_init "$N"; then
+	echo "(an ASan build: memory flatness is checked by the plain build's run)"
+else
+	[ $((late * 100)) -le $((early * 110)) ] || { echo "memory grows: ${early} -> ${late} KiB"; exit 1; }
+fi
