@@ -607,13 +607,26 @@ static unsigned flooded(const struct capture_trace *t, const struct nfp_packet *
 	unsigned n = 0;
 	*first = 0;
 	*up = 0;
+	/* one bridge on one host: a routed packet also goes up through one
+	 * bridge's INPUT and out of another's OUTPUT (on this host or, in a
+	 * journey over two hosts, on the other), which is no flood */
+	uint32_t host = 0;
+	int any = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *h = capture_packet_hop(t, p, i);
 		if (h->family != NFP_FAM_BRIDGE || h->kind == NFP_KIND_DROP || !h->box || nfp_box_class(h->box) != 1)
 			continue;
+		if (!any) {
+			host = h->host;
+			any = 1;
+		} else if (h->host != host) {
+			break;
+		}
 		int hook = nfp_box_hook(h->box);
 		if (hook == NFP_HOOK_INPUT && h->in)
 			*up = 1;
+		if (hook == NFP_HOOK_OUTPUT)
+			break; /* the IP layer's frame: whatever follows was routed */
 		if ((hook != NFP_HOOK_FORWARD && hook != NFP_HOOK_POSTROUTING) || !h->out)
 			continue;
 		int seen = 0;
