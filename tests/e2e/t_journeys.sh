@@ -53,4 +53,10 @@ screen rule End | grep -q "host $H2 (2 of 2)\$"
 "$N" -r "$tmp/kd.rec" --print 2>/dev/null | grep -q "tunnel: .*:8472 vxlan" || { echo "drop-only tunnel: not vxlan"; exit 1; }
 sed 's/dport=8472/dport=6081/' "$tmp/kd.rec" > "$tmp/kd6081.rec"
 "$N" -r "$tmp/kd6081.rec" --print 2>/dev/null | grep -q "tunnel: .*:6081 geneve" || { echo "drop-only tunnel on 6081: not geneve"; exit 1; }
+# a routed journey over two hosts is no flood (it went up through host 1's
+# bridge INPUT and out of host 2's bridge OUTPUT): every ping of the real
+# x2x captures leaves through its container's port
+"$N" -r tests/fixtures/tunnel/x2x-host1.rec -r tests/fixtures/tunnel/x2x-host2.rec --print 2>/dev/null > "$tmp/x2x.txt"
+! grep -q "flooded" "$tmp/x2x.txt" || { echo "x2x journeys read flooded"; grep "fate:" "$tmp/x2x.txt"; exit 1; }
+[ "$(grep -c "fate: forwarded: left through nfpl-vx1 \[nfpl-x1\]" "$tmp/x2x.txt")" = 3 ] || { echo "x2x requests:"; grep "fate:" "$tmp/x2x.txt"; exit 1; }
 echo ok
