@@ -412,24 +412,28 @@ int render_hop_fields(struct capture_buf *b, const struct capture_trace *t, cons
 	render_esc(&e, capture_str(t, h->chain), capture_str_len(t, h->chain), ascii);
 	snprintf(v, sizeof(v), "%s %s", nfp_family_name(h->family), e.p ? e.p : "");
 	capture_buf_free(&e);
-	r |= field(b, "chain", v);
+	/* a kernel drop happened in the kernel's own code, in no chain */
+	r |= field(b, "chain", h->kind == NFP_KIND_DROP && !h->table && !h->chain ? "-" : v);
 	render_hop_kind(t, h, kind, sizeof(kind));
 	snprintf(v, sizeof(v), "%s%s%s", kind, h->verdict ? ", verdict " : "", h->verdict ? nfp_verdict_name(h->verdict) : "");
 	r |= field(b, "kind", v);
+	int freed = 0;
 	if (h->kind == NFP_KIND_DROP) {
+		/* the kernel's words, and the namespace it was in */
 		struct capture_buf rs = { 0 };
-		render_esc(&rs, capture_str(t, h->drop_reason), capture_str_len(t, h->drop_reason), ascii);
-		if (h->drop_location) {
-			PUTS(&rs, " in ");
-			render_esc(&rs, capture_str(t, h->drop_location), capture_str_len(t, h->drop_location), ascii);
-		}
+		r |= render_kdrop_words(&rs, t, h, ascii);
 		r |= field(b, "reason", rs.p ? rs.p : "-");
 		capture_buf_free(&rs);
+		freed = capture_dropreason_after_delivery(capture_str(t, h->drop_reason), capture_str(t, h->drop_location));
 	}
 	const char *rt = capture_str(t, h->rule_text);
 	struct capture_buf rb = { 0 };
 	if (*rt)
 		render_esc(&rb, rt, strlen(rt), ascii);
+	else if (h->kind == NFP_KIND_DROP)
+		/* no rule to look up: --rules would not help */
+		PUTS(&rb, freed ? "none: freed by the kernel"
+				: "none: a kernel drop");
 	else if (h->kind == NFP_KIND_POLICY)
 		capture_buf_put(&rb, "(the chain's policy)", 20);
 	else if (h->kind == NFP_KIND_RETURN)

@@ -199,6 +199,10 @@ int render_print_packet(struct capture_buf *b, const struct capture_trace *t, si
 			r |= PUTS(b, "  | prefix \"");
 			r |= esc(b, t, h->prefix, o->ascii);
 			r |= PUTS(b, "\"");
+		} else if (h->kind == NFP_KIND_DROP) {
+			/* no rule: what the kernel said (skb:kfree_skb) */
+			r |= PUTS(b, "  | ");
+			r |= render_kdrop_text(b, t, h, o->ascii);
 		}
 		r |= PUTS(b, "\n");
 	}
@@ -390,6 +394,18 @@ int render_json_packet(struct capture_buf *b, const struct capture_trace *t, siz
 		r |= json_strid(b, t, h->rule_text);
 		r |= PUTS(b, ",\"prefix\":");
 		r |= json_strid(b, t, h->prefix);
+		/* a kernel drop's words; netns: where it happened when not in
+		 * the traced namespace (the veth behind which it lies) */
+		int kd = h->kind == NFP_KIND_DROP;
+		r |= PUTS(b, ",\"reason\":");
+		r |= json_strid(b, t, kd ? h->drop_reason : 0);
+		r |= PUTS(b, ",\"location\":");
+		r |= json_strid(b, t, kd ? h->drop_location : 0);
+		r |= PUTS(b, ",\"netns\":");
+		r |= json_strid(b, t, kd ? h->drop_ns : 0);
+		r |= PUTS(b, ",\"netns_name\":");
+		const char *nsn = kd && h->drop_ns ? render_name_on(t, h->host, 1, capture_str(t, h->drop_ns)) : "";
+		r |= *nsn ? render_json_str(b, nsn, strlen(nsn)) : PUTS(b, "null");
 		static const char *const dn[] = { ",\"in\":", ",\"out\":", ",\"physin\":", ",\"physout\":" };
 		static const char *const dnn[] = { ",\"in_name\":", ",\"out_name\":", ",\"physin_name\":",
 						   ",\"physout_name\":" };

@@ -1153,6 +1153,42 @@ void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, c
 	snprintf(out, cap, "%s%s%s", id, v[0] ? " " : "", v);
 }
 
+int render_kdrop_text(struct capture_buf *b, const struct capture_trace *t, const struct nfp_hop *h, int ascii)
+{
+	if (h->kind != NFP_KIND_DROP)
+		return 0;
+	int r = PUTS(b, capture_dropreason_after_delivery(capture_str(t, h->drop_reason), capture_str(t, h->drop_location))
+				? "freed by the kernel after delivery: "
+				: "dropped by the kernel: ");
+	return r | render_kdrop_words(b, t, h, ascii);
+}
+
+int render_kdrop_words(struct capture_buf *b, const struct capture_trace *t, const struct nfp_hop *h, int ascii)
+{
+	if (h->kind != NFP_KIND_DROP)
+		return 0;
+	const char *reason = capture_str(t, h->drop_reason), *loc = capture_str(t, h->drop_location);
+	int r = *reason ? render_esc(b, reason, strlen(reason), ascii) : PUTS(b, "no reason given");
+	if (*loc) {
+		r |= PUTS(b, " in ");
+		r |= render_esc(b, loc, strlen(loc), ascii);
+	}
+	if (h->drop_ns) {
+		/* a veth of the traced namespace, or "netns INODE" when no veth
+		 * leads there */
+		const char *via = capture_str(t, h->drop_ns);
+		const char *nm = capture_str(t, capture_trace_name_on(t, h->host, 1, via));
+		r |= PUTS(b, strncmp(via, "netns ", 6) == 0 ? ", in " : ", in the netns behind ");
+		r |= render_esc(b, via, strlen(via), ascii);
+		if (*nm) {
+			r |= PUTS(b, " [");
+			r |= render_esc(b, nm, strlen(nm), ascii);
+			r |= PUTS(b, "]");
+		}
+	}
+	return r ? -1 : 0;
+}
+
 /* ---- bridge ports a routed-family hop does not name ------------------- */
 
 static void dev_named(const struct capture_trace *t, uint32_t host, uint32_t id, int ascii, char *out, size_t cap)

@@ -82,6 +82,16 @@ void render_fate_by(const struct capture_trace *t, const struct nfp_packet *p, c
  * trace says accept: render_verdict_label), "policy accept", "end of
  * chain: return", "log". */
 void render_hop_action(const struct capture_trace *t, const struct nfp_hop *h, char *out, size_t cap);
+/* What the kernel said of a drop hop (NFP_KIND_DROP, skb:kfree_skb), in
+ * one phrase: "dropped by the kernel: NO_SOCKET in tcp_v4_rcv", "freed by
+ * the kernel after delivery: NO_SOCKET in ping_rcv", with ", in the netns
+ * behind eth1 [nfpl-host2]" when it happened in another namespace than the
+ * traced one. Escaped (ascii: also bytes >= 0x80); appends to b; -1 on
+ * ENOMEM. Nothing for another kind of hop. */
+int render_kdrop_text(struct capture_buf *b, const struct capture_trace *t, const struct nfp_hop *h, int ascii);
+/* The same without the phrase before the colon: "NO_SOCKET in tcp_v4_rcv,
+ * in the netns behind eth1 [nfpl-host2]". */
+int render_kdrop_words(struct capture_buf *b, const struct capture_trace *t, const struct nfp_hop *h, int ascii);
 
 /* The bridge ports of a bridged packet at a hop of the ip/ip6 family that
  * names only the bridge ("in=docker0 out=docker0", as nftables' trace

@@ -15,6 +15,7 @@
 #include "../../capture/record.h"
 #include "../../capture/trace.h"
 #include "../../render/explain.h"
+#include "../../render/print.h"
 #include "helpers.h"
 
 #define DIR FIXTURES "/drops"
@@ -292,12 +293,88 @@ START_TEST(explained_in_words)
 }
 END_TEST
 
+/* the packet number of the first packet whose last hop is a kernel drop */
+static size_t drop_packet(const struct capture_trace *t)
+{
+	for (size_t n = capture_trace_first(t); n <= capture_trace_last(t); n++) {
+		const struct nfp_packet *p = capture_trace_packet(t, n);
+		if (p && p->nhops && capture_packet_hop(t, p, p->nhops - 1)->kind == NFP_KIND_DROP)
+			return n;
+	}
+	ck_abort_msg("no packet ends in a kernel drop");
+	return 0;
+}
+
+/* A kernel drop hop says what the kernel said in every output (the
+ * new-user trial: --print showed "socket_lookup drop drop" and nothing
+ * else, --json hops had no reason, the hop detail suggested --rules). The
+ * real closed-port SYN: NO_SOCKET in tcp_v4_rcv, in the traced namespace. */
+START_TEST(hop_says_the_kernels_words)
+{
+	struct loaded L = load_files(DIR "/rec/closed.rec", NULL, NULL);
+	size_t n = drop_packet(L.t);
+	const struct nfp_packet *p = capture_trace_packet(L.t, n);
+	struct capture_buf b = { 0 };
+	struct render_print_opts o = { 0 };
+	ck_assert_int_eq(render_print_packet(&b, L.t, n, &o), 0);
+	ck_assert_msg(strstr(b.p, "socket_lookup                          drop             drop     IN=docker0  | "
+				  "dropped by the kernel: NO_SOCKET in tcp_v4_rcv\n"),
+		      "%s", b.p);
+	b.len = 0;
+	ck_assert_int_eq(render_json_packet(&b, L.t, n), 0);
+	ck_assert_msg(strstr(b.p, "\"kind\":\"drop\"") &&
+			      strstr(b.p, "\"reason\":\"NO_SOCKET\",\"location\":\"tcp_v4_rcv\",\"netns\":null,"
+					  "\"netns_name\":null"),
+		      "%s", b.p);
+	/* a hop that is no drop has the fields, null */
+	ck_assert_ptr_nonnull(strstr(b.p, "\"prefix\":null,\"reason\":null,\"location\":null,\"netns\":null"));
+	b.len = 0;
+	ck_assert_int_eq(render_hop_fields(&b, L.t, p, p->nhops - 1, 1), 0);
+	ck_assert_msg(strstr(b.p, "chain     -\nkind      drop, verdict drop\nreason    NO_SOCKET in tcp_v4_rcv\n"), "%s", b.p);
+	ck_assert_msg(strstr(b.p, "rule      none: a kernel drop\n"), "%s", b.p);
+	ck_assert_msg(!strstr(b.p, "--rules"), "%s", b.p);
+	capture_buf_free(&b);
+	unload(&L);
+}
+END_TEST
+
+/* A drop in another namespace than the traced one names it: the real
+ * two-host ping's replies, freed after raw delivery in c1's namespace
+ * (behind nfpl-vc1, which the capture named nfpl-c1). */
+START_TEST(hop_names_the_drops_namespace)
+{
+	struct loaded L = load_files(FIXTURES "/tunnel/x2x-host1.rec", NULL, NULL);
+	size_t n = drop_packet(L.t);
+	const struct nfp_packet *p = capture_trace_packet(L.t, n);
+	struct capture_buf b = { 0 };
+	struct render_print_opts o = { 0 };
+	ck_assert_int_eq(render_print_packet(&b, L.t, n, &o), 0);
+	ck_assert_msg(strstr(b.p, "  | freed by the kernel after delivery: NO_SOCKET in ping_rcv, in the netns behind "
+				  "nfpl-vc1 [nfpl-c1]\n"),
+		      "%s", b.p);
+	b.len = 0;
+	ck_assert_int_eq(render_json_packet(&b, L.t, n), 0);
+	ck_assert_msg(strstr(b.p, "\"reason\":\"NO_SOCKET\",\"location\":\"ping_rcv\",\"netns\":\"nfpl-vc1\","
+				  "\"netns_name\":\"nfpl-c1\""),
+		      "%s", b.p);
+	b.len = 0;
+	ck_assert_int_eq(render_hop_fields(&b, L.t, p, p->nhops - 1, 1), 0);
+	ck_assert_msg(strstr(b.p, "reason    NO_SOCKET in ping_rcv, in the netns behind nfpl-vc1 [nfpl-c1]\n"), "%s",
+		      b.p);
+	ck_assert_msg(strstr(b.p, "rule      none: freed by the kernel\n"), "%s", b.p);
+	capture_buf_free(&b);
+	unload(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("drops");
 	TCase *tc = tcase_create("drops");
 	tcase_add_test(tc, decodes_real_events);
 	tcase_add_test(tc, bad_records_are_refused);
+	tcase_add_test(tc, hop_says_the_kernels_words);
+	tcase_add_test(tc, hop_names_the_drops_namespace);
 	tcase_add_test(tc, names_from_kallsyms_and_btf_names);
 	tcase_add_test(tc, record_round_trip_and_old_readers);
 	tcase_add_test(tc, recordings_place_drops);
