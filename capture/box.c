@@ -394,6 +394,16 @@ int capture_box_own(struct capture_trace *t, const struct nfp_hop *h)
 	return b;
 }
 
+/* Each host's chains and bridges are its own: in a journey over several
+ * hosts (merged recordings) only the hops seen on hop h's host say where h
+ * sits. Their order within the packet is that host's own (the stitcher
+ * puts each host's walk together), so walking back over them alone finds
+ * the hop before h on its host. */
+static int other_host(const struct nfp_hop *o, const struct nfp_hop *h)
+{
+	return o->host != h->host;
+}
+
 static int same_class(const struct nfp_hop *a, const struct nfp_hop *b)
 {
 	return (a->family == NFP_FAM_BRIDGE) == (b->family == NFP_FAM_BRIDGE) &&
@@ -412,7 +422,7 @@ static const struct nfp_hop *caller_of(const struct capture_trace *t, const stru
 {
 	for (uint32_t i = p->nhops; i-- > 0;) {
 		const struct nfp_hop *o = capture_packet_hop(t, p, i);
-		if (o->kind == NFP_KIND_DROP || o->kind == NFP_KIND_LOG || !o->table)
+		if (o->kind == NFP_KIND_DROP || o->kind == NFP_KIND_LOG || !o->table || other_host(o, h))
 			continue;
 		if (o->table != table || !same_class(o, h))
 			return NULL;
@@ -470,8 +480,11 @@ static int log_box(struct capture_trace *t, const struct nfp_packet *p, struct n
 				return o->box;
 		}
 	}
-	if (p->nhops && h->source == NFP_SRC_KLOG) {
-		uint32_t last = p->nhops - 1;
+	uint32_t last = p->nhops;
+	while (last > 0 && other_host(capture_packet_hop(t, p, last - 1), h))
+		last--;
+	if (last && h->source == NFP_SRC_KLOG) {
+		last--;
 		const struct nfp_hop *o = capture_packet_hop(t, p, last);
 		if (o->source == NFP_SRC_KLOG && o->kind == NFP_KIND_RULE && o->box && same_class(o, h)) {
 			const char *rt = o->rule_text ? capture_str(t, o->rule_text)
@@ -500,10 +513,10 @@ static int log_box(struct capture_trace *t, const struct nfp_packet *p, struct n
 	return NFP_BOX_NONE;
 }
 
-static int is_bridge(const struct capture_boxmap *m, uint32_t dev)
+static int is_bridge(const struct capture_boxmap *m, uint32_t host, uint32_t dev)
 {
 	for (size_t i = 0; i < m->nbridges; i++)
-		if (m->bridges[i] == dev)
+		if (m->bridges[i].dev == dev && m->bridges[i].host == host)
 			return 1;
 	return 0;
 }
@@ -511,13 +524,13 @@ static int is_bridge(const struct capture_boxmap *m, uint32_t dev)
 /* dev carries br_netfilter's calls into the IP hooks (the kernel showed it
  * with PHYSIN/PHYSOUT or a bridged FORWARD): PREROUTING through it is
  * called from the bridge, whatever tool wrote the trace */
-static void learn_bridge(struct capture_trace *t, uint32_t dev)
+static void learn_bridge(struct capture_trace *t, uint32_t host, uint32_t dev)
 {
 	struct capture_boxmap *m = capture_trace_boxmap(t);
-	if (!dev || is_bridge(m, dev))
+	if (!dev || is_bridge(m, host, dev))
 		return;
 	if (capture_grow((void **)&m->bridges, &m->capbridges, m->nbridges + 1, sizeof(*m->bridges)) == 0)
-		m->bridges[m->nbridges++] = dev;
+		m->bridges[m->nbridges++] = (struct capture_box_bridge){ host, dev };
 }
 
 void capture_boxmap_free(struct capture_boxmap *m)
@@ -549,6 +562,8 @@ static void set_layer(struct capture_trace *t, const struct nfp_packet *p, struc
 	int bridged_pre = 0, bridged_fwd = 0, went_up = 0;
 	for (uint32_t i = 0; i < p->nhops; i++) {
 		const struct nfp_hop *o = capture_packet_hop(t, p, i);
+		if (other_host(o, h))
+			continue;
 		int ob = o->box;
 		if (ob == NFP_BOX_EB_BROUTE_BROUTING || ob == NFP_BOX_EB_NAT_PREROUTING)
 			bridged_pre = 1;
@@ -561,7 +576,7 @@ static void set_layer(struct capture_trace *t, const struct nfp_packet *p, struc
 	int link = 0;
 	switch (hook) {
 	case NFP_HOOK_PREROUTING:
-		link = h->physin || (bridged_pre && !went_up) || (h->in && is_bridge(capture_trace_boxmap(t), h->in));
+		link = h->physin || (bridged_pre && !went_up) || (h->in && is_bridge(capture_trace_boxmap(t), h->host, h->in));
 		break;
 	case NFP_HOOK_FORWARD:
 		link = (h->physin && h->physout) || bridged_fwd || (h->in && h->in == h->out);
@@ -574,13 +589,13 @@ static void set_layer(struct capture_trace *t, const struct nfp_packet *p, struc
 	}
 	h->layer = link ? NFP_LAYER_LINK : NFP_LAYER_NETWORK;
 	if (h->physin && h->in)
-		learn_bridge(t, h->in);
+		learn_bridge(t, h->host, h->in);
 	if (hook == NFP_HOOK_FORWARD && link && h->in) {
-		learn_bridge(t, h->in);
+		learn_bridge(t, h->host, h->in);
 		/* the PREROUTING hops before were called from the bridge too */
 		for (uint32_t i = 0; i < p->nhops; i++) {
 			struct nfp_hop *o = capture_packet_hop_mut(t, p, i);
-			if (nfp_box_class(o->box) == 0 && nfp_box_hook(o->box) == NFP_HOOK_PREROUTING && o->in == h->in)
+			if (!other_host(o, h) && nfp_box_class(o->box) == 0 && nfp_box_hook(o->box) == NFP_HOOK_PREROUTING && o->in == h->in)
 				o->layer = NFP_LAYER_LINK;
 		}
 	}

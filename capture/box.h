@@ -117,7 +117,9 @@ struct capture_boxmap {
 		uint16_t box;
 		uint8_t family, source, pk, why, valid;
 	} memo[256];
-	uint32_t *bridges; /* devices shown carrying br_netfilter calls (strpool ids) */
+	struct capture_box_bridge {
+		uint32_t host, dev; /* strpool ids: each host's bridges are its own */
+	} *bridges;		    /* devices shown carrying br_netfilter calls */
 	size_t nbridges, capbridges;
 	unsigned long unplaced[NFP_UNPLACED__COUNT]; /* hops left off the diagram, per cause */
 };

@@ -138,7 +138,8 @@ void capture_dropreason_place(const struct capture_trace *t, const struct nfp_pa
 		const struct nfp_hop *last = NULL;
 		for (uint32_t i = before; i-- > 0;) {
 			const struct nfp_hop *o = capture_packet_hop(t, p, i);
-			if (!o->box || o->kind == NFP_KIND_DROP)
+			/* the rule was on the host that dropped it (merged recordings) */
+			if (!o->box || o->kind == NFP_KIND_DROP || o->host != h->host)
 				continue;
 			if (o->verdict == NFP_V_DROP || o->verdict == NFP_V_REJECT) {
 				last = o;

@@ -11,6 +11,35 @@ H1=vm/nfpl-host H2=vm/nfpl-host2
 merged() { "$N" -r "$F/lab2j-$1-host1.rec" -r "$F/lab2j-$1-host2.rec" "${@:2}" 2>"$tmp/err"; }
 for w in http rule closed purge; do merged "$w" --json > "$tmp/$w.json"; done
 python3 tests/e2e/journeys_check.py "$tmp" "$H1" "$H2" exact
+# each host's chains are its own: merged, in either order, every hop sits
+# on the box and row its own host's recording alone gives it, none is left
+# unplaced (the http fetch left 26 of host 1's user-chain hops "hook
+# unknown" and one of host 2's raw:PREROUTING on the link row: what the
+# placement learnt was read across hosts); the kernel drop both captures
+# saw is kept once
+for w in http rule closed purge; do
+	for f in 1 2; do "$N" -r "$F/lab2j-$w-host$f.rec" --json > "$tmp/$w-$f.json" 2>/dev/null; done
+	for o in 12 21; do
+		a=${o%?} b=${o#?}
+		"$N" -r "$F/lab2j-$w-host$a.rec" -r "$F/lab2j-$w-host$b.rec" --json > "$tmp/$w-$o.json" 2>/dev/null
+		"$N" -r "$F/lab2j-$w-host$a.rec" -r "$F/lab2j-$w-host$b.rec" --stats 2>/dev/null | grep 'not placed' && exit 1
+		python3 - "$tmp/$w-$o.json" "$tmp/$w-1.json" "$tmp/$w-2.json" <<'PY'
+import collections, json, sys
+def hops(*files):
+    c = collections.Counter()
+    for f in files:
+        for line in open(f):
+            for h in json.loads(line)["hops"]:
+                c[(h["host"], h["ts"], h["table"], h["chain"], h["kind"], h["handle"], h["box"], h["layer"])] += 1
+    return c
+merged, alone = hops(sys.argv[1]), hops(sys.argv[2], sys.argv[3])
+assert all(k[6] for k in merged), [k for k in merged if not k[6]][:3]
+assert not merged - alone, sorted(merged - alone)[:5]
+# what only the hosts alone have: the other host's copy of a kernel drop
+assert all(k[4] == "drop" for k in alone - merged), sorted(alone - merged)[:5]
+PY
+	done
+done
 merged purge --print > "$tmp/purge.txt"
 grep -q 'interface_output *freed' "$tmp/purge.txt" || { grep -n 'interface_output' "$tmp/purge.txt"; exit 1; }
 merged rule --print > "$tmp/rule.txt"
