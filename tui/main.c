@@ -83,19 +83,20 @@ static void usage(FILE *f)
 	      "                                        see nfpath capture --help\n"
 	      "\n"
 	      "Input:\n"
-	      "  -r, --read FILE      read traces from FILE ('-' = stdin); repeatable. Accepts\n"
-	      "                       iptables TRACE / LOG / nft log kernel lines (raw; any\n"
-	      "                       dmesg style: plain, -r, -x, -T, -t, -d, -e, --time-format\n"
-	      "                       iso|delta|reltime|ctime|notime; syslog, journalctl,\n"
-	      "                       /dev/kmsg), ebtables --log lines, ARP log lines,\n"
-	      "                       'nft monitor trace' and 'xtables-monitor --trace' output,\n"
-	      "                       and nfpath recordings (several hosts' recordings are\n"
-	      "                       merged onto one timeline, each hop naming its host)\n"
+	      "  -r, --read FILE      read traces from FILE ('-' = stdin); repeatable, each\n"
+	      "                       file once. Accepts iptables TRACE / LOG / nft log kernel\n"
+	      "                       lines (raw; any dmesg style: plain, -r, -x, -T, -t, -d,\n"
+	      "                       -e, --time-format iso|delta|reltime|ctime|notime;\n"
+	      "                       syslog, journalctl, /dev/kmsg), ebtables --log lines,\n"
+	      "                       ARP log lines, 'nft monitor trace' and 'xtables-monitor\n"
+	      "                       --trace' output, and nfpath recordings (several hosts'\n"
+	      "                       recordings are merged onto one timeline, each hop\n"
+	      "                       naming its host)\n"
 	      "      --rules FILE     iptables-save, ip6tables-save, ebtables-save or\n"
 	      "                       'nft -a list ruleset' output, for rule text; repeatable\n"
 	      "      --demo           use the bundled sample and its rule sets\n"
 	      "\n"
-	      "Output (on a terminal the explorer opens without one of these; press ? there):\n"
+	      "Output, one of these (on a terminal the explorer opens without; press ? there):\n"
 	      "      --print          packets, their fate and their hops as text (the default\n"
 	      "                       off a terminal)\n"
 	      "      --json           one JSON object per packet per line (with \"fate\")\n"
@@ -334,6 +335,56 @@ static int add_source(struct capture_source **a, size_t *n, size_t *cap, struct 
 	return 0;
 }
 
+/* The output options choose one mode each: a second, different one is a
+ * usage error (the last one won silently: --print --json printed JSON). */
+static int set_mode(struct cli_opts *o, const char **given, int mode, const char *name)
+{
+	if (*given && (int)o->mode != mode) {
+		fprintf(stderr, "nfpath: %s and %s exclude each other (one output at a time)\n"
+				"Try 'nfpath --help' for more information.\n",
+			*given, name);
+		return EXIT_USAGE;
+	}
+	*given = name;
+	o->mode = mode;
+	return GO_ON;
+}
+
+/* An input given twice (the same file by any path, compared by device and
+ * inode; "-" is standard input) would be merged with itself, every hop
+ * doubled: refused, naming the second. A path that cannot be read is left
+ * to the loader, which says why. */
+static int inputs_distinct(const struct run *r)
+{
+	for (size_t i = 1; i < r->nsrc; i++) {
+		struct stat a;
+		const char *pa = r->src[i].name;
+		if ((strcmp(pa, "-") == 0 ? fstat(STDIN_FILENO, &a) : stat(pa, &a)) != 0)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			struct stat b;
+			const char *pb = r->src[j].name;
+			if ((strcmp(pb, "-") == 0 ? fstat(STDIN_FILENO, &b) : stat(pb, &b)) != 0 || a.st_dev != b.st_dev ||
+			    a.st_ino != b.st_ino)
+				continue;
+			/* each input is read once: say which earlier -r it repeats
+			 * when the paths differ */
+			struct capture_buf e = { 0 };
+			render_esc(&e, pb, strlen(pb), 0);
+			char msg[600];
+			if (strcmp(pa, pb) == 0)
+				snprintf(msg, sizeof(msg), "given twice with -r: each input is read once");
+			else
+				snprintf(msg, sizeof(msg), "given twice with -r (the same file as -r %.400s): each input is read once",
+					 e.p ? e.p : "");
+			capture_buf_free(&e);
+			file_error(pa, 0, msg);
+			return EXIT_USAGE;
+		}
+	}
+	return GO_ON;
+}
+
 static int parse_args(struct run *r, int argc, char **argv)
 {
 	/* "--live" ends nfpath's own options: the rest go to the capture */
@@ -364,6 +415,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 	};
 	int c;
 	long v;
+	const char *mode_opt = NULL; /* the output option given first */
 	/* getopt's own message starts with argv[0]: the program's name, not
 	 * the path it was run by */
 	static char prog[] = "nfpath";
@@ -381,16 +433,20 @@ static int parse_args(struct run *r, int argc, char **argv)
 			break;
 		}
 		case OPT_PRINT:
-			o->mode = CLI_PRINT;
+			if (set_mode(o, &mode_opt, CLI_PRINT, "--print") != GO_ON)
+				return EXIT_USAGE;
 			break;
 		case OPT_JSON:
-			o->mode = CLI_JSON;
+			if (set_mode(o, &mode_opt, CLI_JSON, "--json") != GO_ON)
+				return EXIT_USAGE;
 			break;
 		case OPT_STATS:
-			o->mode = CLI_STATS;
+			if (set_mode(o, &mode_opt, CLI_STATS, "--stats") != GO_ON)
+				return EXIT_USAGE;
 			break;
 		case OPT_DIAGRAM:
-			o->mode = CLI_DIAGRAM;
+			if (set_mode(o, &mode_opt, CLI_DIAGRAM, "--diagram") != GO_ON)
+				return EXIT_USAGE;
 			break;
 		case OPT_NOROUTE:
 			o->no_route = 1;
@@ -399,7 +455,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 			o->diagram_file = optarg;
 			break;
 		case OPT_BENCH:
-			o->mode = CLI_BENCH;
+			if (set_mode(o, &mode_opt, CLI_BENCH, "--bench-render") != GO_ON)
+				return EXIT_USAGE;
 			break;
 		case OPT_MAXPKT:
 			if (parse_num(optarg, 0, 1000000000, &v) < 0) {
@@ -417,7 +474,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 				fprintf(stderr, "nfpath: --compare wants A,B (two packet numbers)\n");
 				return EXIT_USAGE;
 			}
-			o->mode = CLI_COMPARE;
+			if (set_mode(o, &mode_opt, CLI_COMPARE, "--compare") != GO_ON)
+				return EXIT_USAGE;
 			o->cmp_a = a;
 			o->cmp_b = b2;
 			break;
@@ -447,7 +505,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 				fprintf(stderr, "nfpath: --screen wants WxH (columns x rows, up to 1000x1000)\n");
 				return EXIT_USAGE;
 			}
-			o->mode = CLI_SCREEN;
+			if (set_mode(o, &mode_opt, CLI_SCREEN, "--screen") != GO_ON)
+				return EXIT_USAGE;
 			break;
 		}
 		case OPT_KEYS:
@@ -506,6 +565,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 		}
 	} else if (r->nsrc == 0 && !o->demo) {
 		fprintf(stderr, "nfpath: no input: give -r FILE or --demo (see --help)\n");
+		return EXIT_USAGE;
+	} else if (inputs_distinct(r) != GO_ON) {
 		return EXIT_USAGE;
 	}
 	if (!nl_langinfo(CODESET) || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)

@@ -30,6 +30,30 @@ $N --live -n nfpl-none </dev/null >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "--
 	{ echo "--live piped:"; cat "$tmp/o" "$tmp/e"; exit 1; }
 $N -r $S --packet 9 --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "packet out of range should exit 2"; exit 1; }
 $N -r $S --rules "$tmp/none.log" --print >/dev/null 2>"$tmp/e"; [ $? = 2 ] || { echo "bad rules should exit 2"; exit 1; }
+# the same recording given twice was merged with itself, every hop doubled
+# (the new-user trial): refused, naming the file, by any path (device and
+# inode), standard input too
+R=tests/fixtures/lab2j/lab2j-http-host1.rec
+$N -r $R -r $R --print >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "-r A -r A should exit 2"; exit 1; }
+[ ! -s "$tmp/o" ] && [ "$(cat "$tmp/e")" = "nfpath: $R: given twice with -r: each input is read once" ] ||
+	{ echo "-r A -r A:"; cat "$tmp/o" "$tmp/e"; exit 1; }
+ln -s "$PWD/$R" "$tmp/link.rec"
+$N -r $R -r tests/fixtures/lab2j/lab2j-http-host2.rec -r "$tmp/link.rec" --json >"$tmp/o" 2>"$tmp/e"
+[ $? = 2 ] && [ ! -s "$tmp/o" ] &&
+	[ "$(cat "$tmp/e")" = "nfpath: $tmp/link.rec: given twice with -r (the same file as -r $R): each input is read once" ] ||
+	{ echo "-r A -r B -r link-to-A:"; cat "$tmp/o" "$tmp/e"; exit 1; }
+$N -r $R -r - --stats < $R >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "-r A -r - < A should exit 2"; exit 1; }
+grep -q "^nfpath: -: given twice with -r (the same file as -r $R)" "$tmp/e" || { cat "$tmp/e"; exit 1; }
+# two outputs: the last one won silently (--print --json printed JSON)
+for pair in "--print --json" "--json --print" "--stats --diagram" "--print --compare 1,2"; do
+	# shellcheck disable=SC2086
+	$N -r $R $pair >"$tmp/o" 2>"$tmp/e"; [ $? = 2 ] || { echo "$pair should exit 2"; exit 1; }
+	set -- $pair
+	[ ! -s "$tmp/o" ] && [ "$(cat "$tmp/e")" = "nfpath: $1 and $2 exclude each other (one output at a time)
+Try 'nfpath --help' for more information." ] || { echo "$pair:"; cat "$tmp/o" "$tmp/e"; exit 1; }
+done
+# the same output twice is no conflict
+$N -r $R --print --print >"$tmp/o" 2>"$tmp/e" && grep -q '^packet 1 ' "$tmp/o" || { echo "--print --print"; cat "$tmp/e"; exit 1; }
 set -e
 # malformed lines are reported with file:line and the rest is read
 { head -3 $S; echo "TRACE: filter:FORWARD:rule:x IN=a OUT=b SRC=1.2.3.4 DST=1.2.3.4"; tail -n +4 $S; } > "$tmp/mixed.log"
@@ -39,11 +63,12 @@ grep -q "^packets *3$" "$tmp/o"
 grep -q "^lines malformed 1$" "$tmp/o"
 # stdin, and several -r files
 cat $S | $N -r - --stats | grep -q "^hops *34$"
-$N -r $S -r $S --stats | grep -q "^hops *68$"
+cp $S "$tmp/copy.log"
+$N -r $S -r "$tmp/copy.log" --stats | grep -q "^hops *68$"
 # no fixed bound on inputs: 65 -r files and --demo's own files (once a
-# stack array of 64 that --demo overran)
+# stack array of 64 that --demo overran); copies: one file twice is refused
 demo_hops=$($N --demo --stats | awk '/^hops/ {print $2}')
-args=(); for _ in $(seq 1 65); do args+=(-r "$S"); done
+args=(); for i in $(seq 1 65); do cp $S "$tmp/copy$i.log"; args+=(-r "$tmp/copy$i.log"); done
 $N "${args[@]}" --demo --stats > "$tmp/o"
 grep -q "^hops *$((65 * 34 + demo_hops))$" "$tmp/o" || { cat "$tmp/o"; exit 1; }
 # the diagram's too-small message names the terminal size it really needs
