@@ -361,20 +361,22 @@ static uint8_t memo_bits(const struct nfp_hop *h)
  * string work off the per-line path */
 static int own_box(struct capture_trace *t, const struct nfp_hop *h, int *why)
 {
-	if (h->hook || h->have_prio)
-		return own_box_uncached(t, h, why);
 	uint8_t pk = memo_bits(h);
 	uint32_t k = (h->table * 2654435761u) ^ (h->chain * 40503u) ^ ((uint32_t)h->family << 24) ^
-		     ((uint32_t)h->source << 16) ^ pk;
+		     ((uint32_t)h->source << 16) ^ pk ^ ((uint32_t)h->hook << 8);
 	struct capture_boxmap *bm = capture_trace_boxmap(t);
 	struct capture_box_memo *m = &bm->memo[k % (sizeof(bm->memo) / sizeof(bm->memo[0]))];
+	/* a live hop carries its chain's hook and priority: part of the key */
 	if (m->valid && m->table == h->table && m->chain == h->chain && m->family == h->family &&
-	    m->source == h->source && m->pk == pk) {
+	    m->source == h->source && m->pk == pk && m->hook == h->hook && m->have_prio == h->have_prio &&
+	    m->prio == h->prio) {
 		*why = m->why;
 		return m->box;
 	}
 	int b = own_box_uncached(t, h, why);
-	*m = (struct capture_box_memo){ h->table, h->chain, (uint16_t)b, h->family, h->source, pk, (uint8_t)*why, 1 };
+	*m = (struct capture_box_memo){ .table = h->table, .chain = h->chain, .prio = h->prio, .box = (uint16_t)b,
+					.family = h->family, .source = h->source, .pk = pk, .why = (uint8_t)*why,
+					.valid = 1, .hook = h->hook, .have_prio = h->have_prio };
 	return b;
 }
 

@@ -114,8 +114,9 @@ const char *capture_box_why_text(int why);
 struct capture_boxmap {
 	struct capture_box_memo { /* memo of a hop's own box */
 		uint32_t table, chain;
+		int16_t prio;
 		uint16_t box;
-		uint8_t family, source, pk, why, valid;
+		uint8_t family, source, pk, why, valid, hook, have_prio;
 	} memo[256];
 	struct capture_box_bridge {
 		uint32_t host, dev; /* strpool ids: each host's bridges are its own */

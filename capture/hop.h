@@ -157,6 +157,9 @@ const char *nfp_tunnel_name(const struct nfp_inner *in);
 				 so conntrack did not track this packet */
 #define NFP_HOP_PROBE 0x10u   /* nfpath's own waypoint chain, not a host rule */
 #define NFP_HOP_HAVE_PKT 0x20u /* pk holds fields from this event */
+#define NFP_HOP_SAME_PKT 0x40u /* a recording's same=1: pk and inner are the previous
+				  H line's (capture_rec_parse sets it, the input
+				  resolves it; nothing after the input sees it) */
 
 struct nfp_hop {
 	struct nfp_pkt pk;

@@ -113,6 +113,25 @@ static int decode_line(const char *s, size_t n, struct capture_mon_state *mon, s
 	return capture_klog_parse(s, n, sp, h, err);
 }
 
+/* a recording's same=1 line gets the packet fields of the H line before
+ * it, and every H line is remembered for the next */
+static int same_packet(struct capture_input *in, struct nfp_hop *h, const char **err)
+{
+	if (h->flags & NFP_HOP_SAME_PKT) {
+		if (!in->have_last) {
+			*err = "same=1 with no hop line before it";
+			return -1;
+		}
+		h->pk = in->last_pk;
+		h->inner = in->last_inner;
+		h->flags &= (uint8_t)~NFP_HOP_SAME_PKT;
+	}
+	in->last_pk = h->pk;
+	in->last_inner = h->inner;
+	in->have_last = 1;
+	return 0;
+}
+
 int capture_input_line(struct capture_input *in, const char *s, size_t n)
 {
 	struct capture_trace *t = in->t;
@@ -125,13 +144,13 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		n--;
 	if (in->first) {
 		in->first = 0;
-		size_t ml = strlen(NFP_REC_MAGIC);
-		if (n >= ml && memcmp(s, NFP_REC_MAGIC, ml) == 0) {
+		int v = capture_rec_magic(s, n);
+		if (v > 0) {
 			in->is_rec = 1;
 			return 0;
 		}
-		if (n >= 20 && memcmp(s, "# nfpath recording v", 20) == 0) {
-			report(in, NFP_WHY_UNSUPPORTED, "recording of an unsupported version");
+		if (v < 0) {
+			report(in, NFP_WHY_UNSUPPORTED, "recording of an unsupported version (from a newer nfpath?)");
 			return 0;
 		}
 	}
@@ -161,6 +180,8 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		}
 		if (r == NFP_REC_NAME)
 			return capture_trace_add_name(t, in->host, nk, nkey, nval);
+		if (r == NFP_REC_HOP && same_packet(in, &h, &err) < 0)
+			r = -1;
 		r = r == NFP_REC_HOP ? NFP_PARSE_HOP : r < 0 ? NFP_PARSE_BAD : NFP_PARSE_SKIP;
 	} else {
 		r = decode_line(s, n, &in->mon, capture_trace_strpool(t), &h, &err);

@@ -43,6 +43,10 @@ struct capture_input {
 	 * own get this one */
 	uint32_t host;
 	double realtime, monotonic;
+	/* the packet fields of the last H line, for a same=1 line after it */
+	struct nfp_pkt last_pk;
+	struct nfp_inner last_inner;
+	int have_last;
 	/* when set, decoded hops go here instead of into the trace (a merge
 	 * collects each input's hops first); -1 with errno stops the input */
 	int (*take)(void *ctx, const struct nfp_hop *h);

@@ -130,8 +130,8 @@ static int read_head(struct capture_trace *t, struct part *p)
 		s = p->head;
 		n = p->hlen;
 	}
-	size_t ml = strlen(NFP_REC_MAGIC);
-	if (n < ml || memcmp(s, NFP_REC_MAGIC, ml) != 0)
+	const char *eol = memchr(s, '\n', n);
+	if (capture_rec_magic(s, eol ? (size_t)(eol - s) : n) <= 0)
 		return 0;
 	for (size_t off = 0, k = 0; off < n && k < 4; k++) {
 		const char *l = s + off, *nl = memchr(l, '\n', n - off);

@@ -121,6 +121,12 @@ static int key(struct capture_buf *b, const char *k, size_t kl)
 	return capture_buf_put(b, k, kl);
 }
 
+/* a value of our own naming (a family, kind, verdict, ...): nothing to escape */
+static int kvc(struct capture_buf *b, const char *k, size_t kl, const char *v)
+{
+	return key(b, k, kl) | capture_buf_put(b, v, strlen(v));
+}
+
 static int kv(struct capture_buf *b, const char *k, size_t kl, const char *v, size_t vl)
 {
 	if (key(b, k, kl) < 0)
@@ -274,10 +280,8 @@ static int write_head(struct capture_buf *b, const struct nfp_hop *h, const stru
 		      struct capture_rec_tail *tc)
 {
 	int r = capture_buf_putc(b, 'H');
-	const char *src = nfp_source_name(h->source);
-	r |= kv(b, KEY("src"), src, strlen(src));
-	const char *fam = nfp_family_name(h->family);
-	r |= kv(b, KEY("fam"), fam, strlen(fam));
+	r |= kvc(b, KEY("src"), nfp_source_name(h->source));
+	r |= kvc(b, KEY("fam"), nfp_family_name(h->family));
 	if (h->flags & NFP_HOP_TRACE_ID) {
 		static const char hex[] = "0123456789abcdef";
 		char id[8];
@@ -287,23 +291,30 @@ static int write_head(struct capture_buf *b, const struct nfp_hop *h, const stru
 	}
 	r |= kvs(b, KEY("table"), sp, tc, h->table);
 	r |= kvs(b, KEY("chain"), sp, tc, h->chain);
-	const char *kind = nfp_kind_name(h->kind);
-	r |= kv(b, KEY("kind"), kind, strlen(kind));
+	r |= kvc(b, KEY("kind"), nfp_kind_name(h->kind));
 	if (h->rule >= 0)
 		r |= kvu(b, KEY("rule"), (unsigned long long)h->rule);
 	if (h->flags & NFP_HOP_HANDLE)
 		r |= kvu(b, KEY("handle"), h->handle);
 	if (h->verdict) {
-		const char *v = nfp_verdict_name(h->verdict);
-		r |= kv(b, KEY("verdict"), v, strlen(v));
+		r |= kvc(b, KEY("verdict"), nfp_verdict_name(h->verdict));
 	}
 	r |= kvs(b, KEY("jump"), sp, tc, h->jump);
 	r |= kvs(b, KEY("in"), sp, tc, h->in);
 	r |= kvs(b, KEY("out"), sp, tc, h->out);
 	r |= kvs(b, KEY("physin"), sp, tc, h->physin);
 	r |= kvs(b, KEY("physout"), sp, tc, h->physout);
-	if (h->flags & NFP_HOP_TS)
+	if ((h->flags & NFP_HOP_TS) && tc && tc->tsn && tc->ts == h->ts) {
+		r |= capture_buf_put(b, tc->tstxt, tc->tsn);
+	} else if (h->flags & NFP_HOP_TS) {
+		size_t start = b->len;
 		r |= kvts(b, KEY("ts"), h->ts);
+		if (tc && !r && b->len - start <= sizeof(tc->tstxt)) {
+			tc->tsn = (uint32_t)(b->len - start);
+			memcpy(tc->tstxt, b->p + start, tc->tsn);
+			tc->ts = h->ts;
+		}
+	}
 	if (h->flags & NFP_HOP_CT) {
 		const char *c = nfp_ct_name(h->ct_state);
 		r |= kv(b, KEY("ct"), c, strlen(c));
@@ -317,8 +328,7 @@ static int write_head(struct capture_buf *b, const struct nfp_hop *h, const stru
 	if (h->flags & NFP_HOP_PROBE)
 		r |= kv(b, KEY("probe"), "1", 1);
 	if (h->hook) {
-		const char *hk = nfp_hook_name(h->hook);
-		r |= kv(b, KEY("hook"), hk, strlen(hk));
+		r |= kvc(b, KEY("hook"), nfp_hook_name(h->hook));
 	}
 	if (h->have_prio) {
 		char pr[12];
@@ -428,7 +438,7 @@ int capture_rec_write_hop_tail(struct capture_buf *b, const struct nfp_hop *h, c
 	int r = write_head(b, h, sp, tc);
 	if (tc && tc->n && memcmp(&tc->pk, &h->pk, sizeof(h->pk)) == 0 &&
 	    memcmp(&tc->in, &h->inner, sizeof(h->inner)) == 0)
-		return (r | capture_buf_put(b, tc->txt, tc->n)) ? -1 : 0;
+		return (r | capture_buf_put(b, "\tsame=1\n", 8)) ? -1 : 0;
 	size_t start = b->len;
 	r |= write_tail(b, h);
 	if (tc && !r) {
@@ -442,6 +452,17 @@ int capture_rec_write_hop_tail(struct capture_buf *b, const struct nfp_hop *h, c
 		}
 	}
 	return r ? -1 : 0;
+}
+
+int capture_rec_magic(const char *s, size_t n)
+{
+	static const char pre[] = NFP_REC_MAGIC_PREFIX;
+	size_t pl = sizeof(pre) - 1;
+	if (n < pl || memcmp(s, pre, pl) != 0)
+		return 0;
+	if (n == pl + 1 && (s[pl] == '1' || s[pl] == '2'))
+		return s[pl] - '0';
+	return -1;
 }
 
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp)
@@ -755,6 +776,9 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 			bad = capture_parse_uint(v, ul, 10, 65535, &x) < 0;
 			*(k[3] == 's' ? &h->inner.sport : &h->inner.dport) = (uint16_t)x;
 			h->inner.flags |= NFP_IN_PORTS;
+		} else if (K("same")) {
+			bad = ul != 1 || v[0] != '1';
+			h->flags |= NFP_HOP_SAME_PKT;
 		} else if (K("host")) {
 			h->host = intern0(sp, v, ul);
 		} else if (K("reason")) { /* drop events last: other lines never get here */
@@ -788,6 +812,12 @@ int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struc
 	}
 	if (!have_kind || !have_fam) {
 		*err = "hop record without kind or fam";
+		return -1;
+	}
+	static const struct nfp_hop none;
+	if ((h->flags & NFP_HOP_SAME_PKT) && (memcmp(&h->pk, &none.pk, sizeof(h->pk)) != 0 ||
+					      memcmp(&h->inner, &none.inner, sizeof(h->inner)) != 0)) {
+		*err = "same=1 with packet fields of its own";
 		return -1;
 	}
 	h->flags |= NFP_HOP_HAVE_PKT;

@@ -1,6 +1,7 @@
 /* record: nfpath's recording format, one event per line.
  *
- *   # nfpath recording v1            header, first line, required
+ *   # nfpath recording v2            header, first line, required (v1, the
+ *                                    same without same=1, reads too)
  *   # <comment>                      free text (capture metadata)
  *   H<TAB>key=value<TAB>...          one hop event (kind=drop: a kernel drop, with
  *                                    reason=, loc= and ns=; older readers skip it
@@ -23,6 +24,9 @@
  * tiniid/tiniseq (ICMP echo) or tinsport/tindport. Older readers ignore
  * these keys (the hop reads as the UDP packet it also is).
  *
+ * same=1 in place of the packet's fields (saddr … the tunnel's, the line's
+ * end) says they are those of the H line before it in the stream.
+ *
  * Values escape TAB, LF, CR, '\', '=', bytes < 0x20 and 0x7f as \xHH, so
  * any byte string round-trips. Unknown keys are ignored (newer writers). */
 #ifndef NFP_RECORD_H
@@ -34,7 +38,12 @@
 #include "hop.h"
 #include "strpool.h"
 
-#define NFP_REC_MAGIC "# nfpath recording v1"
+/* what writers write; readers take v1 too (v2 added same=1, below) */
+#define NFP_REC_MAGIC "# nfpath recording v2"
+#define NFP_REC_MAGIC_PREFIX "# nfpath recording v"
+/* 2 or 1 when line s[0..n) is a recording header this reader knows, 0
+ * when it is no recording header, -1 for a version it does not know */
+int capture_rec_magic(const char *s, size_t n);
 
 struct capture_buf {
 	char *p;
@@ -64,18 +73,22 @@ int capture_rec_escape(struct capture_buf *b, const char *s, size_t n);
 /* Appends hop h as one "H" line (with '\n') to b. -1 on ENOMEM. */
 int capture_rec_write_hop(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp);
 
-/* The packet fields that end the H line last written with it, and their
- * text: the hops of one packet mostly repeat them, and copying the text
- * is much cheaper than writing it again (the live capture writes a
- * quarter of a million hops a second in a flood). Caller-owned; start
- * from a zeroed one. The output is byte for byte what
- * capture_rec_write_hop writes. */
+/* The packet fields that end the H line last written with it: the hops
+ * of one packet mostly repeat them, so a line whose packet fields are
+ * exactly the previous H line's ends "same=1" instead of repeating them
+ * (a flood's recording is half the bytes, and writing it was most of the
+ * live capture's time). A reader restores them (capture_input_line), so
+ * such lines make sense only in the stream they were written into, in
+ * order. Caller-owned; start from a zeroed one. */
 struct capture_rec_tail {
 	struct nfp_pkt pk;
 	struct nfp_inner in;
 	uint32_t n; /* bytes in txt, 0 when there is none */
 	char txt[512];
 	uint32_t clean[64]; /* string ids known to need no escape, by id % 64 */
+	double ts;	    /* the last hop's time, and its text (tsn bytes, 0: none): */
+	uint32_t tsn;	    /* the hops of one received batch share it */
+	char tstxt[40];
 };
 /* Like capture_rec_write_hop, reusing and updating tail (NULL: none).
  * One tail serves the strings of one pool only. */
@@ -120,7 +133,9 @@ enum { NFP_REC_HOP = 1, NFP_REC_LOST = 2, NFP_REC_NAME = 3 };
 struct capture_rec_loss {
 	unsigned long lost, overruns;
 };
-/* Decodes one recording line. Returns NFP_REC_HOP (h filled),
+/* Decodes one recording line. Returns NFP_REC_HOP (h filled; when
+ * h->flags has NFP_HOP_SAME_PKT, pk and inner are the previous H line's,
+ * for the caller to fill in),
  * NFP_REC_LOST (*loss set), NFP_REC_NAME (*name_kind/key/val interned),
  * 0 for header/comment lines, -1 when malformed (*err set). */
 int capture_rec_parse(const char *s, size_t n, struct capture_strpool *sp, struct nfp_hop *h, struct capture_rec_loss *loss,

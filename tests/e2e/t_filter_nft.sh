@@ -83,7 +83,7 @@ not src host 10.9.0.2 and not dst host fd00:9::1|'
 		echo "chain f$i {"
 		# the inet table's marking rules of the prerouting probe, as nfpath installs them
 		"$N" capture --rate 0 --print-rules "$expr" | awk '/^table inet/ {t=1} t && /chain probe_pre/ {c=1}
-			t && c && /meta nftrace set 1$/ {sub(/^\t\t/, ""); sub(/meta nftrace set 1$/, "counter return"); print}
+			t && c && /meta nftrace set 1 accept$/ {sub(/^\t\t/, ""); sub(/meta nftrace set 1 accept$/, "counter return"); print}
 			c && /^\t}/ {c=0}'
 		echo "}"
 	done <<< "$cases"

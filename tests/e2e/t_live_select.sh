@@ -23,7 +23,7 @@ grep -q "dnat to 172.17.0.4:80" "$tmp/http.txt" || { echo "no DNAT hop in the fe
 T -f /dev/null new-session -d -s t -x 120 -y 40 \
 	"LC_ALL=C.UTF-8 TERM=xterm $N --live -n nfpl-host 'tcp port 80 or tcp port 8080'; echo \$? > $tmp/exit; sleep 30"
 armed
-ip netns exec nfpl-host nft list table inet nfpath | grep -q 'tcp dport 8080 limit name "nfp_rate" meta nftrace set 1'
+ip netns exec nfpl-host nft list table inet nfpath | grep -q 'tcp dport 8080 limit name "nfp_rate" meta nftrace set 1 accept'
 $LAB http >/dev/null
 for _ in $(seq 1 50); do T capture-pane -t t -p | grep -q "packet 1/" && break; sleep 0.1; done
 T capture-pane -t t -p | grep "packet 1/" | grep -q "live nfpl-host" || { T capture-pane -t t -p; exit 1; }

@@ -353,14 +353,20 @@ START_TEST(vocabulary)
 }
 END_TEST
 
-/* The live capture writes each hop with the text of the packet fields the
- * hop before it had, when they are the same (capture_rec_write_hop_tail):
- * the records must be byte for byte what capture_rec_write_hop writes, on
- * real captures: an ICMP flood through the plain lab (a packet's hops
- * mostly alike, NAT-free), an ICMP error with the header inside it, a
- * tunnel's outer packets, a drop in DOCKER-USER, rule texts that need
- * escaping (the writer copies the names and texts that do not). */
-START_TEST(record_tail_same_bytes)
+/* every hop of L, in the trace's hop order, each written whole */
+static void write_plain(const struct loaded *L, struct capture_buf *out)
+{
+	for (size_t i = 0; i < capture_trace_hop_count(L->t); i++)
+		ck_assert_int_eq(capture_rec_write_hop(out, capture_trace_hop(L->t, i), capture_trace_strpool(L->t)), 0);
+}
+
+/* The live capture writes a hop whose packet fields are the previous
+ * hop line's as "same=1" (capture_rec_write_hop_tail). Read back, such a
+ * recording must hold exactly the hops written whole, on real captures:
+ * an ICMP flood through the plain lab (a packet's hops mostly alike,
+ * NAT-free), an ICMP error with the header inside it, a tunnel's outer
+ * packets, a drop in DOCKER-USER, rule texts that need escaping. */
+START_TEST(record_same_reads_back)
 {
 	static const char *const recs[] = { FIXTURES "/lab-flood-head.rec", FIXTURES "/live-nflog-icmp-error.rec",
 					    FIXTURES "/tunnel/x2x-host1.rec", FIXTURES "/lab-docker-user-drop.rec",
@@ -372,29 +378,68 @@ START_TEST(record_tail_same_bytes)
 		struct capture_buf plain = { 0 }, tailed = { 0 };
 		struct capture_rec_tail tail;
 		memset(&tail, 0, sizeof(tail));
-		size_t hops = 0, reused = 0;
+		ck_assert_int_eq(capture_buf_put(&plain, NFP_REC_MAGIC "\n", strlen(NFP_REC_MAGIC) + 1), 0);
+		ck_assert_int_eq(capture_buf_put(&tailed, NFP_REC_MAGIC "\n", strlen(NFP_REC_MAGIC) + 1), 0);
+		size_t hops = 0, same = 0;
 		/* in packet order, the tail kept from one packet to the next, as
 		 * the capture writes them */
 		for (size_t p = 0; p < capture_trace_count(L.t); p++)
 			for (uint32_t i = 0; i < pkt_at(L.t, p)->nhops; i++) {
 				const struct nfp_hop *h = hop_at(&L, p, i);
-				reused += tail.n && memcmp(&tail.pk, &h->pk, sizeof(h->pk)) == 0 &&
-					  memcmp(&tail.in, &h->inner, sizeof(h->inner)) == 0;
+				same += tail.n && memcmp(&tail.pk, &h->pk, sizeof(h->pk)) == 0 &&
+					memcmp(&tail.in, &h->inner, sizeof(h->inner)) == 0;
 				hops++;
 				ck_assert_int_eq(capture_rec_write_hop(&plain, h, sp), 0);
 				ck_assert_int_eq(capture_rec_write_hop_tail(&tailed, h, sp, &tail), 0);
 			}
 		ck_assert_uint_gt(hops, 0);
-		ck_assert_uint_eq(plain.len, tailed.len);
-		ck_assert_msg(memcmp(plain.p, tailed.p, plain.len) == 0, "%s: the records differ", recs[f]);
-		/* the flood's packets repeat their fields at most hops: the copy
-		 * is what is written there */
-		if (f == 0)
-			ck_assert_uint_gt(reused * 2, hops);
+		struct loaded P = load_text(plain.p, NULL), T = load_text(tailed.p, NULL);
+		ck_assert_uint_eq(P.diags, 0);
+		ck_assert_uint_eq(T.diags, 0);
+		struct capture_buf pb = { 0 }, tb = { 0 };
+		write_plain(&P, &pb);
+		write_plain(&T, &tb);
+		ck_assert_uint_eq(capture_trace_hop_count(T.t), hops);
+		ck_assert_uint_eq(pb.len, tb.len);
+		ck_assert_msg(memcmp(pb.p, tb.p, pb.len) == 0, "%s: the hops read back differ", recs[f]);
+		/* the flood's packets repeat their fields at most hops, and the
+		 * recording is much smaller for it */
+		if (f == 0) {
+			ck_assert_uint_gt(same * 2, hops);
+			ck_assert_uint_lt(tailed.len * 10, plain.len * 7);
+		}
 		capture_buf_free(&plain);
 		capture_buf_free(&tailed);
+		capture_buf_free(&pb);
+		capture_buf_free(&tb);
+		unload(&P);
+		unload(&T);
 		unload(&L);
 	}
+}
+END_TEST
+
+/* same=1 means nothing without a hop line before it, or beside packet
+ * fields of its own: both are reported, never read as a packet without
+ * fields; a version this reader does not know is refused */
+START_TEST(record_same_needs_a_line_before)
+{
+	static const char *const bad[] = {
+		NFP_REC_MAGIC "\nH\tsrc=nftrace\tfam=ip\tkind=policy\tsame=1\n",
+		NFP_REC_MAGIC "\nH\tsrc=nftrace\tfam=ip\tkind=policy\tproto=1\n"
+			      "H\tsrc=nftrace\tfam=ip\tkind=policy\tproto=1\tsame=1\n",
+		"# nfpath recording v3\nH\tsrc=nftrace\tfam=ip\tkind=policy\tproto=1\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct loaded L = load_text(bad[i], NULL);
+		ck_assert_msg(L.diags >= 1, "case %zu read silently", i);
+		unload(&L);
+	}
+	/* and a v1 recording still reads */
+	struct loaded L = load_text("# nfpath recording v1\nH\tsrc=nftrace\tfam=ip\tkind=policy\tproto=1\n", NULL);
+	ck_assert_uint_eq(L.diags, 0);
+	ck_assert_uint_eq(capture_trace_hop_count(L.t), 1);
+	unload(&L);
 }
 END_TEST
 
@@ -412,7 +457,8 @@ int main(void)
 	tcase_add_test(tc, truncated_lines);
 	tcase_add_test(tc, stats_per_cause);
 	tcase_add_test(tc, vocabulary);
-	tcase_add_test(tc, record_tail_same_bytes);
+	tcase_add_test(tc, record_same_reads_back);
+	tcase_add_test(tc, record_same_needs_a_line_before);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
