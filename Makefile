@@ -35,7 +35,8 @@ all: deps $(B)/nfpath
 deps:
 	@tests/deps.sh build
 
-test-deps:
+# after deps: two package installs at once would fight over dpkg's lock
+test-deps: deps
 	@tests/deps.sh test
 
 $(B)/nfpath: $(CORE_OBJ) $(LIVE_OBJ) $(TUI_OBJ)
@@ -76,11 +77,16 @@ $(B)/tests/%: tests/unit/%.c $(CORE_OBJ) $(B)/assets.o
 demo: all
 	@$(B)/nfpath --demo
 
+# the test runs as recipes of their own, so that `make -jN check` builds
+# in parallel and still runs the tests one after another
+run_unit = set -e; for t in $(UNIT_BIN); do $$t; done
+run_e2e = NFPATH=$(B)/nfpath tests/e2e/run.sh
+
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do $$t; done
+	@$(run_unit)
 
 e2e: $(B)/nfpath
-	@NFPATH=$(B)/nfpath tests/e2e/run.sh
+	@$(run_e2e)
 
 # fuzz targets: each exercises one decoder; seeds are the project's fixtures
 FUZZ_TARGETS := input klog monitor record netlink pkt rules diagram fate drops
@@ -102,9 +108,10 @@ $(B)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/runner.c $(CORE_OBJ) $(B
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(filter %.c %.o,$^) $(CORE_LIBS) -pthread
 
 # every seed and every past crash through every target (plain and asan builds)
+run_fuzz_replay = set -e; $(foreach t,$(FUZZ_TARGETS),mkdir -p tests/fuzz/regress/$(t); \
+	find $(FUZZ_SEEDS_$(t)) -maxdepth 1 -type f | xargs -r $(B)/fuzz-replay/fuzz_$(t);)
 fuzz-replay: $(REPLAY_BIN)
-	@set -e; $(foreach t,$(FUZZ_TARGETS),mkdir -p tests/fuzz/regress/$(t); \
-		find $(FUZZ_SEEDS_$(t)) -maxdepth 1 -type f | xargs -r $(B)/fuzz-replay/fuzz_$(t);)
+	@$(run_fuzz_replay)
 
 # always relinked: the library objects below may have changed
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c FORCE
@@ -129,7 +136,11 @@ fuzz:
 
 FORCE:
 
-check: test-deps all unit fuzz-replay e2e
+# everything built first (in parallel with -jN), then the tests in turn
+check: test-deps all $(UNIT_BIN) $(REPLAY_BIN)
+	@$(run_unit)
+	@$(run_fuzz_replay)
+	@$(run_e2e)
 
 # every test under AddressSanitizer and UBSan, then the unit tests (which
 # drive the two-thread reader) under ThreadSanitizer
