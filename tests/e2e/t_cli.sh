@@ -108,9 +108,12 @@ for o in --netns --expr --host --proto --port --rate --print-rules --no-setup --
 done
 # a live stream that pauses (journalctl -kf | nfpath -r - --print): the
 # packets in flight are printed during the pause, not at the end
-{ cat $S; sleep 4; } | $N -r - --print > "$tmp/live.txt" &
-for _ in $(seq 1 25); do [ "$(grep -c '^packet ' "$tmp/live.txt" || true)" = 3 ] && break; sleep 0.1; done
-[ "$(grep -c '^packet ' "$tmp/live.txt" || true)" = 3 ] || { echo "a paused stream printed nothing"; cat "$tmp/live.txt"; exit 1; }
+# (the pause ends once they are seen: the input's end prints them too)
+{ cat $S; sleep 30 & echo $! > "$tmp/pause"; wait; } | $N -r - --print > "$tmp/live.txt" &
+for _ in $(seq 1 100); do [ "$(grep -c '^packet ' "$tmp/live.txt" || true)" = 3 ] && break; sleep 0.1; done
+seen=$(grep -c '^packet ' "$tmp/live.txt" || true)
+kill "$(cat "$tmp/pause")"
+[ "$seen" = 3 ] || { echo "a paused stream printed nothing"; cat "$tmp/live.txt"; exit 1; }
 wait
 [ "$(grep -c '^packet ' "$tmp/live.txt")" = 3 ]
 # ^C (or TERM, HUP) ends the reading; the totals are printed and the exit is clean

@@ -96,7 +96,7 @@ for sig in KILL INT TERM HUP; do
 	wait $cpid 2>/dev/null || true
 	sleep 0.2
 	no_tables "SIG$sig"
-	head -1 "$tmp/sig.rec" | grep -q '^# nfpath recording v1$'
+	head -1 "$tmp/sig.rec" | grep -q '^# nfpath recording v2$'
 	# the watchdog puts the nf_log bindings back, even after SIGKILL
 	for _ in $(seq 1 30); do [ "$(bindings)" = "$before" ] && break; sleep 0.1; done
 	[ "$(bindings)" = "$before" ] || { echo "nf_log bindings after SIG$sig: $(bindings), before: $before"; exit 1; }
