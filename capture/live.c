@@ -31,6 +31,7 @@
 #include <sys/utsname.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <net/if.h>
@@ -762,6 +763,9 @@ struct live {
 	unsigned long overruns_seen, dropped_seen;
 	double start;
 	int out_closed; /* the reader of the recording went away */
+	/* a recording into a regular file: its offsets, for out_settle */
+	int out_file;
+	off_t out_off, out_synced, out_dropped;
 	int nomem;	/* a record could not be written to the buffer */
 	double clock;	/* the stream's clock for the trace: arrival of the latest message */
 	/* kernel drop reasons (drops.c) */
@@ -1033,6 +1037,10 @@ static enum capture_live_status write_header(struct live *lv)
 	struct capture_buf sb = { 0 };
 	if (capture_rec_write_start(&sb, hn, strlen(hn), now_real(), now_mono()) < 0)
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
+	struct stat ost;
+	off_t at = lseek(o->out_fd, 0, SEEK_CUR);
+	lv->out_file = fstat(o->out_fd, &ost) == 0 && S_ISREG(ost.st_mode) && at >= 0;
+	lv->out_off = lv->out_synced = lv->out_dropped = lv->out_file ? at : 0;
 	int werr = write_all(o->out_fd, hdr, (size_t)n) < 0 || write_all(o->out_fd, sb.p, sb.len) < 0;
 	capture_buf_free(&sb);
 	if (werr ||
@@ -1414,6 +1422,29 @@ static void rx_stop(struct live *lv)
 	lv->rx_started = 0;
 }
 
+/* A recording's pages, once on disk, are of no more use to the host's
+ * page cache: a flood's recording grows by 100 MB a second, and would
+ * push out what the host's own work keeps there (and make the writer
+ * stall on fresh memory: write() took 0.6 s of every second after 20 s
+ * of a flood). Every OUT_CHUNK written, the chunk before goes out to
+ * disk and what went before that is dropped from the cache. Best effort:
+ * pages still being written are kept. */
+#define OUT_CHUNK ((off_t)8 << 20)
+static void out_settle(struct live *lv, size_t n)
+{
+	if (!lv->out_file)
+		return;
+	lv->out_off += (off_t)n;
+	if (lv->out_off - lv->out_synced < OUT_CHUNK)
+		return;
+	int fd = lv->o->out_fd;
+	sync_file_range(fd, lv->out_synced, lv->out_off - lv->out_synced, SYNC_FILE_RANGE_WRITE);
+	if (lv->out_synced > lv->out_dropped)
+		posix_fadvise(fd, lv->out_dropped, lv->out_synced - lv->out_dropped, POSIX_FADV_DONTNEED);
+	lv->out_dropped = lv->out_synced;
+	lv->out_synced = lv->out_off;
+}
+
 /* Decodes one received block, notes losses, and writes what is ready. On
  * EPIPE the reader went away: out_closed, not an error. */
 static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
@@ -1466,6 +1497,8 @@ static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
 			return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
 		res->stopped_by = 2;
 		lv->out_closed = 1;
+	} else if (lv->out.len) {
+		out_settle(lv, lv->out.len);
 	}
 	lv->out.len = 0;
 	return NFP_LIVE_OK;

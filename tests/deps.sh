@@ -3,7 +3,7 @@
 # they are missing; otherwise says which to install. Usage: deps.sh build|test|lab|fuzz
 set -eu
 build="gcc make pkg-config libncurses-dev libmnl-dev libnftables-dev libnetfilter-log-dev check clang libbpf-dev bpftool"
-test="$build tmux nftables iptables ebtables iproute2 iputils-ping mawk python3 time procps iperf3 openssh-client openssh-server"
+test="$build tmux nftables iptables ebtables iproute2 iputils-ping mawk python3 time procps iperf3 openssh-client openssh-server util-linux-extra"
 lab="docker.io busybox-static"
 fuzz="clang libclang-rt-dev"
 case "${1:-build}" in
