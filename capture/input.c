@@ -114,9 +114,14 @@ static int decode_line(const char *s, size_t n, struct capture_mon_state *mon, s
 }
 
 /* a recording's same=1 line gets the packet fields of the H line before
- * it, and every H line is remembered for the next */
+ * it, and every H line is remembered for the next (a line refused or
+ * skipped in between forgets them: what follows it is reported, never
+ * given another packet's fields). A v1 recording has no same=1: the key
+ * is unknown there, as to the readers of its time. */
 static int same_packet(struct capture_input *in, struct nfp_hop *h, const char **err)
 {
+	if (in->rec_version < 2)
+		h->flags &= (uint8_t)~NFP_HOP_SAME_PKT;
 	if (h->flags & NFP_HOP_SAME_PKT) {
 		if (!in->have_last) {
 			*err = "same=1 with no hop line before it";
@@ -147,6 +152,7 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 		int v = capture_rec_magic(s, n);
 		if (v > 0) {
 			in->is_rec = 1;
+			in->rec_version = v;
 			return 0;
 		}
 		if (v < 0) {
@@ -182,6 +188,8 @@ int capture_input_line(struct capture_input *in, const char *s, size_t n)
 			return capture_trace_add_name(t, in->host, nk, nkey, nval);
 		if (r == NFP_REC_HOP && same_packet(in, &h, &err) < 0)
 			r = -1;
+		else if (r < 0)
+			in->have_last = 0;
 		r = r == NFP_REC_HOP ? NFP_PARSE_HOP : r < 0 ? NFP_PARSE_BAD : NFP_PARSE_SKIP;
 	} else {
 		r = decode_line(s, n, &in->mon, capture_trace_strpool(t), &h, &err);
@@ -311,6 +319,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 			if (seg > NFP_MAX_LINE) {
 				in->line++;
 				capture_trace_counters(in->t)->lines++;
+				in->have_last = 0; /* a same=1 after it has no line to repeat */
 				report(in, NFP_WHY_TOO_LONG, too_long);
 			} else if (capture_input_line(in, buf + off, seg) < 0) {
 				return -1;
@@ -321,6 +330,7 @@ int capture_input_feed(struct capture_input *in, const char *buf, size_t len)
 		if (in->plen + seg > NFP_MAX_LINE) {
 			in->line++;
 			capture_trace_counters(in->t)->lines++;
+			in->have_last = 0;
 			report(in, NFP_WHY_TOO_LONG, too_long);
 			in->plen = 0;
 			in->overlong = !nl;

@@ -13,9 +13,10 @@
 #include <stddef.h>
 
 #include "parse.h"
+#include "record.h"
 #include "trace.h"
 
-#define NFP_MAX_LINE 65536
+#define NFP_MAX_LINE NFP_REC_MAX_LINE
 
 typedef void (*capture_diag_fn)(void *ctx, const char *file, unsigned long line, const char *msg);
 
@@ -47,6 +48,7 @@ struct capture_input {
 	struct nfp_pkt last_pk;
 	struct nfp_inner last_inner;
 	int have_last;
+	int rec_version; /* the recording header's version */
 	/* when set, decoded hops go here instead of into the trace (a merge
 	 * collects each input's hops first); -1 with errno stops the input */
 	int (*take)(void *ctx, const struct nfp_hop *h);

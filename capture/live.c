@@ -105,9 +105,10 @@ int capture_live_script(const struct capture_live_opts *o, char *out, size_t cap
 			OUT("\tcomment \"nfpath capture pid %d\"\n", o->owner_pid);
 		if (o->rate > 0 && decides)
 			OUT("\tlimit nfp_rate {\n\t\trate %ld/minute\n\t}\n", bridged ? o->rate * 30L : o->rate * 60L);
-		/* one empty base chain at every hook reports each traced packet
-		 * crossing it, with its devices; the first ones also mark the
-		 * packets to trace (the earliest point a packet can be marked) */
+		/* one base chain at every hook, ending in an accept, reports each
+		 * traced packet crossing it, with its devices; the first ones also
+		 * mark the packets to trace (the earliest point a packet can be
+		 * marked) */
 		for (int i = 0; i < 5; i++) {
 			int marks = !o->no_setup && decides && (i == 0 || (f == 1 && i == 3));
 			OUT("\tchain %s {\n\t\ttype filter hook %s priority %d; policy accept;\n", probe[i], hooks[i],
@@ -882,7 +883,7 @@ static int finish_nftrace(struct live *lv, struct nfp_hop *h)
 	struct capture_trace *t = lv->t;
 	const char *chain = capture_str(t, h->chain);
 	const char *tab = capture_str(t, h->table);
-	if (h->table == lv->own_table) {
+	if (h->table == lv->own_table && (h->family == NFP_FAM_INET || h->family == NFP_FAM_BRIDGE)) {
 		/* the rules that set nftrace are not part of any path; the one
 		 * that ends a probe chain (accept) is the probe's waypoint, as
 		 * its policy is where no rule ends it */
@@ -1038,9 +1039,7 @@ static enum capture_live_status write_header(struct live *lv)
 	if (capture_rec_write_start(&sb, hn, strlen(hn), now_real(), now_mono()) < 0)
 		return fail(lv, NFP_LIVE_NOMEM, "out of memory");
 	struct stat ost;
-	off_t at = lseek(o->out_fd, 0, SEEK_CUR);
-	lv->out_file = fstat(o->out_fd, &ost) == 0 && S_ISREG(ost.st_mode) && at >= 0;
-	lv->out_off = lv->out_synced = lv->out_dropped = lv->out_file ? at : 0;
+	lv->out_file = fstat(o->out_fd, &ost) == 0 && S_ISREG(ost.st_mode) && lseek(o->out_fd, 0, SEEK_CUR) >= 0;
 	int werr = write_all(o->out_fd, hdr, (size_t)n) < 0 || write_all(o->out_fd, sb.p, sb.len) < 0;
 	capture_buf_free(&sb);
 	if (werr ||
@@ -1430,14 +1429,19 @@ static void rx_stop(struct live *lv)
  * disk and what went before that is dropped from the cache. Best effort:
  * pages still being written are kept. */
 #define OUT_CHUNK ((off_t)8 << 20)
-static void out_settle(struct live *lv, size_t n)
+static void out_settle(struct live *lv)
 {
 	if (!lv->out_file)
 		return;
-	lv->out_off += (off_t)n;
+	/* the file's own position: appended to (O_APPEND), or sharing its
+	 * offset with stderr, it is not what we counted */
+	int fd = lv->o->out_fd;
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	if (at < 0)
+		return;
+	lv->out_off = at;
 	if (lv->out_off - lv->out_synced < OUT_CHUNK)
 		return;
-	int fd = lv->o->out_fd;
 	sync_file_range(fd, lv->out_synced, lv->out_off - lv->out_synced, SYNC_FILE_RANGE_WRITE);
 	if (lv->out_synced > lv->out_dropped)
 		posix_fadvise(fd, lv->out_dropped, lv->out_synced - lv->out_dropped, POSIX_FADV_DONTNEED);
@@ -1497,8 +1501,8 @@ static enum capture_live_status live_step(struct live *lv, struct rx_block *blk)
 			return fail(lv, NFP_LIVE_IO, "writing %s: %s", o->out_name, strerror(errno));
 		res->stopped_by = 2;
 		lv->out_closed = 1;
-	} else if (lv->out.len) {
-		out_settle(lv, lv->out.len);
+	} else if (lv->out.len && !lv->out_closed) {
+		out_settle(lv);
 	}
 	lv->out.len = 0;
 	return NFP_LIVE_OK;

@@ -131,7 +131,10 @@ static int read_head(struct capture_trace *t, struct part *p)
 		n = p->hlen;
 	}
 	const char *eol = memchr(s, '\n', n);
-	if (capture_rec_magic(s, eol ? (size_t)(eol - s) : n) <= 0)
+	size_t hl = eol ? (size_t)(eol - s) : n;
+	if (hl && s[hl - 1] == '\r')
+		hl--;
+	if (capture_rec_magic(s, hl) <= 0)
 		return 0;
 	for (size_t off = 0, k = 0; off < n && k < 4; k++) {
 		const char *l = s + off, *nl = memchr(l, '\n', n - off);

@@ -27,23 +27,23 @@ struct attrs {
 	const struct nlattr *tb[NFP_NFTA_TRACE_MAX + 1];
 };
 
-/* The attributes of the message's payload from offset on, by type, as
- * mnl_attr_parse() walks them (it stops at the first one that does not
- * fit): inline, because a flood brings a million events a second and the
+/* The attributes of the message's payload from offset on, by type, like
+ * mnl_attr_parse() (it stops at the first one that does not fit; this
+ * walk also never reads past nlmsg_len where libmnl rounds it up): inline, because a flood brings a million events a second and the
  * library's callback and calls per attribute were a tenth of the
  * decoder's time. Types past max are ignored (newer kernels). */
 static void attrs_of(const struct nlmsghdr *nlh, size_t offset, const struct nlattr **tb, int max)
 {
-	const char *p = (const char *)mnl_nlmsg_get_payload_offset(nlh, offset);
-	const char *end = (const char *)nlh + nlh->nlmsg_len;
-	while (p < end && (size_t)(end - p) >= sizeof(struct nlattr)) {
-		const struct nlattr *a = (const struct nlattr *)(const void *)p;
-		if (a->nla_len < sizeof(struct nlattr) || a->nla_len > (size_t)(end - p))
+	const char *base = (const char *)nlh;
+	size_t end = nlh->nlmsg_len;
+	for (size_t at = MNL_NLMSG_HDRLEN + MNL_ALIGN(offset); at < end && end - at >= sizeof(struct nlattr);) {
+		const struct nlattr *a = (const struct nlattr *)(const void *)(base + at);
+		if (a->nla_len < sizeof(struct nlattr) || a->nla_len > end - at)
 			break;
 		int type = a->nla_type & NLA_TYPE_MASK;
 		if (type > 0 && type <= max)
 			tb[type] = a;
-		p += MNL_ALIGN(a->nla_len);
+		at += MNL_ALIGN(a->nla_len);
 	}
 }
 

@@ -435,16 +435,22 @@ static int write_tail(struct capture_buf *b, const struct nfp_hop *h)
 int capture_rec_write_hop_tail(struct capture_buf *b, const struct nfp_hop *h, const struct capture_strpool *sp,
 			       struct capture_rec_tail *tc)
 {
+	size_t line = b->len;
 	int r = write_head(b, h, sp, tc);
-	if (tc && tc->n && memcmp(&tc->pk, &h->pk, sizeof(h->pk)) == 0 &&
-	    memcmp(&tc->in, &h->inner, sizeof(h->inner)) == 0)
-		return (r | capture_buf_put(b, "\tsame=1\n", 8)) ? -1 : 0;
+	/* "\tsame=1\n" only where it is shorter than the fields */
+	if (tc && tc->n > 8 && memcmp(&tc->pk, &h->pk, sizeof(h->pk)) == 0 &&
+	    memcmp(&tc->in, &h->inner, sizeof(h->inner)) == 0) {
+		r |= capture_buf_put(b, "\tsame=1\n", 8);
+		if (b->len - line > NFP_REC_MAX_LINE)
+			tc->n = 0; /* readers skip this line: the next writes its fields */
+		return r ? -1 : 0;
+	}
 	size_t start = b->len;
 	r |= write_tail(b, h);
 	if (tc && !r) {
 		size_t n = b->len - start;
 		tc->n = 0;
-		if (n <= sizeof(tc->txt)) {
+		if (n <= sizeof(tc->txt) && b->len - line <= NFP_REC_MAX_LINE) {
 			memcpy(tc->txt, b->p + start, n);
 			tc->n = (uint32_t)n;
 			tc->pk = h->pk;

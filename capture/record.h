@@ -41,6 +41,8 @@
 /* what writers write; readers take v1 too (v2 added same=1, below) */
 #define NFP_REC_MAGIC "# nfpath recording v2"
 #define NFP_REC_MAGIC_PREFIX "# nfpath recording v"
+/* readers skip longer lines (a rule text of a huge anonymous set) */
+#define NFP_REC_MAX_LINE 65536
 /* 2 or 1 when line s[0..n) is a recording header this reader knows, 0
  * when it is no recording header, -1 for a version it does not know */
 int capture_rec_magic(const char *s, size_t n);

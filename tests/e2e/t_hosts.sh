@@ -32,6 +32,11 @@ PY
 # the real recordings of such a run (tests/fixtures/hosts-*.rec): the first
 # echo request's events reached the capture in nfpl-hosta 134 ms late
 check_merge tests/fixtures/hosts-a.rec tests/fixtures/hosts-b.rec vm/nfpl-hosta
+# the same with CRLF line ends (a recording passed through a Windows
+# editor): still recordings with their hosts and clocks, still corrected
+sed 's/$/\r/' tests/fixtures/hosts-a.rec > "$tmp/a-crlf.rec"
+sed 's/$/\r/' tests/fixtures/hosts-b.rec > "$tmp/b-crlf.rec"
+check_merge "$tmp/a-crlf.rec" "$tmp/b-crlf.rec" vm/nfpl-hosta
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 A=nfpl-hosta B=nfpl-hostb
 pids=

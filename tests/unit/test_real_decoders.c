@@ -435,6 +435,31 @@ START_TEST(record_same_needs_a_line_before)
 		ck_assert_msg(L.diags >= 1, "case %zu read silently", i);
 		unload(&L);
 	}
+	/* a refused line between: the same=1 after it is reported, never
+	 * given the fields of the line before the refused one (the reader
+	 * merged it into packet 1 when packet 2's line was bad or too long) */
+	static const char head[] = NFP_REC_MAGIC "\nH\tsrc=nftrace\tfam=ip\tkind=policy\tproto=1\n";
+	static const char tail[] = "H\tsrc=nftrace\tfam=ip\tkind=policy\tsame=1\n";
+	for (int c = 0; c < 2; c++) {
+		struct capture_buf b = { 0 };
+		ck_assert_int_eq(capture_buf_put(&b, head, strlen(head)), 0);
+		if (c == 0) {
+			static const char bad_line[] = "H\tsrc=nftrace\tfam=ip\tkind=policy\tproto=6\tttl=999\n";
+			ck_assert_int_eq(capture_buf_put(&b, bad_line, strlen(bad_line)), 0);
+		} else {
+			static const char start[] = "H\tsrc=nftrace\tfam=ip\tkind=policy\tproto=6\ttext=";
+			ck_assert_int_eq(capture_buf_put(&b, start, strlen(start)), 0);
+			for (int k = 0; k < NFP_REC_MAX_LINE; k++)
+				ck_assert_int_eq(capture_buf_putc(&b, 'a'), 0);
+			ck_assert_int_eq(capture_buf_putc(&b, '\n'), 0);
+		}
+		ck_assert_int_eq(capture_buf_put(&b, tail, strlen(tail)), 0);
+		struct loaded L = load_text(b.p, NULL);
+		ck_assert_msg(L.diags >= 2, "case %d: the same=1 line was not reported", c);
+		ck_assert_uint_eq(capture_trace_hop_count(L.t), 1);
+		unload(&L);
+		capture_buf_free(&b);
+	}
 	/* and a v1 recording still reads */
 	struct loaded L = load_text("# nfpath recording v1\nH\tsrc=nftrace\tfam=ip\tkind=policy\tproto=1\n", NULL);
 	ck_assert_uint_eq(L.diags, 0);
