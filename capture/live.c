@@ -766,7 +766,7 @@ struct live {
 	int out_closed; /* the reader of the recording went away */
 	/* a recording into a regular file: its offsets, for out_settle */
 	int out_file;
-	off_t out_off, out_synced, out_dropped;
+	off_t out_synced, out_dropped;
 	int nomem;	/* a record could not be written to the buffer */
 	double clock;	/* the stream's clock for the trace: arrival of the latest message */
 	/* kernel drop reasons (drops.c) */
@@ -1437,16 +1437,13 @@ static void out_settle(struct live *lv)
 	 * offset with stderr, it is not what we counted */
 	int fd = lv->o->out_fd;
 	off_t at = lseek(fd, 0, SEEK_CUR);
-	if (at < 0)
+	if (at < 0 || at - lv->out_synced < OUT_CHUNK)
 		return;
-	lv->out_off = at;
-	if (lv->out_off - lv->out_synced < OUT_CHUNK)
-		return;
-	sync_file_range(fd, lv->out_synced, lv->out_off - lv->out_synced, SYNC_FILE_RANGE_WRITE);
+	sync_file_range(fd, lv->out_synced, at - lv->out_synced, SYNC_FILE_RANGE_WRITE);
 	if (lv->out_synced > lv->out_dropped)
 		posix_fadvise(fd, lv->out_dropped, lv->out_synced - lv->out_dropped, POSIX_FADV_DONTNEED);
 	lv->out_dropped = lv->out_synced;
-	lv->out_synced = lv->out_off;
+	lv->out_synced = at;
 }
 
 /* Decodes one received block, notes losses, and writes what is ready. On

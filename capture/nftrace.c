@@ -29,7 +29,8 @@ struct attrs {
 
 /* The attributes of the message's payload from offset on, by type, like
  * mnl_attr_parse() (it stops at the first one that does not fit; this
- * walk also never reads past nlmsg_len where libmnl rounds it up): inline, because a flood brings a million events a second and the
+ * walk also never reads past nlmsg_len where libmnl rounds it up).
+ * Inline, because a flood brings a million events a second and the
  * library's callback and calls per attribute were a tenth of the
  * decoder's time. Types past max are ignored (newer kernels). */
 static void attrs_of(const struct nlmsghdr *nlh, size_t offset, const struct nlattr **tb, int max)

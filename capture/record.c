@@ -230,6 +230,22 @@ static int kvts(struct capture_buf *b, const char *k, size_t kl, double ts)
 	return key(b, k, kl) | capture_buf_put(b, t, n);
 }
 
+/* the ts field; with tc, the text of the last time written is reused (the
+ * hops of one received batch share it) */
+static int kvts_tail(struct capture_buf *b, struct capture_rec_tail *tc, double ts)
+{
+	if (tc && tc->tsn && tc->ts == ts)
+		return capture_buf_put(b, tc->tstxt, tc->tsn);
+	size_t start = b->len;
+	int r = kvts(b, KEY("ts"), ts);
+	if (tc && !r && b->len - start <= sizeof(tc->tstxt)) {
+		tc->tsn = (uint32_t)(b->len - start);
+		memcpy(tc->tstxt, b->p + start, tc->tsn);
+		tc->ts = ts;
+	}
+	return r;
+}
+
 /* N record kinds, by the number capture_rec_parse reports */
 static const char *const name_kinds[] = { NULL, "dev", "addr", "ctr" };
 
@@ -304,24 +320,12 @@ static int write_head(struct capture_buf *b, const struct nfp_hop *h, const stru
 	r |= kvs(b, KEY("out"), sp, tc, h->out);
 	r |= kvs(b, KEY("physin"), sp, tc, h->physin);
 	r |= kvs(b, KEY("physout"), sp, tc, h->physout);
-	if ((h->flags & NFP_HOP_TS) && tc && tc->tsn && tc->ts == h->ts) {
-		r |= capture_buf_put(b, tc->tstxt, tc->tsn);
-	} else if (h->flags & NFP_HOP_TS) {
-		size_t start = b->len;
-		r |= kvts(b, KEY("ts"), h->ts);
-		if (tc && !r && b->len - start <= sizeof(tc->tstxt)) {
-			tc->tsn = (uint32_t)(b->len - start);
-			memcpy(tc->tstxt, b->p + start, tc->tsn);
-			tc->ts = h->ts;
-		}
-	}
+	if (h->flags & NFP_HOP_TS)
+		r |= kvts_tail(b, tc, h->ts);
 	if (h->flags & NFP_HOP_CT) {
-		const char *c = nfp_ct_name(h->ct_state);
-		r |= kv(b, KEY("ct"), c, strlen(c));
-		if (h->ct_dir) {
-			const char *d = nfp_dir_name(h->ct_dir);
-			r |= kv(b, KEY("ctdir"), d, strlen(d));
-		}
+		r |= kvc(b, KEY("ct"), nfp_ct_name(h->ct_state));
+		if (h->ct_dir)
+			r |= kvc(b, KEY("ctdir"), nfp_dir_name(h->ct_dir));
 	}
 	if (h->ct_id)
 		r |= kvu(b, KEY("ctid"), h->ct_id);
